@@ -1,0 +1,1 @@
+"""Sub-commands of the ``credit-gateway`` CLI, one module per job."""

@@ -1,0 +1,137 @@
+"""The vocabulary of the credit domain, and the few rules that follow from it alone.
+
+Everything here is pure: enums and predicates that services, the importer and the GraphQL layer share.
+Sources are cited by seed number as in ``docs/domain.md``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class SubjectKind(StrEnum):
+    PERSON = "PERSON"
+    ORGANIZATION = "ORGANIZATION"
+    GOVERNMENT_AGENCY = "GOVERNMENT_AGENCY"
+
+
+class OrgForm(StrEnum):
+    """Legal form of an organisation; an individual business is run by a natural person."""
+
+    LEGAL_PERSON = "LEGAL_PERSON"
+    UNINCORPORATED = "UNINCORPORATED"
+    INDIVIDUAL_BUSINESS = "INDIVIDUAL_BUSINESS"
+    AGENCY = "AGENCY"
+
+
+class AgencyKind(StrEnum):
+    """What a government agency does; partner access is decided per kind (issue: gateway)."""
+
+    MARKET_REGULATION = "MARKET_REGULATION"
+    TAX = "TAX"
+    COURT = "COURT"
+    FINANCE = "FINANCE"
+    ENVIRONMENT = "ENVIRONMENT"
+    HOUSING = "HOUSING"
+    HUMAN_RESOURCES = "HUMAN_RESOURCES"
+    PUBLIC_SECURITY = "PUBLIC_SECURITY"
+    CREDIT_OFFICE = "CREDIT_OFFICE"
+    UTILITY = "UTILITY"
+    OTHER = "OTHER"
+
+
+class Category(StrEnum):
+    """Record categories: the "ten publicities" (002 二(六)2, 003 二(一)) and the other kinds of
+    public credit information the seeds name (001 (九)(十六), 003 二(一)(二), 000 政务)."""
+
+    ADMINISTRATIVE_LICENSING = "ADMINISTRATIVE_LICENSING"
+    ADMINISTRATIVE_PENALTY = "ADMINISTRATIVE_PENALTY"
+    ADMINISTRATIVE_COERCION = "ADMINISTRATIVE_COERCION"
+    ADMINISTRATIVE_CONFIRMATION = "ADMINISTRATIVE_CONFIRMATION"
+    ADMINISTRATIVE_LEVY = "ADMINISTRATIVE_LEVY"
+    ADMINISTRATIVE_PAYMENT = "ADMINISTRATIVE_PAYMENT"
+    ADMINISTRATIVE_ADJUDICATION = "ADMINISTRATIVE_ADJUDICATION"
+    ADMINISTRATIVE_COMPENSATION = "ADMINISTRATIVE_COMPENSATION"
+    ADMINISTRATIVE_REWARD = "ADMINISTRATIVE_REWARD"
+    SUPERVISION_INSPECTION = "SUPERVISION_INSPECTION"
+    DISHONEST_JUDGMENT_DEBTOR = "DISHONEST_JUDGMENT_DEBTOR"
+    CREDIT_COMMITMENT = "CREDIT_COMMITMENT"
+    COMMENDATION = "COMMENDATION"
+    GOVERNMENT_AFFAIRS_DISHONESTY = "GOVERNMENT_AFFAIRS_DISHONESTY"
+    PUBLIC_UTILITY_ARREARS = "PUBLIC_UTILITY_ARREARS"
+
+
+TEN_PUBLICITIES: frozenset[Category] = frozenset(
+    {
+        Category.ADMINISTRATIVE_LICENSING,
+        Category.ADMINISTRATIVE_PENALTY,
+        Category.ADMINISTRATIVE_COERCION,
+        Category.ADMINISTRATIVE_CONFIRMATION,
+        Category.ADMINISTRATIVE_LEVY,
+        Category.ADMINISTRATIVE_PAYMENT,
+        Category.ADMINISTRATIVE_ADJUDICATION,
+        Category.ADMINISTRATIVE_COMPENSATION,
+        Category.ADMINISTRATIVE_REWARD,
+        Category.SUPERVISION_INSPECTION,
+    }
+)
+
+
+class Severity(StrEnum):
+    MINOR = "MINOR"
+    GENERAL = "GENERAL"
+    SERIOUS = "SERIOUS"
+
+
+class Procedure(StrEnum):
+    """Penalty procedure; simple-procedure penalties are never published (000 双公示 二(三))."""
+
+    SIMPLE = "SIMPLE"
+    GENERAL = "GENERAL"
+
+
+class RecordStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    UNDER_OBJECTION = "UNDER_OBJECTION"
+    CORRECTED = "CORRECTED"
+    REVOKED = "REVOKED"
+    REPAIRED = "REPAIRED"
+    EXPIRED = "EXPIRED"
+
+
+class ListKind(StrEnum):
+    RED = "RED"
+    BLACK = "BLACK"
+
+
+class ListStatus(StrEnum):
+    LISTED = "LISTED"
+    EXITED = "EXITED"
+
+
+class LinkRole(StrEnum):
+    """Why a record is reachable from a subject other than the one it was recorded against."""
+
+    LEGAL_REPRESENTATIVE = "LEGAL_REPRESENTATIVE"
+
+
+def is_dishonesty(category: Category, severity: Severity, kept: bool | None = None) -> bool:
+    """A negative record: penalties, judgment-debtor and government-affairs dishonesty, arrears,
+    and a commitment that was not kept."""
+    if category is Category.CREDIT_COMMITMENT:
+        return kept is False
+    return category in {
+        Category.ADMINISTRATIVE_PENALTY,
+        Category.DISHONEST_JUDGMENT_DEBTOR,
+        Category.GOVERNMENT_AFFAIRS_DISHONESTY,
+        Category.PUBLIC_UTILITY_ARREARS,
+        Category.ADMINISTRATIVE_COERCION,
+    }
+
+
+def reaches_legal_representative(category: Category, severity: Severity, kept: bool | None = None) -> bool:
+    """A serious dishonesty of an organisation is recorded against its legal representative too
+    (001 (十), 004 三(二)). A dishonest judgment debtor listing is serious by nature."""
+    if not is_dishonesty(category, severity, kept):
+        return False
+    return severity is Severity.SERIOUS or category is Category.DISHONEST_JUDGMENT_DEBTOR

@@ -1,0 +1,148 @@
+"""The keyring file: versioned data keys, the blind-index key, and nothing in clear anywhere else.
+
+The file is JSON with base64 keys, created with mode 0600 and never overwritten: losing a data key
+loses every value encrypted under it. Rotation appends a version and replaces the file atomically.
+Key material is wrapped in :class:`SecretBytes`, whose repr and str never show it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gateway.errors import KeyringError
+
+FORMAT = 1
+KEY_BYTES = 32  # AES-256 and HMAC-SHA256 keys
+
+
+class SecretBytes:
+    """Key material that does not print itself (repr, str, logs, tracebacks)."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: bytes) -> None:
+        self._value = value
+
+    def reveal(self) -> bytes:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "SecretBytes('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SecretBytes) and secrets.compare_digest(self._value, other._value)
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class Keyring:
+    """Data keys by version (the highest is current) and the blind-index key."""
+
+    data_keys: dict[int, SecretBytes]
+    index_key: SecretBytes
+    extra: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def current_version(self) -> int:
+        return max(self.data_keys)
+
+    def data_key(self, version: int) -> SecretBytes:
+        try:
+            return self.data_keys[version]
+        except KeyError:
+            raise KeyringError(f"the keyring has no data key version {version}") from None
+
+    @classmethod
+    def generate(cls) -> Keyring:
+        return cls(
+            data_keys={1: SecretBytes(secrets.token_bytes(KEY_BYTES))},
+            index_key=SecretBytes(secrets.token_bytes(KEY_BYTES)),
+        )
+
+    def with_new_version(self) -> Keyring:
+        keys = dict(self.data_keys)
+        keys[self.current_version + 1] = SecretBytes(secrets.token_bytes(KEY_BYTES))
+        return Keyring(data_keys=keys, index_key=self.index_key, extra=dict(self.extra))
+
+    def to_json(self) -> str:
+        doc: dict[str, Any] = {
+            "format": FORMAT,
+            "data_keys": {str(v): _b64(k) for v, k in sorted(self.data_keys.items())},
+            "index_key": _b64(self.index_key),
+        }
+        doc.update(self.extra)
+        return json.dumps(doc, indent=2, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> Keyring:
+        try:
+            doc = json.loads(text)
+            if doc.get("format") != FORMAT:
+                raise KeyringError(f"unsupported keyring format {doc.get('format')!r}")
+            data_keys = {int(v): _unb64(k) for v, k in doc.pop("data_keys").items()}
+            index_key = _unb64(doc.pop("index_key"))
+            doc.pop("format")
+        except KeyringError:
+            raise
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise KeyringError("the keyring file is not a valid keyring") from None
+        if not data_keys:
+            raise KeyringError("the keyring has no data keys")
+        return cls(data_keys=data_keys, index_key=index_key, extra=doc)
+
+
+def _b64(secret: SecretBytes) -> str:
+    return base64.b64encode(secret.reveal()).decode("ascii")
+
+
+def _unb64(text: str) -> SecretBytes:
+    raw = base64.b64decode(text, validate=True)
+    if len(raw) != KEY_BYTES:
+        raise ValueError("bad key length")
+    return SecretBytes(raw)
+
+
+def load_keyring(path: Path) -> Keyring:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise KeyringError(f"no keyring at {path}; create one with 'credit-gateway keys init'") from None
+    except OSError as exc:
+        raise KeyringError(f"cannot read the keyring at {path}: {exc.strerror}") from None
+    return Keyring.from_json(text)
+
+
+def create_keyring_file(path: Path, keyring: Keyring | None = None) -> Keyring:
+    """Write a new keyring with mode 0600; refuse to overwrite an existing file."""
+    keyring = keyring or Keyring.generate()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise KeyringError(f"a keyring already exists at {path}; refusing to overwrite it") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(keyring.to_json())
+        fh.flush()
+        os.fsync(fh.fileno())
+    return keyring
+
+
+def replace_keyring_file(path: Path, keyring: Keyring) -> None:
+    """Atomically replace the keyring (write a 0600 temporary file, fsync, rename)."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(keyring.to_json())
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import pytest
+
+from gateway.crypto import BLIND_INDEX_BITS, FieldCipher, key_version_of
+from gateway.errors import DecryptionFailed, KeyringError
+from gateway.keyring import Keyring
+
+
+def test_round_trip_binds_table_column_and_row(cipher: FieldCipher) -> None:
+    blob = cipher.encrypt("张三", table="persons", column="name_enc", row="a" * 32)
+    assert cipher.decrypt(blob, table="persons", column="name_enc", row="a" * 32) == "张三"
+    assert "张三".encode() not in blob
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "row"),
+    [
+        ("persons", "name_enc", "b" * 32),  # copied to another row
+        ("persons", "address_enc", "a" * 32),  # copied to another column
+        ("organizations", "name_enc", "a" * 32),  # copied to another table
+    ],
+)
+def test_ciphertext_moved_elsewhere_does_not_decrypt(
+    cipher: FieldCipher, table: str, column: str, row: str
+) -> None:
+    blob = cipher.encrypt("370103199001011234", table="persons", column="name_enc", row="a" * 32)
+    with pytest.raises(DecryptionFailed):
+        cipher.decrypt(blob, table=table, column=column, row=row)
+
+
+def test_relabelled_key_version_does_not_decrypt(keyring: Keyring) -> None:
+    rotated = FieldCipher(keyring.with_new_version())
+    blob = bytearray(rotated.encrypt("x", table="t", column="c", row="r", version=1))
+    blob[2] = 2  # claim key version 2
+    with pytest.raises(DecryptionFailed):
+        rotated.decrypt(bytes(blob), table="t", column="c", row="r")
+
+
+def test_each_value_records_its_key_version(keyring: Keyring) -> None:
+    rotated = FieldCipher(keyring.with_new_version())
+    assert key_version_of(rotated.encrypt("x", table="t", column="c", row="r")) == 2
+    assert key_version_of(rotated.encrypt("x", table="t", column="c", row="r", version=1)) == 1
+
+
+def test_unknown_key_version_is_a_keyring_error(keyring: Keyring) -> None:
+    blob = FieldCipher(keyring.with_new_version()).encrypt("x", table="t", column="c", row="r")
+    with pytest.raises(KeyringError):
+        FieldCipher(keyring).decrypt(blob, table="t", column="c", row="r")
+
+
+def test_truncated_or_tampered_values_fail(cipher: FieldCipher) -> None:
+    blob = cipher.encrypt("x", table="t", column="c", row="r")
+    with pytest.raises(DecryptionFailed):
+        cipher.decrypt(blob[:10], table="t", column="c", row="r")
+    tampered = blob[:-1] + bytes([blob[-1] ^ 1])
+    with pytest.raises(DecryptionFailed):
+        cipher.decrypt(tampered, table="t", column="c", row="r")
+
+
+def test_same_plaintext_encrypts_differently(cipher: FieldCipher) -> None:
+    one = cipher.encrypt("x", table="t", column="c", row="r")
+    assert one != cipher.encrypt("x", table="t", column="c", row="r")
+
+
+@pytest.mark.parametrize(("kind", "bits"), sorted(BLIND_INDEX_BITS.items()))
+def test_blind_index_is_deterministic_keyed_and_truncated(keyring: Keyring, kind: str, bits: int) -> None:
+    cipher = FieldCipher(keyring)
+    one = cipher.blind_index(kind, "13800138000")
+    assert one == FieldCipher(keyring).blind_index(kind, "13800138000")
+    assert one != FieldCipher(Keyring.generate()).blind_index(kind, "13800138000")
+    assert len(one) * 8 >= bits
+    assert int.from_bytes(one, "big") & ((1 << (len(one) * 8 - bits)) - 1) == 0
+
+
+def test_blind_index_separates_field_domains(cipher: FieldCipher) -> None:
+    assert cipher.blind_index("id_number", "1") != cipher.blind_index("credit_code", "1")
+
+
+def test_key_material_never_appears_in_reprs(keyring: Keyring) -> None:
+    cipher = FieldCipher(keyring)
+    secret_hexes = [k.reveal().hex() for k in keyring.data_keys.values()] + [keyring.index_key.reveal().hex()]
+    for text in (repr(keyring), str(keyring), repr(cipher), repr(keyring.index_key)):
+        for secret in secret_hexes:
+            assert secret not in text
+        assert "reveal" not in text
