@@ -1,0 +1,369 @@
+"""Validated inputs to the credit store, and their parsing from JSON-like mappings.
+
+Every path that writes — JSON Lines import, CSV import, demo seeding and the ``submitRecords``
+mutation — builds these objects, so a value is validated by the same rules whichever door it came
+through. Parsing errors are :class:`InvalidInput` naming the (camelCase) field and the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from gateway.domain import (
+    AgencyKind,
+    Category,
+    ListKind,
+    ListStatus,
+    OrgForm,
+    Procedure,
+    RecordStatus,
+    Severity,
+    SubjectKind,
+)
+from gateway.errors import InvalidInput
+from gateway.identifiers import normalize_credit_code, normalize_id_number
+
+E = TypeVar("E", bound=StrEnum)
+
+_PHONE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}\d{7,8})$")
+_DATE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class PersonInput:
+    name: str
+    id_number: str
+    phone: str | None = None
+    address: str | None = None
+    health_status: str | None = None
+    religion: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrganizationInput:
+    name: str
+    credit_code: str
+    kind: SubjectKind = SubjectKind.ORGANIZATION
+    form: OrgForm = OrgForm.LEGAL_PERSON
+    registered_address: str | None = None
+    legal_representative: PersonInput | None = None
+    agency_kind: AgencyKind | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectRef:
+    """Names a subject by exactly one identifier."""
+
+    id_number: str | None = None
+    credit_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordKey:
+    """The de-duplication key of a record: one decision of one authority in one category."""
+
+    authority_code: str
+    document_number: str
+    category: Category
+
+
+@dataclass(frozen=True, slots=True)
+class RecordInput:
+    subject: SubjectRef
+    category: Category
+    document_number: str
+    authority_code: str
+    decision_date: date
+    content: str
+    provider_code: str
+    severity: Severity = Severity.GENERAL
+    authority_name: str | None = None
+    legal_basis: str | None = None
+    procedure: Procedure | None = None
+    status: RecordStatus = RecordStatus.ACTIVE
+    kept: bool | None = None
+    penalty_kinds: str | None = None
+    amount_10k_yuan: Decimal | None = None
+    valid_until: date | None = None
+    publication_until: date | None = None
+    received_at: datetime | None = None
+
+    @property
+    def key(self) -> RecordKey:
+        return RecordKey(self.authority_code, self.document_number, self.category)
+
+
+@dataclass(frozen=True, slots=True)
+class ListEntryInput:
+    subject: SubjectRef
+    kind: ListKind
+    list_name: str
+    authority_code: str
+    reason: str
+    listed_on: date
+    planned_exit: date | None = None
+    status: ListStatus = ListStatus.LISTED
+    exited_on: date | None = None
+    records: tuple[RecordKey, ...] = ()
+
+
+Item = PersonInput | OrganizationInput | RecordInput | ListEntryInput
+
+
+# --- field parsers -------------------------------------------------------------------------------
+
+
+def text(obj: Mapping[str, Any], field: str, *, max_len: int, required: bool = True) -> str | None:
+    value = obj.get(field)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InvalidInput(field, "is required")
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(field, "must be a string")
+    value = value.strip()
+    if len(value) > max_len:
+        raise InvalidInput(field, f"is longer than {max_len} characters")
+    return value
+
+
+def required_text(obj: Mapping[str, Any], field: str, *, max_len: int) -> str:
+    value = text(obj, field, max_len=max_len)
+    assert value is not None
+    return value
+
+
+def enum_value(obj: Mapping[str, Any], field: str, cls: type[E], default: E | None = None) -> E:
+    raw = obj.get(field)
+    if raw is None or raw == "":
+        if default is None:
+            raise InvalidInput(field, "is required")
+        return default
+    try:
+        return cls(str(raw).strip().upper())
+    except ValueError:
+        allowed = ", ".join(m.value for m in cls)
+        raise InvalidInput(field, f"must be one of {allowed}") from None
+
+
+def parse_date(raw: object, field: str) -> date:
+    """``YYYY-MM-DD`` or ``YYYY/MM/DD``, optionally followed by a time (as agencies export them)."""
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    match = _DATE.match(str(raw).strip()) if isinstance(raw, str) else None
+    if not match:
+        raise InvalidInput(field, "must be a date as YYYY-MM-DD or YYYY/MM/DD")
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        raise InvalidInput(field, "is not a calendar date") from None
+
+
+def optional_date(obj: Mapping[str, Any], field: str) -> date | None:
+    raw = obj.get(field)
+    if raw is None or raw == "":
+        return None
+    return parse_date(raw, field)
+
+
+def optional_datetime(obj: Mapping[str, Any], field: str) -> datetime | None:
+    raw = obj.get(field)
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, str):
+        raise InvalidInput(field, "must be an ISO 8601 timestamp")
+    try:
+        value = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        raise InvalidInput(field, "must be an ISO 8601 timestamp") from None
+    if value.tzinfo is None:
+        raise InvalidInput(field, "must carry a UTC offset")
+    return value
+
+
+def optional_decimal(obj: Mapping[str, Any], field: str) -> Decimal | None:
+    raw = obj.get(field)
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, bool):
+        raise InvalidInput(field, "must be a number")
+    try:
+        value = Decimal(str(raw).strip())
+    except InvalidOperation:
+        raise InvalidInput(field, "must be a number") from None
+    if not value.is_finite() or value < 0 or value >= Decimal("1e12"):
+        raise InvalidInput(field, "must be a non-negative amount below 10^12")
+    return value
+
+
+def optional_bool(obj: Mapping[str, Any], field: str) -> bool | None:
+    raw = obj.get(field)
+    if raw is None:
+        return None
+    if not isinstance(raw, bool):
+        raise InvalidInput(field, "must be true or false")
+    return raw
+
+
+def phone(raw: str | None, field: str = "phone") -> str | None:
+    if raw is None:
+        return None
+    digits = re.sub(r"[\s-]", "", raw)
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    if not _PHONE.match(digits):
+        raise InvalidInput(field, "must be a mainland mobile (11 digits) or landline number with area code")
+    return digits
+
+
+# --- builders ------------------------------------------------------------------------------------
+
+
+def parse_person(obj: Mapping[str, Any], prefix: str = "") -> PersonInput:
+    raw_id = required_text(obj, "idNumber", max_len=40)
+    return PersonInput(
+        name=required_text(obj, "name", max_len=60),
+        id_number=normalize_id_number(raw_id, field=prefix + "idNumber"),
+        phone=phone(text(obj, "phone", max_len=30, required=False), prefix + "phone"),
+        address=text(obj, "address", max_len=300, required=False),
+        health_status=text(obj, "healthStatus", max_len=200, required=False),
+        religion=text(obj, "religion", max_len=60, required=False),
+    )
+
+
+def parse_organization(obj: Mapping[str, Any], *, agency: bool = False) -> OrganizationInput:
+    rep = obj.get("legalRepresentative")
+    if rep is not None and not isinstance(rep, Mapping):
+        raise InvalidInput("legalRepresentative", "must be an object with name and idNumber")
+    form = enum_value(obj, "form", OrgForm, OrgForm.AGENCY if agency else OrgForm.LEGAL_PERSON)
+    if agency != (form is OrgForm.AGENCY):
+        raise InvalidInput("form", "AGENCY is the form of government agencies, and only of them")
+    return OrganizationInput(
+        name=required_text(obj, "name", max_len=200),
+        credit_code=normalize_credit_code(required_text(obj, "creditCode", max_len=40), field="creditCode"),
+        kind=SubjectKind.GOVERNMENT_AGENCY if agency else SubjectKind.ORGANIZATION,
+        form=form,
+        registered_address=text(obj, "registeredAddress", max_len=300, required=False),
+        legal_representative=parse_person(rep, "legalRepresentative.") if rep is not None else None,
+        agency_kind=enum_value(obj, "agencyKind", AgencyKind, AgencyKind.OTHER) if agency else None,
+    )
+
+
+def parse_subject_ref(obj: Mapping[str, Any], field: str = "subject") -> SubjectRef:
+    ref = obj.get(field)
+    if not isinstance(ref, Mapping):
+        raise InvalidInput(field, "must be an object with idNumber or creditCode")
+    has_id, has_code = ref.get("idNumber") is not None, ref.get("creditCode") is not None
+    if has_id == has_code:
+        raise InvalidInput(field, "must name exactly one of idNumber and creditCode")
+    if has_id:
+        return SubjectRef(id_number=normalize_id_number(str(ref["idNumber"]), field=f"{field}.idNumber"))
+    return SubjectRef(credit_code=normalize_credit_code(str(ref["creditCode"]), field=f"{field}.creditCode"))
+
+
+def parse_record(obj: Mapping[str, Any], *, today: date | None = None) -> RecordInput:
+    category = enum_value(obj, "category", Category)
+    decided = parse_date(obj.get("decisionDate") or "", "decisionDate")
+    if decided > (today or date.today()):
+        raise InvalidInput("decisionDate", "is in the future")
+    procedure = obj.get("procedure")
+    if procedure is not None and category is not Category.ADMINISTRATIVE_PENALTY:
+        raise InvalidInput("procedure", "applies to administrative penalties only")
+    kept = optional_bool(obj, "kept")
+    if kept is not None and category is not Category.CREDIT_COMMITMENT:
+        raise InvalidInput("kept", "applies to credit commitments only")
+    return RecordInput(
+        subject=parse_subject_ref(obj),
+        category=category,
+        document_number=required_text(obj, "documentNumber", max_len=120),
+        authority_code=normalize_credit_code(
+            required_text(obj, "authorityCode", max_len=40), field="authorityCode"
+        ),
+        authority_name=text(obj, "authorityName", max_len=200, required=False),
+        decision_date=decided,
+        content=required_text(obj, "content", max_len=20_000),
+        legal_basis=text(obj, "legalBasis", max_len=5_000, required=False),
+        severity=enum_value(obj, "severity", Severity, Severity.GENERAL),
+        procedure=(
+            enum_value(obj, "procedure", Procedure, Procedure.GENERAL)
+            if category is Category.ADMINISTRATIVE_PENALTY
+            else None
+        ),
+        status=enum_value(obj, "status", RecordStatus, RecordStatus.ACTIVE),
+        kept=kept,
+        penalty_kinds=text(obj, "penaltyKinds", max_len=200, required=False),
+        amount_10k_yuan=optional_decimal(obj, "amount10kYuan"),
+        valid_until=optional_date(obj, "validUntil"),
+        publication_until=optional_date(obj, "publicationUntil"),
+        provider_code=normalize_credit_code(
+            required_text(obj, "providerCode", max_len=40), field="providerCode"
+        ),
+        received_at=optional_datetime(obj, "receivedAt"),
+    )
+
+
+def parse_record_key(obj: object, field: str) -> RecordKey:
+    if not isinstance(obj, Mapping):
+        raise InvalidInput(field, "must be an object with authorityCode, documentNumber and category")
+    return RecordKey(
+        authority_code=normalize_credit_code(
+            str(obj.get("authorityCode") or ""), field=f"{field}.authorityCode"
+        ),
+        document_number=required_text(obj, "documentNumber", max_len=120),
+        category=enum_value(obj, "category", Category),
+    )
+
+
+def parse_list_entry(obj: Mapping[str, Any]) -> ListEntryInput:
+    records = obj.get("records") or []
+    if not isinstance(records, list):
+        raise InvalidInput("records", "must be a list of record keys")
+    listed_on = parse_date(obj.get("listedOn") or "", "listedOn")
+    planned_exit = optional_date(obj, "plannedExit")
+    if planned_exit is not None and planned_exit < listed_on:
+        raise InvalidInput("plannedExit", "is before listedOn")
+    status = enum_value(obj, "status", ListStatus, ListStatus.LISTED)
+    exited_on = optional_date(obj, "exitedOn")
+    if (status is ListStatus.EXITED) != (exited_on is not None):
+        raise InvalidInput("exitedOn", "is given exactly when status is EXITED")
+    return ListEntryInput(
+        subject=parse_subject_ref(obj),
+        kind=enum_value(obj, "kind", ListKind),
+        list_name=required_text(obj, "listName", max_len=120),
+        authority_code=normalize_credit_code(
+            required_text(obj, "authorityCode", max_len=40), field="authorityCode"
+        ),
+        reason=required_text(obj, "reason", max_len=5_000),
+        listed_on=listed_on,
+        planned_exit=planned_exit,
+        status=status,
+        exited_on=exited_on,
+        records=tuple(parse_record_key(r, f"records[{i}]") for i, r in enumerate(records)),
+    )
+
+
+ITEM_TYPES = ("person", "organization", "agency", "record", "listEntry")
+
+
+def parse_item(obj: object, *, today: date | None = None) -> Item:
+    """One JSON Lines object, dispatched on its ``type``."""
+    if not isinstance(obj, Mapping):
+        raise InvalidInput("type", "each line must be a JSON object")
+    kind = obj.get("type")
+    if kind == "person":
+        return parse_person(obj)
+    if kind in ("organization", "agency"):
+        return parse_organization(obj, agency=kind == "agency")
+    if kind == "record":
+        return parse_record(obj, today=today)
+    if kind == "listEntry":
+        return parse_list_entry(obj)
+    raise InvalidInput("type", f"must be one of {', '.join(ITEM_TYPES)}")

@@ -1,0 +1,522 @@
+"""The one path by which subjects, records and list entries reach the database.
+
+Imports, demo seeding and provider submissions all hand batches of validated inputs to
+:class:`StoreWriter`. Per batch it resolves identities through blind indexes (decrypting candidates
+to rule out truncation collisions), inserts new rows with batched Core statements, keeps the old
+version of every record it changes, and links serious dishonesty of an organisation to its legal
+representative. It never commits: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from gateway.crypto import FieldCipher
+from gateway.domain import LinkRole, OrgForm, SubjectKind, reaches_legal_representative
+from gateway.inputs import (
+    Item,
+    ListEntryInput,
+    OrganizationInput,
+    PersonInput,
+    RecordInput,
+    RecordKey,
+    SubjectRef,
+)
+from gateway.models import (
+    CreditRecord,
+    CreditRecordVersion,
+    ListEntry,
+    ListEntryRecord,
+    Organization,
+    Person,
+    RecordLink,
+    Subject,
+)
+from gateway.personal_traits import find_personal_traits
+from gateway.workdays import WorkCalendar
+
+PERSON_FIELDS = ("name", "id_number", "phone", "address", "health_status", "religion")
+# Lookups use IN lists; keep them well under SQLite's bound-parameter limit.
+LOOKUP_CHUNK = 2_000
+
+
+class Outcome(StrEnum):
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"
+    UNCHANGED = "UNCHANGED"
+    REJECTED = "REJECTED"
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    outcome: Outcome
+    id: str | None = None
+    field: str | None = None
+    reason: str | None = None
+
+
+def new_id() -> str:
+    return secrets.token_hex(16)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _chunks(values: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+class StoreWriter:
+    """Writes batches of inputs through the encrypted path; one instance per transaction."""
+
+    def __init__(
+        self,
+        session: Session,
+        cipher: FieldCipher,
+        *,
+        calendar: WorkCalendar,
+        clock: Callable[[], datetime] = utcnow,
+        id_factory: Callable[[], str] = new_id,
+    ) -> None:
+        self.session = session
+        self.cipher = cipher
+        self.calendar = calendar
+        self.clock = clock
+        self.new_id = id_factory
+
+    # --- public ----------------------------------------------------------------------------------
+
+    def write(self, items: Sequence[Item]) -> list[ItemResult]:
+        """Write one batch; the result list is parallel to ``items``."""
+        results: list[ItemResult | None] = [None] * len(items)
+        now = self.clock()
+
+        people = [(i, it) for i, it in enumerate(items) if isinstance(it, PersonInput)]
+        orgs = [(i, it) for i, it in enumerate(items) if isinstance(it, OrganizationInput)]
+        reps = [o.legal_representative for _, o in orgs if o.legal_representative is not None]
+        person_ids, person_outcomes = self._upsert_persons([p for _, p in people], reps, now)
+        for i, p in people:
+            results[i] = ItemResult(person_outcomes[p.id_number], person_ids[p.id_number])
+
+        org_ids, org_outcomes = self._upsert_organizations([o for _, o in orgs], person_ids, now)
+        for i, o in orgs:
+            results[i] = ItemResult(org_outcomes[o.credit_code], org_ids[o.credit_code])
+
+        records = [(i, it) for i, it in enumerate(items) if isinstance(it, RecordInput)]
+        entries = [(i, it) for i, it in enumerate(items) if isinstance(it, ListEntryInput)]
+        refs = [r.subject for _, r in records] + [e.subject for _, e in entries]
+        subject_ids = self._resolve_refs(refs, person_ids, org_ids)
+        record_ids = self._upsert_records(records, subject_ids, results, now)
+        self._upsert_list_entries(entries, subject_ids, record_ids, results)
+        return [r if r is not None else ItemResult(Outcome.REJECTED, reason="not processed") for r in results]
+
+    # --- persons ---------------------------------------------------------------------------------
+
+    def find_persons(self, id_numbers: Iterable[str]) -> dict[str, Person]:
+        """Existing persons by (normalised) identity number, via the blind index."""
+        wanted = {self.cipher.blind_index("id_number", n): n for n in set(id_numbers)}
+        found: dict[str, Person] = {}
+        for chunk in _chunks(list(wanted)):
+            for person in self.session.scalars(select(Person).where(Person.id_number_bidx.in_(chunk))):
+                number = self._decrypt_person(person, "id_number")
+                if number is not None and number == wanted.get(bytes(person.id_number_bidx)):
+                    found[number] = person
+        return found
+
+    def _decrypt_person(self, person: Person, field: str) -> str | None:
+        blob = getattr(person, f"{field}_enc")
+        if blob is None:
+            return None
+        return self.cipher.decrypt(blob, table="persons", column=f"{field}_enc", row=person.subject_id)
+
+    def _person_values(self, subject_id: str, p: PersonInput) -> dict[str, Any]:
+        def seal(field: str, value: str | None) -> bytes | None:
+            if value is None:
+                return None
+            return self.cipher.encrypt(value, table="persons", column=f"{field}_enc", row=subject_id)
+
+        values: dict[str, Any] = {f"{f}_enc": seal(f, getattr(p, f)) for f in PERSON_FIELDS}
+        values["key_version"] = self.cipher.current_version
+        values["id_number_bidx"] = self.cipher.blind_index("id_number", p.id_number)
+        values["phone_bidx"] = self.cipher.blind_index("phone", p.phone) if p.phone else None
+        return values
+
+    def _upsert_persons(
+        self, people: Sequence[PersonInput], reps: Sequence[PersonInput], now: datetime
+    ) -> tuple[dict[str, str], dict[str, Outcome]]:
+        explicit: dict[str, PersonInput] = {}
+        for p in people:
+            explicit[p.id_number] = _merge_person(explicit.get(p.id_number), p)
+        wanted: dict[str, PersonInput] = {r.id_number: r for r in reps}
+        wanted.update(explicit)
+        existing = self.find_persons(wanted)
+        ids = {number: person.subject_id for number, person in existing.items()}
+        outcomes: dict[str, Outcome] = {}
+        new_subjects: list[dict[str, Any]] = []
+        new_persons: list[dict[str, Any]] = []
+        for number, p in wanted.items():
+            person = existing.get(number)
+            if person is None:
+                sid = self.new_id()
+                ids[number] = sid
+                new_subjects.append({"id": sid, "kind": SubjectKind.PERSON, "created_at": now})
+                new_persons.append({"subject_id": sid, **self._person_values(sid, p)})
+                outcomes[number] = Outcome.CREATED
+            elif number in explicit:
+                outcomes[number] = self._update_person(person, p)
+        self._insert(Subject, new_subjects)
+        self._insert(Person, new_persons)
+        return ids, outcomes
+
+    def _update_person(self, person: Person, p: PersonInput) -> Outcome:
+        """Fields given in the input replace stored ones; fields left out are kept."""
+        changed = {
+            f
+            for f in PERSON_FIELDS
+            if getattr(p, f) is not None and getattr(p, f) != self._decrypt_person(person, f)
+        }
+        if not changed:
+            return Outcome.UNCHANGED
+        current = {f: self._decrypt_person(person, f) for f in PERSON_FIELDS}
+        merged = PersonInput(**{f: getattr(p, f) if f in changed else current[f] for f in PERSON_FIELDS})  # type: ignore[arg-type]
+        self.session.execute(
+            update(Person)
+            .where(Person.subject_id == person.subject_id)
+            .values(**self._person_values(person.subject_id, merged))
+        )
+        return Outcome.UPDATED
+
+    # --- organisations ---------------------------------------------------------------------------
+
+    def find_organizations(self, codes: Iterable[str]) -> dict[str, Organization]:
+        """Existing organisations by credit code: clear codes directly, individual businesses by index."""
+        codes = list(set(codes))
+        found: dict[str, Organization] = {}
+        for chunk in _chunks(codes):
+            for org in self.session.scalars(select(Organization).where(Organization.credit_code.in_(chunk))):
+                assert org.credit_code is not None
+                found[org.credit_code] = org
+        wanted = {self.cipher.blind_index("credit_code", c): c for c in codes if c not in found}
+        for chunk in _chunks(list(wanted)):
+            stmt = select(Organization).where(Organization.credit_code_bidx.in_(chunk))
+            for org in self.session.scalars(stmt):
+                code = self.organization_code(org)
+                if code == wanted.get(bytes(org.credit_code_bidx or b"")):
+                    found[code] = org
+        return found
+
+    def organization_code(self, org: Organization) -> str:
+        if org.credit_code is not None:
+            return org.credit_code
+        assert org.credit_code_enc is not None
+        return self.cipher.decrypt(
+            org.credit_code_enc, table="organizations", column="credit_code_enc", row=org.subject_id
+        )
+
+    def _org_values(self, subject_id: str, o: OrganizationInput, rep_id: str | None) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            "form": o.form,
+            "name": o.name,
+            "registered_address": o.registered_address,
+            "legal_representative_id": rep_id,
+            "agency_kind": o.agency_kind,
+            "credit_code": None,
+            "key_version": None,
+            "credit_code_enc": None,
+            "credit_code_bidx": None,
+        }
+        if o.form is OrgForm.INDIVIDUAL_BUSINESS:
+            # The code of a business run by one person identifies that person: encrypt it.
+            values["key_version"] = self.cipher.current_version
+            values["credit_code_enc"] = self.cipher.encrypt(
+                o.credit_code, table="organizations", column="credit_code_enc", row=subject_id
+            )
+            values["credit_code_bidx"] = self.cipher.blind_index("credit_code", o.credit_code)
+        else:
+            values["credit_code"] = o.credit_code
+        return values
+
+    def _upsert_organizations(
+        self, orgs: Sequence[OrganizationInput], person_ids: dict[str, str], now: datetime
+    ) -> tuple[dict[str, str], dict[str, Outcome]]:
+        latest = {o.credit_code: o for o in orgs}
+        existing = self.find_organizations(latest)
+        ids = {code: org.subject_id for code, org in existing.items()}
+        outcomes: dict[str, Outcome] = {}
+        new_subjects: list[dict[str, Any]] = []
+        new_orgs: list[dict[str, Any]] = []
+        for code, o in latest.items():
+            rep_id = person_ids[o.legal_representative.id_number] if o.legal_representative else None
+            org = existing.get(code)
+            if org is None:
+                sid = self.new_id()
+                ids[code] = sid
+                new_subjects.append({"id": sid, "kind": o.kind, "created_at": now})
+                new_orgs.append({"subject_id": sid, **self._org_values(sid, o, rep_id)})
+                outcomes[code] = Outcome.CREATED
+                continue
+            rep_id = rep_id or org.legal_representative_id
+            same = (
+                org.name == o.name
+                and org.form == o.form
+                and org.registered_address == (o.registered_address or org.registered_address)
+                and org.legal_representative_id == rep_id
+                and org.agency_kind == o.agency_kind
+            )
+            if same:
+                outcomes[code] = Outcome.UNCHANGED
+                continue
+            values = self._org_values(org.subject_id, o, rep_id)
+            values["registered_address"] = o.registered_address or org.registered_address
+            self.session.execute(
+                update(Organization).where(Organization.subject_id == org.subject_id).values(**values)
+            )
+            outcomes[code] = Outcome.UPDATED
+        self._insert(Subject, new_subjects)
+        self._insert(Organization, new_orgs)
+        return ids, outcomes
+
+    # --- references ------------------------------------------------------------------------------
+
+    def _resolve_refs(
+        self, refs: Sequence[SubjectRef], person_ids: dict[str, str], org_ids: dict[str, str]
+    ) -> dict[SubjectRef, str]:
+        missing_people = {r.id_number for r in refs if r.id_number and r.id_number not in person_ids}
+        missing_orgs = {r.credit_code for r in refs if r.credit_code and r.credit_code not in org_ids}
+        people = dict(person_ids)
+        people.update({n: p.subject_id for n, p in self.find_persons(missing_people).items()})
+        orgs = dict(org_ids)
+        orgs.update({c: o.subject_id for c, o in self.find_organizations(missing_orgs).items()})
+        resolved: dict[SubjectRef, str] = {}
+        for ref in refs:
+            sid = people.get(ref.id_number or "") if ref.id_number else orgs.get(ref.credit_code or "")
+            if sid is not None:
+                resolved[ref] = sid
+        return resolved
+
+    # --- records ---------------------------------------------------------------------------------
+
+    def _record_values(self, r: RecordInput, subject_id: str, now: datetime) -> dict[str, Any]:
+        received = r.received_at or now
+        values: dict[str, Any] = {
+            "subject_id": subject_id,
+            "category": r.category,
+            "document_number": r.document_number,
+            "authority_code": r.authority_code,
+            "authority_name": r.authority_name,
+            "decision_date": r.decision_date,
+            "content": r.content,
+            "legal_basis": r.legal_basis,
+            "severity": r.severity,
+            "procedure": r.procedure,
+            "status": r.status,
+            "kept": r.kept,
+            "penalty_kinds": r.penalty_kinds,
+            "amount_10k_yuan": r.amount_10k_yuan,
+            "valid_until": r.valid_until,
+            "publication_until": r.publication_until,
+            "provider_code": r.provider_code,
+        }
+        values["content_hash"] = _content_hash(values)
+        values["received_at"] = received
+        values["received_within_deadline"] = self.calendar.within_deadline(r.decision_date, received.date())
+        values["personal_traits_flagged"] = bool(
+            find_personal_traits(" ".join(filter(None, (r.content, r.legal_basis))))
+        )
+        return values
+
+    def find_records(self, keys: Iterable[RecordKey]) -> dict[RecordKey, CreditRecord]:
+        keys = set(keys)
+        found: dict[RecordKey, CreditRecord] = {}
+        numbers = sorted({k.document_number for k in keys})
+        for chunk in _chunks(numbers):
+            for rec in self.session.scalars(
+                select(CreditRecord).where(CreditRecord.document_number.in_(chunk))
+            ):
+                key = RecordKey(rec.authority_code, rec.document_number, rec.category)
+                if key in keys:
+                    found[key] = rec
+        return found
+
+    def _upsert_records(
+        self,
+        records: Sequence[tuple[int, RecordInput]],
+        subject_ids: dict[SubjectRef, str],
+        results: list[ItemResult | None],
+        now: datetime,
+    ) -> dict[RecordKey, str]:
+        existing = self.find_records(r.key for _, r in records)
+        ids = {key: rec.id for key, rec in existing.items()}
+        first_index: dict[RecordKey, int] = {}
+        new_rows: list[dict[str, Any]] = []
+        for i, r in records:
+            if r.key in first_index:
+                results[i] = ItemResult(
+                    Outcome.REJECTED, field="documentNumber", reason=f"duplicate of item {first_index[r.key]}"
+                )
+                continue
+            first_index[r.key] = i
+            sid = subject_ids.get(r.subject)
+            if sid is None:
+                results[i] = ItemResult(Outcome.REJECTED, field="subject", reason="unknown subject")
+                continue
+            values = self._record_values(r, sid, now)
+            rec = existing.get(r.key)
+            if rec is None:
+                rid = self.new_id()
+                ids[r.key] = rid
+                new_rows.append({"id": rid, "version": 1, **values})
+                results[i] = ItemResult(Outcome.CREATED, rid)
+            elif rec.content_hash == values["content_hash"]:
+                results[i] = ItemResult(Outcome.UNCHANGED, rec.id)
+            else:
+                self.supersede(rec, values, reason="resubmitted by provider", now=now)
+                results[i] = ItemResult(Outcome.UPDATED, rec.id)
+        self._insert(CreditRecord, new_rows)
+        self._link_legal_representatives([row for row in new_rows])
+        return ids
+
+    def supersede(self, rec: CreditRecord, values: dict[str, Any], *, reason: str, now: datetime) -> None:
+        """Keep the current version of ``rec`` in the history, then apply ``values`` as the next one."""
+        self.session.add(
+            CreditRecordVersion(
+                record_id=rec.id,
+                version=rec.version,
+                snapshot=_snapshot(rec),
+                superseded_at=now,
+                reason=reason,
+            )
+        )
+        values = {k: v for k, v in values.items() if k != "received_at"} | {"version": rec.version + 1}
+        self.session.execute(update(CreditRecord).where(CreditRecord.id == rec.id).values(**values))
+
+    def _link_legal_representatives(self, rows: Sequence[dict[str, Any]]) -> None:
+        """A serious dishonesty of an organisation is recorded against its legal representative too
+        (001 (十), 004 三(二))."""
+        candidates = [
+            r for r in rows if reaches_legal_representative(r["category"], r["severity"], r["kept"])
+        ]
+        if not candidates:
+            return
+        reps: dict[str, str] = {}
+        subject_ids = sorted({r["subject_id"] for r in candidates})
+        for chunk in _chunks(subject_ids):
+            stmt = select(Organization.subject_id, Organization.legal_representative_id).where(
+                Organization.subject_id.in_(chunk), Organization.legal_representative_id.is_not(None)
+            )
+            reps.update({sid: rep for sid, rep in self.session.execute(stmt)})
+        links = [
+            {"record_id": r["id"], "subject_id": reps[r["subject_id"]], "role": LinkRole.LEGAL_REPRESENTATIVE}
+            for r in candidates
+            if r["subject_id"] in reps
+        ]
+        self._insert(RecordLink, links)
+
+    # --- list entries ----------------------------------------------------------------------------
+
+    def _upsert_list_entries(
+        self,
+        entries: Sequence[tuple[int, ListEntryInput]],
+        subject_ids: dict[SubjectRef, str],
+        record_ids: dict[RecordKey, str],
+        results: list[ItemResult | None],
+    ) -> None:
+        wanted_keys = {k for _, e in entries for k in e.records if k not in record_ids}
+        record_ids = record_ids | {k: r.id for k, r in self.find_records(wanted_keys).items()}
+        new_entries: list[dict[str, Any]] = []
+        new_links: list[dict[str, Any]] = []
+        for i, e in entries:
+            sid = subject_ids.get(e.subject)
+            if sid is None:
+                results[i] = ItemResult(Outcome.REJECTED, field="subject", reason="unknown subject")
+                continue
+            missing = [n for n, k in enumerate(e.records) if k not in record_ids]
+            if missing:
+                results[i] = ItemResult(
+                    Outcome.REJECTED, field=f"records[{missing[0]}]", reason="unknown record"
+                )
+                continue
+            existing = self.session.scalar(
+                select(ListEntry).where(
+                    ListEntry.authority_code == e.authority_code,
+                    ListEntry.subject_id == sid,
+                    ListEntry.kind == e.kind,
+                    ListEntry.list_name == e.list_name,
+                    ListEntry.listed_on == e.listed_on,
+                )
+            )
+            values = {
+                "reason": e.reason,
+                "planned_exit": e.planned_exit,
+                "status": e.status,
+                "exited_on": e.exited_on,
+            }
+            if existing is not None:
+                if all(getattr(existing, k) == v for k, v in values.items()):
+                    results[i] = ItemResult(Outcome.UNCHANGED, existing.id)
+                else:
+                    self.session.execute(
+                        update(ListEntry).where(ListEntry.id == existing.id).values(**values)
+                    )
+                    results[i] = ItemResult(Outcome.UPDATED, existing.id)
+                continue
+            eid = self.new_id()
+            new_entries.append(
+                {
+                    "id": eid,
+                    "subject_id": sid,
+                    "kind": e.kind,
+                    "list_name": e.list_name,
+                    "authority_code": e.authority_code,
+                    "listed_on": e.listed_on,
+                    **values,
+                }
+            )
+            new_links.extend(
+                {"list_entry_id": eid, "record_id": record_ids[k]} for k in dict.fromkeys(e.records)
+            )
+            results[i] = ItemResult(Outcome.CREATED, eid)
+        self._insert(ListEntry, new_entries)
+        self._insert(ListEntryRecord, new_links)
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    def _insert(self, model: type[Any], rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.session.execute(insert(model), rows)
+
+
+def _merge_person(old: PersonInput | None, new: PersonInput) -> PersonInput:
+    """Two lines for the same person in one batch: later non-empty fields win."""
+    if old is None:
+        return new
+    return PersonInput(**{f: getattr(new, f) or getattr(old, f) for f in PERSON_FIELDS})  # type: ignore[arg-type]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, StrEnum):
+        return value.value
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)
+
+
+def _content_hash(values: dict[str, Any]) -> str:
+    canonical = json.dumps({k: _jsonable(v) for k, v in sorted(values.items())}, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _snapshot(rec: CreditRecord) -> dict[str, Any]:
+    return {c.key: _jsonable(getattr(rec, c.key)) for c in CreditRecord.__table__.columns}
