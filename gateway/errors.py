@@ -46,3 +46,40 @@ class NotFound(GatewayError):
 
 class Conflict(GatewayError):
     code = "CONFLICT"
+
+
+class ConsentError(GatewayError):
+    """A consent that cannot be used; each state has its own code (see docs/errors.md)."""
+
+    code = "CONSENT_INVALID"
+
+
+class ConsentExpired(ConsentError):
+    code = "CONSENT_EXPIRED"
+
+
+class ConsentRevoked(ConsentError):
+    code = "CONSENT_REVOKED"
+
+
+class ConsentPaused(ConsentError):
+    code = "CONSENT_PAUSED"
+
+
+class ConsentExhausted(ConsentError):
+    code = "CONSENT_EXHAUSTED"
+
+
+class ConsentWrongGrantee(ConsentError):
+    code = "CONSENT_WRONG_GRANTEE"
+
+
+class ConsentPurposeMismatch(ConsentError):
+    code = "CONSENT_PURPOSE_MISMATCH"
+
+
+class PersonUnavailable(GatewayError):
+    """The one answer for "no such person" and "no valid consent for that person": the gateway must
+    not be an oracle of who exists."""
+
+    code = "PERSON_UNAVAILABLE"
