@@ -83,3 +83,9 @@ class PersonUnavailable(GatewayError):
     not be an oracle of who exists."""
 
     code = "PERSON_UNAVAILABLE"
+
+
+class Forbidden(GatewayError):
+    """The caller's role may not run this operation at all."""
+
+    code = "FORBIDDEN_OPERATION"

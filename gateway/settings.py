@@ -35,6 +35,12 @@ class Settings:
     dev_mode: bool = False
     holidays_path: Path | None = None
     policy_dir: Path = Path("policies")
+    max_request_bytes: int = 64 * 1024
+    max_batch: int = 5
+    rate_per_second: float = 50.0
+    rate_burst: int = 100
+    # Per-role document limits "role=depth:aliases:tokens,…"; roles not named get the defaults.
+    limits: str = "public=6:5:600,partner=8:15:2000,individual=8:10:1500,provider=6:10:20000"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -47,6 +53,11 @@ class Settings:
             dev_mode=_flag("GATEWAY_DEV_MODE", env.get("GATEWAY_DEV_MODE", "0")),
             holidays_path=Path(holidays) if holidays else None,
             policy_dir=Path(env.get("GATEWAY_POLICY_DIR", str(base.policy_dir))),
+            max_request_bytes=int(env.get("GATEWAY_MAX_REQUEST_BYTES", base.max_request_bytes)),
+            max_batch=int(env.get("GATEWAY_MAX_BATCH", base.max_batch)),
+            rate_per_second=float(env.get("GATEWAY_RATE_PER_SECOND", base.rate_per_second)),
+            rate_burst=int(env.get("GATEWAY_RATE_BURST", base.rate_burst)),
+            limits=env.get("GATEWAY_LIMITS", base.limits),
         )
 
     def with_overrides(self, **changes: object) -> Settings:
