@@ -23,7 +23,6 @@ from pathlib import Path
 from gateway.errors import PolicyError
 from gateway.policy_files import (
     KNOWN_SUBJECTS,
-    Rule,
     Stamps,
     Validated,
     file_stamps,
@@ -117,11 +116,6 @@ class FieldPolicy:
         PolicyError (naming file, line and problem) on anything short of a valid policy."""
         fields = frozenset(known_fields)
         return cls(Path(policy_dir), fields, _new_state(Path(policy_dir), fields), clock)
-
-    @property
-    def rules(self) -> tuple[Rule, ...]:
-        """The ``p`` rules in force as (line, subject, field or wildcard, effect word)."""
-        return self._state.validated.rules
 
     def decide(self, subjects: frozenset[str], field: str) -> Decision:
         """The most permissive effect any of ``subjects`` gets on ``field``. Subjects the gateway

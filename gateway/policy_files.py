@@ -64,7 +64,6 @@ Rule = tuple[int, str, str, str]  # line, subject, field or wildcard, effect wor
 @dataclass(frozen=True, slots=True)
 class Validated:
     enforcer: casbin.Enforcer
-    rules: tuple[Rule, ...]
     stamps: Stamps
 
 
@@ -96,7 +95,7 @@ def load_validated(policy_dir: Path, known_fields: frozenset[str]) -> Validated:
     ]:
         raise PolicyError(str(policy_path), None, "Casbin reads the rules differently from the validator")
     _check_self_only(str(policy_path), enforcer, rules, known_fields)
-    return Validated(enforcer, tuple(rules), stamps)
+    return Validated(enforcer, stamps)
 
 
 def _read(path: Path) -> str:
