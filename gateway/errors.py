@@ -83,3 +83,18 @@ class PersonUnavailable(GatewayError):
     not be an oracle of who exists."""
 
     code = "PERSON_UNAVAILABLE"
+
+
+class PolicyError(GatewayError):
+    """The field policy is unreadable or invalid; ``path`` and ``line`` say where, ``problem`` what.
+
+    Raised at start-up and by an explicit reload: privacy fails closed, so a policy that cannot be
+    fully validated is never used."""
+
+    code = "POLICY_INVALID"
+
+    def __init__(self, path: str, line: int | None, problem: str) -> None:
+        super().__init__(f"{path}:{line}: {problem}" if line is not None else f"{path}: {problem}")
+        self.path = path
+        self.line = line
+        self.problem = problem
