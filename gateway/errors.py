@@ -46,3 +46,9 @@ class NotFound(GatewayError):
 
 class Conflict(GatewayError):
     code = "CONFLICT"
+
+
+class RotationUnfinished(GatewayError):
+    """Rows are still on an older data-key version after a rotation ran: run it again to finish."""
+
+    code = "ROTATION_UNFINISHED"

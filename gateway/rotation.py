@@ -67,11 +67,14 @@ def rotate(
     batch_size: int = DEFAULT_BATCH_SIZE,
     on_plan: Callable[[RotationPlan], None] | None = None,
     on_batch: Callable[[int], None] | None = None,
+    add_only: bool = False,
 ) -> RotationResult:
     """Add a data-key version (or finish the unfinished rotation) and re-encrypt every row under it.
 
     ``on_plan`` hears the plan once the keyring is settled; ``on_batch`` hears the row count of
     each committed batch (an exception it raises stops the run there, as a crash would).
+    ``add_only`` stops after the keyring step, so the new key can be backed up and every gateway
+    process given the new keyring before any value depends on it; the next run re-encrypts.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
@@ -80,9 +83,11 @@ def rotate(
         if on_plan is not None:
             on_plan(plan)
         started = time.perf_counter()
-        rotated = reencrypt(
-            engine, FieldCipher(keyring), version=plan.version, batch_size=batch_size, on_batch=on_batch
-        )
+        rotated = 0
+        if not add_only:
+            rotated = reencrypt(
+                engine, FieldCipher(keyring), version=plan.version, batch_size=batch_size, on_batch=on_batch
+            )
         seconds = time.perf_counter() - started
         with engine.connect() as conn:
             remaining = rows_below(version_counts(conn), plan.version)

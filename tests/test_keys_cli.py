@@ -57,20 +57,23 @@ def test_cli_output_never_shows_key_material_and_the_keyring_stays_private(
     outputs = [run(migrated_url, keyring_path, "init")]
     cipher = FieldCipher(load_keyring(keyring_path))
     stored = populate(engine, cipher, persons=30, shops=2)
+    outputs.append(run(migrated_url, keyring_path, "rotate", "--add-only"))
     outputs.append(run(migrated_url, keyring_path, "rotate", "--batch-size", "8"))
     renderings = _key_renderings(keyring_path)  # versions 1 and 2 and the index key
     outputs += [run(migrated_url, keyring_path, "status"), run(migrated_url, keyring_path, "prune")]
     outputs.append(run(migrated_url, keyring_path, "prune", "--yes"))
 
-    assert [o.returncode for o in outputs] == [0] * 5, [o.stderr for o in outputs]
+    assert [o.returncode for o in outputs] == [0] * 6, [o.stderr for o in outputs]
     text = "\n".join(o.stdout + o.stderr for o in outputs)
     for secret in renderings:
         assert secret not in text
     assert "added data key version 2" in outputs[1].stderr
-    assert "re-encrypted 32 rows under key version 2" in outputs[1].stderr
-    assert "keyring versions: 1, 2 (current 2)" in outputs[2].stdout
-    assert "every encrypted row is on version 2" in outputs[2].stdout
-    assert "dropped key version(s) 1" in outputs[4].stderr
+    assert "32 rows wait on older versions" in outputs[1].stderr
+    assert "a rotation to key version 2 is unfinished (32 rows" in outputs[2].stderr
+    assert "re-encrypted 32 rows under key version 2" in outputs[2].stderr
+    assert "keyring versions: 1, 2 (current 2)" in outputs[3].stdout
+    assert "every encrypted row is on version 2" in outputs[3].stdout
+    assert "dropped key version(s) 1" in outputs[5].stderr
     assert stat.S_IMODE(keyring_path.stat().st_mode) == 0o600
     assert read_back(engine, FieldCipher(load_keyring(keyring_path))).plaintexts == stored.plaintexts
 

@@ -100,6 +100,23 @@ def test_values_written_after_rotation_use_the_new_key_and_a_second_rotation_add
     assert set(read_back(engine, _current_cipher(keyring_path)).row_versions.values()) == {3}
 
 
+def test_add_only_leaves_every_row_alone_and_the_next_run_reencrypts_without_another_version(
+    engine: Engine, cipher: FieldCipher, keyring_path: Path
+) -> None:
+    stored = populate(engine, cipher, persons=5, shops=2)
+    before = read_raw(engine)
+    added = rotate(keyring_path, engine, add_only=True)
+    assert (added.plan.added, added.plan.version, added.rotated, added.remaining) == (True, 2, 0, 7)
+    assert read_raw(engine) == before
+    again = rotate(keyring_path, engine, add_only=True)
+    assert (again.plan.added, again.plan.version, again.remaining) == (False, 2, 7)
+
+    done = rotate(keyring_path, engine)
+    assert (done.plan.added, done.plan.version, done.rotated, done.remaining) == (False, 2, 7, 0)
+    assert sorted(load_keyring(keyring_path).data_keys) == [1, 2]
+    assert read_back(engine, _current_cipher(keyring_path)).plaintexts == stored.plaintexts
+
+
 def test_an_interrupted_rotation_is_finished_by_the_next_run_with_nothing_lost(
     engine: Engine, cipher: FieldCipher, keyring_path: Path
 ) -> None:

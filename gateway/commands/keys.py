@@ -24,7 +24,7 @@ from sqlalchemy import Engine
 
 from gateway.commands.common import console, settings, user_errors
 from gateway.db import make_engine
-from gateway.errors import KeyringError
+from gateway.errors import KeyringError, RotationUnfinished
 from gateway.key_usage import KeyStatus, key_status, prune_unused_versions
 from gateway.keyring import create_keyring_file, load_keyring
 from gateway.rotation import DEFAULT_BATCH_SIZE, RotationPlan, rotate
@@ -56,6 +56,9 @@ def rotate_command(
     batch_size: int = typer.Option(
         DEFAULT_BATCH_SIZE, "--batch-size", min=1, help="Rows re-encrypted per transaction."
     ),
+    add_only: bool = typer.Option(
+        False, "--add-only", help="Only add the version; the next run re-encrypts (see docs/keys.md)."
+    ),
 ) -> None:
     """Add a data-key version and re-encrypt every identity value under it (resumable).
 
@@ -75,28 +78,37 @@ def rotate_command(
 
             def on_plan(plan: RotationPlan) -> None:
                 progress.console.print(_plan_message(plan, str(cfg.keyring_path)), highlight=False)
-                task.append(progress.add_task(f"re-encrypting under v{plan.version}", total=plan.pending))
+                if not add_only:
+                    task.append(progress.add_task(f"re-encrypting under v{plan.version}", total=plan.pending))
 
             def on_batch(rows: int) -> None:
                 progress.advance(task[0], rows)
 
             result = rotate(
-                cfg.keyring_path, engine, batch_size=batch_size, on_plan=on_plan, on_batch=on_batch
+                cfg.keyring_path,
+                engine,
+                batch_size=batch_size,
+                on_plan=on_plan,
+                on_batch=on_batch,
+                add_only=add_only,
             )
-    rate = result.rotated / result.seconds if result.seconds > 0 else 0.0
-    console.print(
-        f"re-encrypted {result.rotated} rows under key version {result.plan.version} "
-        f"in {result.seconds:.1f} s ({rate:,.0f} rows/s)",
-        highlight=False,
-    )
-    if result.remaining:
+        if add_only:
+            console.print(
+                f"{result.remaining} rows wait on older versions; 'credit-gateway keys rotate' re-encrypts them",
+                highlight=False,
+            )
+            return
+        rate = result.rotated / result.seconds if result.seconds > 0 else 0.0
         console.print(
-            f"[red]error[/red] [ROTATION_UNFINISHED]: {result.remaining} rows were rewritten under an older "
-            "key version during the run (a process still holds the old keyring?); restart it and run "
-            "'credit-gateway keys rotate' again to finish",
+            f"re-encrypted {result.rotated} rows under key version {result.plan.version} "
+            f"in {result.seconds:.1f} s ({rate:,.0f} rows/s)",
             highlight=False,
         )
-        raise typer.Exit(1)
+        if result.remaining:
+            raise RotationUnfinished(
+                f"{result.remaining} rows were rewritten under an older key version during the run (does "
+                "a process still hold the old keyring?); run 'credit-gateway keys rotate' again to finish"
+            )
     console.print(
         f"every encrypted row is on version {result.plan.version}; older versions stay in the keyring "
         "('credit-gateway keys prune' drops those no row uses)",
