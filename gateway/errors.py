@@ -98,3 +98,9 @@ class PolicyError(GatewayError):
         self.path = path
         self.line = line
         self.problem = problem
+
+
+class RotationUnfinished(GatewayError):
+    """Rows are still on an older data-key version after a rotation ran: run it again to finish."""
+
+    code = "ROTATION_UNFINISHED"

@@ -8,9 +8,12 @@ Key material is wrapped in :class:`SecretBytes`, whose repr and str never show i
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -138,11 +141,44 @@ def create_keyring_file(path: Path, keyring: Keyring | None = None) -> Keyring:
 
 
 def replace_keyring_file(path: Path, keyring: Keyring) -> None:
-    """Atomically replace the keyring (write a 0600 temporary file, fsync, rename)."""
+    """Atomically replace the keyring (write a 0600 temporary file, fsync, rename, fsync the folder).
+
+    A temporary file left by a crash is removed first: reopening it would keep whatever mode it had,
+    and the rename would then publish the keys with that mode.
+    """
     tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        os.fchmod(fh.fileno(), 0o600)
         fh.write(keyring.to_json())
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)  # the rename itself must survive a power cut, or the new key is lost
+    finally:
+        os.close(dir_fd)
+
+
+@contextmanager
+def keyring_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the keyring for a command that changes it (rotate, prune).
+
+    Two rotations at once would each add "version N+1" with a different key; whichever file was
+    written last would orphan every value the other sealed. The lock lives in ``<keyring>.lock``
+    (an empty file, harmless to leave behind); the kernel releases it when the process dies.
+    """
+    if not path.exists():
+        load_keyring(path)  # raises the usual "no keyring, run keys init" error
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise KeyringError(f"another command is changing the keyring at {path}; try again later") from None
+    try:
+        yield
+    finally:
+        os.close(fd)
