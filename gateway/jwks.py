@@ -18,11 +18,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
+from joserfc.jws import JWSRegistry
 from joserfc.util import urlsafe_b64encode
 
 from gateway.keyring import Keyring, SecretBytes, SigningPurpose
 
 JWS_ALGORITHM = "Ed25519"
+# Signing and verification go through this registry: it knows no other algorithm, so neither "none",
+# nor HS256 keyed with a public key, nor the deprecated "EdDSA" can be chosen by a token's header.
+JWS_REGISTRY = JWSRegistry(algorithms=[JWS_ALGORITHM])
 _CURVE = "Ed25519"
 _PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "k", "oth"})
 MAX_KID_LENGTH = 128
