@@ -110,9 +110,9 @@ def role_claims_problem(role: Role, claims: Mapping[str, Any]) -> tuple[str, str
     required = ROLE_CLAIMS[role]
     for name, meaning in _ROLE_CLAIM_MEANING.items():
         if name in required and name not in claims:
-            return name, f"a {role} token needs {meaning}"
+            return name, f"{role} tokens need {meaning}"
         if name not in required and name in claims:
-            return name, f"a {role} token carries no {meaning}"
+            return name, f"{role} tokens do not carry {meaning}"
     org = claims.get("org")
     if org is not None and not _is_canonical_credit_code(org):
         return "org", "not a valid unified social credit code"
@@ -193,31 +193,39 @@ class TokenIssuer:
         self,
         *,
         role: Role,
-        subject: str,
+        subject: str | None = None,
         org_code: str | None = None,
         agency_kind: AgencyKind | None = None,
         person_id: str | None = None,
         ttl: int = DEFAULT_TTL_SECONDS,
         now: float | None = None,
     ) -> IssuedToken:
-        """Sign a token; refuses (InvalidInput naming the claim) what the verifier would refuse."""
+        """Sign a token; refuses (InvalidInput naming the claim) what the verifier would refuse.
+
+        ``subject`` defaults to the organisation's credit code or the person's subject id: the system
+        of an agency, or a person, is then known by the same id in every audit event.
+        """
         if role not in ROLE_CLAIMS:
             raise InvalidInput("role", f"tokens are issued for {', '.join(ROLE_CLAIMS)} only")
         if not 0 < ttl <= self._max_ttl:
             raise InvalidInput("ttl", f"a token lives between 1 and {self._max_ttl} seconds")
+        role_claims: dict[str, Any] = {}
+        if org_code is not None:
+            role_claims["org"] = normalize_credit_code(org_code, field="org")
+        if agency_kind is not None:
+            role_claims["agency_kind"] = str(agency_kind)
+        if person_id is not None:
+            role_claims["person"] = person_id
+        problem = role_claims_problem(role, role_claims)
+        if problem is not None:
+            raise InvalidInput(*problem)
+        subject = subject if subject is not None else role_claims.get("org", person_id)
+        if subject is None:
+            raise InvalidInput("sub", f"{role} tokens need a caller id")
         if not _is_text(subject):
             raise InvalidInput("sub", f"a caller id is 1 to {MAX_TEXT_CLAIM_LENGTH} printable characters")
         issued_at = int(self._clock() if now is None else now)
-        claims: dict[str, Any] = {"iss": self._issuer, "sub": subject, "role": str(role)}
-        if org_code is not None:
-            claims["org"] = normalize_credit_code(org_code, field="org")
-        if agency_kind is not None:
-            claims["agency_kind"] = str(agency_kind)
-        if person_id is not None:
-            claims["person"] = person_id
-        problem = role_claims_problem(role, claims)
-        if problem is not None:
-            raise InvalidInput(*problem)
+        claims: dict[str, Any] = {"iss": self._issuer, "sub": subject, "role": str(role), **role_claims}
         claims.update(iat=issued_at, exp=issued_at + ttl, jti=secrets.token_hex(16))
         caller = caller_from_claims(claims, issuer=self._issuer, now=issued_at, max_ttl=self._max_ttl)
         header = {"alg": JWS_ALGORITHM, "kid": self._kid}

@@ -121,6 +121,14 @@ def test_credit_code_is_normalised_when_issuing(issuer: TokenIssuer) -> None:
     assert issued.caller.org_code == ORG
 
 
+@pytest.mark.parametrize(("role", "expected"), [(Role.PROVIDER, ORG), (Role.INDIVIDUAL, PERSON)])
+def test_caller_id_defaults_to_the_organisation_or_the_person(
+    issuer: TokenIssuer, role: Role, expected: str
+) -> None:
+    args = {"org_code": ORG.lower()} if role is Role.PROVIDER else ROLE_ARGS[role]
+    assert issuer.issue(role=role, **args).caller.id == expected
+
+
 def test_issued_token_never_shows_in_reprs(issuer: TokenIssuer, verifier: TokenVerifier) -> None:
     issued = issuer.issue(role=Role.ADMIN, subject="ops")
     caller = verifier.verify(issued.value)
@@ -147,6 +155,7 @@ def test_issued_token_never_shows_in_reprs(issuer: TokenIssuer, verifier: TokenV
         (Role.ADMIN, {"ttl": 0}, "ttl"),
         (Role.ADMIN, {"ttl": MAX_TTL + 1}, "ttl"),
         (Role.ADMIN, {"subject": ""}, "sub"),
+        (Role.AUDITOR, {"subject": None}, "sub"),
         (Role.ADMIN, {"subject": "ops\n"}, "sub"),
     ],
 )
