@@ -47,7 +47,7 @@ class Settings:
     policy_dir: Path = Path("policies")
     issuer_id: str = "credit-gateway"  # the ``iss`` of the tokens this gateway signs
     token_max_ttl: int = 86_400  # seconds a token may live, ours or a trusted issuer's
-    token_cache_size: int = 10_000  # verified tokens kept (about 1 KiB each); 0 turns the cache off
+    token_cache_size: int = 10_000  # verified tokens kept (about 600 bytes each); 0 turns the cache off
     trusted_issuers_path: Path | None = None  # JSON list of other issuers and their JWKS
 
     @classmethod
