@@ -100,8 +100,11 @@ def parse_public_jwks(document: Any) -> dict[str, OKPKey]:
             raise ValueError(f'key {index} has no "kid" (a string of at most {MAX_KID_LENGTH} characters)')
         if kid in keys:
             raise ValueError(f"two keys share the key id {kid!r}")
+        x = jwk.get("x")
         try:
-            keys[kid] = OKPKey.import_key({"kty": "OKP", "crv": _CURVE, "x": jwk.get("x")})
+            if not isinstance(x, str):
+                raise TypeError("x")
+            keys[kid] = OKPKey.import_key({"kty": "OKP", "crv": _CURVE, "x": x})
         except (JoseError, ValueError, TypeError):
             raise ValueError(f"key {index} is not a valid Ed25519 public key") from None
     if not keys:

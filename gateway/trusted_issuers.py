@@ -22,7 +22,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from joserfc.jwk import OKPKey
 
@@ -84,7 +84,7 @@ def _entry(path: Path, index: int, entry: Any) -> TrustedIssuer:
     return TrustedIssuer(issuer=issuer, keys=keys, audience=audience)
 
 
-def _is_name(value: object) -> bool:
+def _is_name(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and 0 < len(value) <= MAX_ISSUER_LENGTH and value.isprintable()
 
 

@@ -60,7 +60,7 @@ def public_jwk(key: Ed25519PrivateKey, kid: str) -> dict[str, str]:
     return {"kty": "OKP", "crv": "Ed25519", "x": b64u(public_raw(key)), "kid": kid}
 
 
-def claims(role: str = "partner", **changes: Any) -> dict[str, Any]:
+def claims(role: str = "partner", /, **changes: Any) -> dict[str, Any]:
     """Valid claims of a role (as the gateway would issue them at NOW), with members changed or dropped."""
     base: dict[str, Any] = {"iss": ISSUER, "sub": "caller-1", "role": role}
     base.update(

@@ -12,8 +12,8 @@ from gateway.jwks import JWS_ALGORITHM, parse_public_jwks, public_jwks, public_k
 from gateway.keyring import Keyring, SigningPurpose
 
 
-def _ed25519_jwk(kid: str = "idp-1", **extra: Any) -> dict[str, Any]:
-    jwk = dict(OKPKey.generate_key("Ed25519").as_dict(private=False))
+def _ed25519_jwk(kid: object = "idp-1", **extra: Any) -> dict[str, Any]:
+    jwk: dict[str, Any] = dict(OKPKey.generate_key("Ed25519").as_dict(private=False))
     jwk.update(kid=kid, **extra)
     return jwk
 

@@ -24,9 +24,8 @@ ROLE_OPTIONS = {
 
 
 def verifier_for(keyring_path: Path, **settings: object) -> TokenVerifier:
-    return TokenVerifier.from_settings(
-        Settings(keyring_path=keyring_path, **settings), load_keyring(keyring_path)
-    )  # type: ignore[arg-type]
+    config = Settings(keyring_path=keyring_path).with_overrides(**settings)
+    return TokenVerifier.from_settings(config, load_keyring(keyring_path))
 
 
 @pytest.mark.parametrize("role", list(ROLE_OPTIONS))

@@ -4,6 +4,7 @@ import base64
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -82,10 +83,13 @@ def test_issued_token_verifies_to_the_same_caller(
     assert caller.person_id == ROLE_ARGS[role].get("person_id")
 
 
+def decode(segment: str) -> Any:
+    return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+
+
 def test_issued_token_has_the_documented_header_and_claims(issuer: TokenIssuer) -> None:
     issued = issuer.issue(role=Role.PARTNER, subject="tax-system", ttl=600, **ROLE_ARGS[Role.PARTNER])
     head, body, _ = issued.value.split(".")
-    decode = lambda s: json.loads(base64.urlsafe_b64decode(s + "=" * (-len(s) % 4)))  # noqa: E731
     assert decode(head) == {"typ": "JWT", "alg": "Ed25519", "kid": "token-1"}
     payload = decode(body)
     assert set(payload) == {"iss", "sub", "role", "org", "agency_kind", "iat", "exp", "jti"}
@@ -289,7 +293,9 @@ REFUSALS = [
     pytest.param(_signed(header(), claims(nbf=NOW + 300)), "TOKEN_NOT_YET_VALID", id="nbf-in-the-future"),
     # TOKEN_CLAIMS_INVALID: signed by a trusted key, but the claims do not make a caller
     *[
-        pytest.param(_signed(header(), claims(**{name: DROP})), "TOKEN_CLAIMS_INVALID", id=f"missing-{name}")
+        pytest.param(
+            _signed(header(), claims("partner", **{name: DROP})), "TOKEN_CLAIMS_INVALID", id=f"missing-{name}"
+        )
         for name in ("iss", "sub", "role", "iat", "exp", "jti", "org", "agency_kind")
     ],
     pytest.param(
