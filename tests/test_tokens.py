@@ -518,3 +518,23 @@ def test_in_memory_revocations_are_forgotten_once_the_token_has_expired(clock: C
     revocations.revoke("new", until=NOW + 600)
     assert not revocations("old")
     assert revocations("forever") and revocations("new")
+
+
+def test_every_single_character_change_to_a_token_is_refused(
+    issuer: TokenIssuer, verifier: TokenVerifier
+) -> None:
+    token = issuer.issue(role=Role.INDIVIDUAL, person_id=PERSON).value
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
+    codes: set[str] = set()
+    for position, char in enumerate(token):
+        replacement = alphabet[(alphabet.index(char) + 1) % len(alphabet)]
+        with pytest.raises(AuthenticationError) as refused:
+            verifier.verify(token[:position] + replacement + token[position + 1 :])
+        codes.add(refused.value.code)
+    assert codes <= {
+        "TOKEN_MALFORMED",
+        "TOKEN_SIGNATURE_INVALID",
+        "TOKEN_UNKNOWN_ISSUER",
+        "TOKEN_CLAIMS_INVALID",
+    }
+    assert verifier.cache_hits == 0
