@@ -40,14 +40,6 @@ class DecryptionFailed(GatewayError):
     code = "DECRYPTION_FAILED"
 
 
-class NotFound(GatewayError):
-    code = "NOT_FOUND"
-
-
-class Conflict(GatewayError):
-    code = "CONFLICT"
-
-
 class ConfigurationError(GatewayError):
     """A setting or a file it names is unusable; raised at start-up, never per request."""
 
@@ -101,3 +93,11 @@ class TokenClaimsInvalid(AuthenticationError):
 class TokenRevoked(AuthenticationError):
     code = "TOKEN_REVOKED"
     default_message = "the token has been revoked"
+
+
+class NotFound(GatewayError):
+    code = "NOT_FOUND"
+
+
+class Conflict(GatewayError):
+    code = "CONFLICT"

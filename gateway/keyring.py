@@ -61,11 +61,15 @@ class SecretBytes:
 
 @dataclass(frozen=True)
 class Keyring:
-    """Data keys by version (the highest is current), the blind-index key, and signing keys by id."""
+    """Data keys by version (the highest is current), the blind-index key, and signing keys by id.
+
+    ``signing_keys`` has no default on purpose: code that rebuilds a keyring (rotation, pruning) must
+    carry them over, or use ``dataclasses.replace``; a silent ``{}`` would drop them from the file.
+    """
 
     data_keys: dict[int, SecretBytes]
     index_key: SecretBytes
-    signing_keys: dict[str, SecretBytes] = field(default_factory=dict)
+    signing_keys: dict[str, SecretBytes]
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property

@@ -111,7 +111,7 @@ def test_token_issue_honours_a_shorter_maximum_lifetime(keyring_path: Path) -> N
 def test_token_issue_without_a_token_key_says_how_to_add_one(tmp_path: Path) -> None:
     full = Keyring.generate()
     path = tmp_path / "keyring.json"
-    create_keyring_file(path, Keyring(data_keys=full.data_keys, index_key=full.index_key))
+    create_keyring_file(path, Keyring(data_keys=full.data_keys, index_key=full.index_key, signing_keys={}))
     result = run_cli("token", "issue", "--role", "admin", "--subject", "ops", keyring=path)
     assert result.returncode == 1
     assert "add-signing-key --purpose token" in result.stderr

@@ -174,7 +174,7 @@ def test_issuer_refuses_what_the_verifier_would_refuse(
 
 def test_issuer_needs_a_token_signing_key() -> None:
     keyring = Keyring.generate()
-    bare = Keyring(data_keys=keyring.data_keys, index_key=keyring.index_key)
+    bare = Keyring(data_keys=keyring.data_keys, index_key=keyring.index_key, signing_keys={})
     with pytest.raises(KeyringError, match="add-signing-key --purpose token"):
         TokenIssuer(bare, issuer=ISSUER)
 
