@@ -26,6 +26,16 @@ def _flag(name: str, raw: str) -> bool:
     raise ValueError(f"{name} must be one of 1/0, true/false, yes/no, on/off; got {raw!r}")
 
 
+def _count(name: str, raw: str, minimum: int) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number; got {raw!r}") from None
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}; got {value}")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the gateway needs to know about its environment."""
@@ -35,18 +45,34 @@ class Settings:
     dev_mode: bool = False
     holidays_path: Path | None = None
     policy_dir: Path = Path("policies")
+    issuer_id: str = "credit-gateway"  # the ``iss`` of the tokens this gateway signs
+    token_max_ttl: int = 86_400  # seconds a token may live, ours or a trusted issuer's
+    token_cache_size: int = 10_000  # verified tokens kept (about 600 bytes each); 0 turns the cache off
+    trusted_issuers_path: Path | None = None  # JSON list of other issuers and their JWKS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         base = cls()
         holidays = env.get("GATEWAY_HOLIDAYS")
+        trusted = env.get("GATEWAY_TRUSTED_ISSUERS")
+        issuer = env.get("GATEWAY_ISSUER_ID", base.issuer_id)
+        if not issuer.strip():
+            raise ValueError("GATEWAY_ISSUER_ID must not be empty")
         return cls(
             database_url=env.get("GATEWAY_DATABASE_URL", base.database_url),
             keyring_path=Path(env.get("GATEWAY_KEYRING", str(base.keyring_path))),
             dev_mode=_flag("GATEWAY_DEV_MODE", env.get("GATEWAY_DEV_MODE", "0")),
             holidays_path=Path(holidays) if holidays else None,
             policy_dir=Path(env.get("GATEWAY_POLICY_DIR", str(base.policy_dir))),
+            issuer_id=issuer,
+            token_max_ttl=_count(
+                "GATEWAY_TOKEN_MAX_TTL", env.get("GATEWAY_TOKEN_MAX_TTL", str(base.token_max_ttl)), 1
+            ),
+            token_cache_size=_count(
+                "GATEWAY_TOKEN_CACHE_SIZE", env.get("GATEWAY_TOKEN_CACHE_SIZE", str(base.token_cache_size)), 0
+            ),
+            trusted_issuers_path=Path(trusted) if trusted else None,
         )
 
     def with_overrides(self, **changes: object) -> Settings:
