@@ -11,6 +11,7 @@ columns named ``*_enc``), so a column added later is rotated and counted without
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -143,9 +144,7 @@ def prune_unused_versions(keyring_path: Path, engine: Engine, *, apply: bool) ->
         kept = tuple(sorted(set(keyring.data_keys) - set(dropped)))
         if apply and dropped:
             remaining = {v: k for v, k in keyring.data_keys.items() if v in kept}
-            replace_keyring_file(
-                keyring_path, Keyring(data_keys=remaining, index_key=keyring.index_key, extra=keyring.extra)
-            )
+            replace_keyring_file(keyring_path, dataclasses.replace(keyring, data_keys=remaining))
     return PruneResult(dropped, kept, apply and bool(dropped))
 
 

@@ -12,7 +12,7 @@ import typer
 
 from gateway import jwks
 from gateway.commands.common import console, settings, user_errors
-from gateway.keyring import SigningPurpose, load_keyring, replace_keyring_file
+from gateway.keyring import SigningPurpose, keyring_lock, load_keyring, replace_keyring_file
 
 
 def register(app: typer.Typer) -> None:
@@ -25,7 +25,7 @@ def add_signing_key(
 ) -> None:
     """Add the next Ed25519 signing key of a purpose; it signs from now on, older keys still verify."""
     path = settings().keyring_path
-    with user_errors():
+    with user_errors(), keyring_lock(path):
         keyring = load_keyring(path).with_signing_key(purpose)
         replace_keyring_file(path, keyring)
     console.print(f"added signing key {keyring.current_signing_kid(purpose)} to {path}")
