@@ -6,6 +6,8 @@ import typer
 
 from gateway.commands import db as db_commands
 from gateway.commands import keys as keys_commands
+from gateway.commands import signing_keys as signing_key_commands
+from gateway.commands import tokens as token_commands
 
 app = typer.Typer(
     name="credit-gateway",
@@ -15,7 +17,9 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(keys_commands.app, name="keys")
+signing_key_commands.register(keys_commands.app)
 app.add_typer(db_commands.app, name="db")
+app.add_typer(token_commands.app, name="token")
 
 
 def main() -> None:
