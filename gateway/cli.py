@@ -6,6 +6,8 @@ import typer
 
 from gateway.commands import db as db_commands
 from gateway.commands import keys as keys_commands
+from gateway.commands import schema as schema_commands
+from gateway.commands import serve as serve_commands
 from gateway.commands import signing_keys as signing_key_commands
 from gateway.commands import tokens as token_commands
 
@@ -20,6 +22,8 @@ app.add_typer(keys_commands.app, name="keys")
 signing_key_commands.register(keys_commands.app)
 app.add_typer(db_commands.app, name="db")
 app.add_typer(token_commands.app, name="token")
+app.command("serve")(serve_commands.serve)
+app.command("schema")(schema_commands.schema)
 
 
 def main() -> None:

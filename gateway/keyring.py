@@ -37,6 +37,7 @@ class SigningPurpose(StrEnum):
 
     TOKEN = "token"  # noqa: S105 (a purpose name, not a secret): caller authentication tokens
     AUDIT = "audit"  # tree heads of the audit log
+    CONSENT = "consent"  # consent tokens individuals hand to grantees
 
 
 class SecretBytes:

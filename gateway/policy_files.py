@@ -7,6 +7,7 @@ start, on reload the policy in force is kept (000 双公示 五(一): access con
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,10 @@ from casbin.persist.adapters.string_adapter import StringAdapter
 from gateway.domain import AgencyKind
 from gateway.errors import PolicyError
 from gateway.masking import MASKERS
+
+# pycasbin logs every refused request at WARNING; a gateway asks for denials all day, and its
+# decisions are explained in the audit log instead.
+logging.getLogger("casbin").setLevel(logging.ERROR)
 
 MODEL_FILE = "model.conf"
 POLICY_FILE = "fields.csv"

@@ -144,7 +144,10 @@ def subject_kinds(session: Session, subject_ids: Iterable[str]) -> dict[str, Sub
     ids = sorted(set(subject_ids))
     if not ids:
         return {}
-    return dict(session.execute(select(Subject.id, Subject.kind).where(Subject.id.in_(ids))).tuples())
+    return {
+        sid: kind
+        for sid, kind in session.execute(select(Subject.id, Subject.kind).where(Subject.id.in_(ids)))
+    }
 
 
 def records_justifying(session: Session, list_entry_id: str) -> list[CreditRecord]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,13 +32,14 @@ from gateway.api.errors import error_body, format_error
 from gateway.api.limits import DocumentLimits, check
 from gateway.api.ratelimit import RateLimiter
 from gateway.api.schema import build_schema
+from gateway.authentication import TokenVerifier
 from gateway.consent_tokens import ConsentTokens
 from gateway.crypto import FieldCipher
 from gateway.errors import GatewayError
 from gateway.keyring import load_keyring
 from gateway.policy import FieldPolicy
 from gateway.settings import Settings
-from gateway.tokens import Caller, Role, TokenVerifier
+from gateway.tokens import Caller, Role
 from gateway.workdays import WorkCalendar
 
 log = logging.getLogger("gateway.api")
@@ -221,12 +223,19 @@ def known_fields() -> frozenset[str]:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     gateway = Gateway.from_settings(settings or Settings.from_env())
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        gateway.engine.dispose()
+
     app = Starlette(
+        lifespan=lifespan,
         routes=[
             Route("/graphql", gateway.graphql, methods=["GET", "POST"]),
             Route("/healthz", gateway.healthz),
             Route("/readyz", gateway.readyz),
-        ]
+        ],
     )
     app.state.gateway = gateway
     return app

@@ -37,7 +37,7 @@ def format_error(error: GraphQLError, *, dev_mode: bool) -> dict[str, Any]:
             extensions["field"] = original.field
     elif error.extensions and "code" in error.extensions:
         extensions = dict(error.extensions)
-    elif original is not None:
+    elif original is not None and not isinstance(original, GraphQLError):
         log.error("internal error at %s", error.path, exc_info=original)
         formatted["message"] = "internal error"
         extensions = {"code": "INTERNAL_ERROR"}

@@ -21,7 +21,8 @@ from gateway.policy import Effect
 class Guard(FieldExtension):
     def resolve(self, next_: Any, source: Any, info: Info, **kwargs: Any) -> Any:
         ctx: RequestContext = info.context
-        field = f"{info.parent_type.name}.{info.field_name}"
+        # Guarded types are named in GraphQL as in Python (Person, Organization, …).
+        field = f"{type(source).__name__}.{info.field_name}"
         decision = ctx.services.policy.decide(source.policy_subjects, field)
         ctx.field_outcomes[(field, decision.effect.value)] += 1
         if decision.effect is Effect.DENIED:

@@ -5,14 +5,24 @@ from __future__ import annotations
 from functools import partial
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from gateway.api.operations import Mutation, Query
 
 
+class GatewaySchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Strawberry logs every error with a traceback; most of ours are answers (a denied field,
+        a refused consent). The endpoint logs the unexpected ones when it formats them."""
+
+
 def build_schema(*, dev_mode: bool = False) -> strawberry.Schema:
-    return strawberry.Schema(
+    return GatewaySchema(
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(disable_field_suggestions=not dev_mode),
