@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from gateway.commands import db as db_commands
+from gateway.commands import importing as import_commands
 from gateway.commands import keys as keys_commands
 
 app = typer.Typer(
@@ -16,6 +17,7 @@ app = typer.Typer(
 )
 app.add_typer(keys_commands.app, name="keys")
 app.add_typer(db_commands.app, name="db")
+app.command("import")(import_commands.run)
 
 
 def main() -> None:
