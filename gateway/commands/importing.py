@@ -20,6 +20,7 @@ from gateway import db
 from gateway.commands.common import console, settings
 from gateway.crypto import FieldCipher
 from gateway.errors import GatewayError
+from gateway.importing.errors import DatabaseUnavailable
 from gateway.importing.pipeline import DEFAULT_BATCH_SIZE, import_file
 from gateway.importing.report import EXIT_FILE_ERROR, ImportReport
 from gateway.importing.source import FileFormat
@@ -54,7 +55,7 @@ def run(
     except GatewayError as exc:
         report.fail(exc.code, exc.message)
     except SQLAlchemyError as exc:
-        report.fail("DATABASE_UNAVAILABLE", f"cannot open the database ({exc.__class__.__name__})")
+        report.fail(DatabaseUnavailable.code, f"cannot open the database ({exc.__class__.__name__})")
     else:
         try:
             with _progress() as progress:
