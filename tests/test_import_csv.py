@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 from datetime import date
 from pathlib import Path
@@ -13,8 +15,10 @@ from sqlalchemy.orm import Session
 from gateway.crypto import FieldCipher
 from gateway.domain import OrgForm, Procedure, RecordStatus, Severity
 from gateway.importing.derivations import PENALTY_KINDS
+from gateway.importing.double_publicity import DoublePublicityTable
+from gateway.importing.layouts import PENALTY
 from gateway.models import CreditRecord, Organization, Person, RecordLink, Subject
-from tests.import_helpers import DATA, count, rejections, run_import
+from tests.import_helpers import DATA, NOW, count, rejections, run_import
 
 PENALTY_HEADER = (DATA / "penalty_current.csv").read_text(encoding="utf-8-sig").splitlines()[0]
 
@@ -307,3 +311,33 @@ def test_a_field_past_the_csv_size_limit_fails_before_anything_is_written(
     assert (report.error_code, report.exit_code) == ("IMPORT_MALFORMED_CSV", 2)
     assert report.error_message == "line 7: field larger than field limit (131072)"
     assert count(engine, Subject) == 0
+
+
+ODD_CELLS = [
+    "",
+    " ",
+    "x" * 30_000,
+    "\x00",
+    "２０２６／０２／３０",
+    "-1",
+    "1e400",
+    "NaN",
+    "9999-99-99",
+    "；",
+    "\n",
+]
+
+
+def test_odd_cells_in_any_column_give_one_row_each_never_an_exception() -> None:
+    text = (DATA / "penalty_current.csv").read_text(encoding="utf-8-sig")
+    header, first = list(csv.reader(io.StringIO(text)))[:2]
+    layout_headers = set(PENALTY.columns.values())
+    for column in range(len(header)):
+        for odd in ODD_CELLS:
+            row = [*first[:column], odd, *first[column + 1 :]]
+            buf = io.StringIO()
+            csv.writer(buf).writerows([header, row])
+            buf.seek(0)
+            (out,) = DoublePublicityTable(buf).rows(today=NOW.date(), agencies=lambda name: "")
+            if out.rejection is not None:
+                assert out.rejection.field in layout_headers, (header[column], odd, out.rejection)

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from gateway.crypto import FieldCipher
 from gateway.domain import Category, Severity
+from gateway.importing.jsonl import read_jsonl
 from gateway.importing.pipeline import DATABASE_REFUSED
 from gateway.models import CreditRecord, ListEntry, ListEntryRecord, Organization, Person, RecordLink
-from tests.import_helpers import DATA, count, rejections, run_import
+from tests.import_helpers import DATA, NOW, count, rejections, run_import
 
 ITEM_TYPES = "person, organization, agency, record, listEntry"
 
@@ -174,3 +175,33 @@ def test_utf8_with_bom_is_read_and_other_encodings_are_refused(
     report = run_import(engine, cipher, gb)
     assert (report.error_code, report.exit_code, report.rows) == ("IMPORT_BAD_ENCODING", 2, 0)
     assert report.error_message == "JSON Lines files must be UTF-8; byte 28 is not valid UTF-8"
+
+
+ODD_VALUES: list[object] = [
+    None,
+    0,
+    -1,
+    1.5,
+    True,
+    "",
+    " ",
+    "x" * 30_000,
+    [],
+    [1],
+    {},
+    {"a": 1},
+    "\x00",
+    "NaN",
+]
+
+
+def test_odd_values_in_any_field_are_rejected_under_that_field_never_raised() -> None:
+    lines = (DATA / "valid.jsonl").read_text(encoding="utf-8").splitlines()
+    for line in lines:
+        obj = json.loads(line)
+        for key in obj:
+            for odd in ODD_VALUES:
+                (row,) = read_jsonl([json.dumps(obj | {key: odd})], today=NOW.date())
+                if row.rejection is not None:
+                    field = row.rejection.field or ""
+                    assert field == key or field.startswith((f"{key}.", f"{key}[")), (key, odd, row.rejection)
