@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,9 @@ from sqlalchemy.orm import Session
 from gateway.crypto import FieldCipher
 from gateway.domain import Category, Severity
 from gateway.importing.jsonl import read_jsonl
-from gateway.importing.pipeline import DATABASE_REFUSED
+from gateway.importing.pipeline import DATABASE_REFUSED, import_file
 from gateway.models import CreditRecord, ListEntry, ListEntryRecord, Organization, Person, RecordLink
+from gateway.workdays import WorkCalendar
 from tests.import_helpers import DATA, NOW, count, rejections, run_import
 
 ITEM_TYPES = "person, organization, agency, record, listEntry"
@@ -205,3 +207,19 @@ def test_odd_values_in_any_field_are_rejected_under_that_field_never_raised() ->
                 if row.rejection is not None:
                     field = row.rejection.field or ""
                     assert field == key or field.startswith((f"{key}.", f"{key}[")), (key, odd, row.rejection)
+
+
+def test_a_decision_dated_today_in_beijing_is_not_in_the_future_while_utc_is_still_yesterday(
+    engine: Engine, cipher: FieldCipher, tmp_path: Path
+) -> None:
+    lines = (DATA / "valid.jsonl").read_text(encoding="utf-8").splitlines()
+    today_in_beijing = json.loads(lines[10]) | {"decisionDate": "2026-03-06"}
+    path = tmp_path / "today.jsonl"
+    path.write_text(
+        "\n".join([lines[9], json.dumps(today_in_beijing, ensure_ascii=False)]) + "\n", encoding="utf-8"
+    )
+    early_morning = datetime(2026, 3, 5, 20, 0, tzinfo=UTC)  # 2026-03-06 04:00 in Beijing
+    report = import_file(
+        path, engine=engine, cipher=cipher, calendar=WorkCalendar.load(), clock=lambda: early_morning
+    )
+    assert report.summary() == {"created": 2, "updated": 0, "unchanged": 0, "rejected": 0}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -32,6 +32,9 @@ from gateway.workdays import WorkCalendar
 from gateway.writer import ItemResult, Outcome, StoreWriter, utcnow
 
 DEFAULT_BATCH_SIZE = 1_000
+# Decision dates are calendar dates in mainland China. "Today", for refusing decisions dated in the
+# future, is today there: in UTC it is still yesterday until 08:00 Beijing time.
+CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
 DATABASE_REFUSED = "the database refused this row; the rows around it were stored"
 
 Progress = Callable[[int, int], None]
@@ -168,7 +171,10 @@ def import_file(
                 clock=clock,
                 on_batch=lambda: progress(source.bytes_read, source.size),
             )
-            importer.run(_rows(fmt, source, report, engine, today or clock().date()), report)
+            importer.run(
+                _rows(fmt, source, report, engine, today or clock().astimezone(CHINA_STANDARD_TIME).date()),
+                report,
+            )
             progress(source.size, source.size)
     except (ImportFileError, DatabaseUnavailable) as exc:
         report.fail(exc.code, exc.message)
