@@ -15,9 +15,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.command("import")(import_commands.run)
 app.add_typer(keys_commands.app, name="keys")
 app.add_typer(db_commands.app, name="db")
-app.command("import")(import_commands.run)
 
 
 def main() -> None:
