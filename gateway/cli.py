@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from gateway.commands import db as db_commands
+from gateway.commands import importing as import_commands
 from gateway.commands import keys as keys_commands
 from gateway.commands import schema as schema_commands
 from gateway.commands import serve as serve_commands
@@ -18,6 +19,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.command("import")(import_commands.run)
 app.add_typer(keys_commands.app, name="keys")
 signing_key_commands.register(keys_commands.app)
 app.add_typer(db_commands.app, name="db")
