@@ -6,6 +6,7 @@ import typer
 
 from gateway.commands import db as db_commands
 from gateway.commands import keys as keys_commands
+from gateway.commands import seed as seed_commands
 
 app = typer.Typer(
     name="credit-gateway",
@@ -16,6 +17,7 @@ app = typer.Typer(
 )
 app.add_typer(keys_commands.app, name="keys")
 app.add_typer(db_commands.app, name="db")
+app.command("seed")(seed_commands.seed)
 
 
 def main() -> None:
