@@ -8,6 +8,7 @@ kind, record category, record status and list, so a re-run can show that nothing
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import random
 from collections import Counter, defaultdict
@@ -43,6 +44,11 @@ SQLITE_CACHE_KIB = 512 * 1024
 
 GROUPS = ("subjects", "records by category", "records by status", "list entries")
 
+# A batch makes hundreds of thousands of short-lived, acyclic objects (inputs, row dicts, bound
+# parameters). At the default threshold of 700 allocations the collector runs every few rows and
+# each run walks the batch's live objects: about a sixth of the seeding time, collecting nothing.
+GC_THRESHOLD = (50_000, 20, 100)
+
 
 @dataclass
 class SeedTally:
@@ -77,9 +83,12 @@ class SeedTally:
 
 
 def id_factory(plan: SeedPlan, batch: int) -> Callable[[], str]:
-    """Random-looking 128-bit ids, reproducible from the plan and the batch number."""
+    """128-bit ids reproducible from the plan and the batch: the batch number in the first 32 bits,
+    then 96 seeded random bits. Time-ordered, as UUIDv7 is, so each batch's rows land at the right
+    edge of the primary-key and foreign-key indexes instead of on random pages (~15% less CPU and
+    half the system time at 300,000 people on SQLite)."""
     rng = random.Random(f"credit-gateway/ids/{plan.key}/{batch}")  # noqa: S311 - ids, not secrets
-    return lambda: f"{rng.getrandbits(128):032x}"
+    return lambda: f"{batch:08x}{rng.getrandbits(96):024x}"
 
 
 def batch_clock(plan: SeedPlan, batch: int) -> Callable[[], datetime]:
@@ -127,13 +136,25 @@ def run_seed(
     """Write every batch of ``plan`` (``batches``, when given, must be ``generate(plan)`` or
     :func:`background_batches`); safe to re-run: finished batches come back unchanged."""
     tally = SeedTally()
-    for batch in generate(plan) if batches is None else batches:
-        results = write_batch(engine, cipher, plan, batch, calendar)
-        tally.add(batch.items, results)
-        tally.people += batch.people
-        if on_batch is not None:
-            on_batch(batch)
+    with fewer_collections():
+        for batch in generate(plan) if batches is None else batches:
+            results = write_batch(engine, cipher, plan, batch, calendar)
+            tally.add(batch.items, results)
+            tally.people += batch.people
+            if on_batch is not None:
+                on_batch(batch)
     return tally
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often while seeding (see ``GC_THRESHOLD``)."""
+    before = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 # Batches generated ahead of the writer; each holds a few megabytes of inputs.
@@ -145,6 +166,7 @@ def _by_constructor(item: Any) -> tuple[type, tuple[Any, ...]]:
 
 
 def _produce(plan: SeedPlan, queue: Any) -> None:
+    gc.set_threshold(*GC_THRESHOLD)  # this process only draws batches
     # Slotted dataclasses unpickle through a generic __setstate__ that looks up their fields for
     # every object; rebuilding them by constructor is several times cheaper for the receiving writer.
     for cls in (PersonInput, OrganizationInput, RecordInput, ListEntryInput, SubjectRef, RecordKey):
