@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import random
+import signal
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -166,6 +167,8 @@ def _by_constructor(item: Any) -> tuple[type, tuple[Any, ...]]:
 
 
 def _produce(plan: SeedPlan, queue: Any) -> None:
+    # Ctrl-C reaches the whole process group; the parent handles it and stops this process.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     gc.set_threshold(*GC_THRESHOLD)  # this process only draws batches
     # Slotted dataclasses unpickle through a generic __setstate__ that looks up their fields for
     # every object; rebuilding them by constructor is several times cheaper for the receiving writer.

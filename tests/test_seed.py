@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
@@ -15,6 +17,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from gateway import db
@@ -398,3 +401,46 @@ def test_the_seed_command_refuses_bad_arguments_plainly(
     result = cli(database_url, keyring_path, *args)
     assert result.returncode == 1
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_interrupted_command_says_so_and_a_rerun_completes(database_url: str, keyring_path: Path) -> None:
+    args = ["--people", "20000", "--orgs", "100", "--seed", "9", "--batch-size", "500"]
+    env = os.environ | {"GATEWAY_DATABASE_URL": database_url, "GATEWAY_KEYRING": str(keyring_path)}
+    command = [str(Path(sys.executable).with_name("credit-gateway")), "seed", *args]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    engine = db.make_engine(database_url)
+
+    def people() -> int:
+        try:
+            with Session(engine) as s:
+                return s.scalar(select(func.count()).select_from(Person)) or 0
+        except DBAPIError:  # the command has not created the schema yet
+            return 0
+
+    try:
+        deadline = time.monotonic() + 120
+        while people() < 500 and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        process.send_signal(signal.SIGINT)  # as Ctrl-C does, once the first batch is committed
+        _, err = process.communicate(timeout=120)
+        written = people()
+    finally:
+        engine.dispose()
+    assert process.returncode == 130, err
+    assert "interrupted after" in err and "run the same command again" in err and "Traceback" not in err
+    assert 500 <= written < 20_000 and written % 500 == 0  # whole batches only
+    rerun = cli(database_url, keyring_path, *args)
+    assert rerun.returncode == 0, rerun.stderr
+    row = next(line.split() for line in rerun.stdout.splitlines() if line.split()[:1] == ["PERSON"])
+    assert row[1:5] == ["20,000", f"{20_000 - written:,}", "0", f"{written:,}"]
+
+
+def test_the_seed_command_does_not_offer_to_replace_a_broken_keyring(
+    database_url: str, tmp_path: Path
+) -> None:
+    keyring = tmp_path / "keyring.json"
+    keyring.write_text("not a keyring", encoding="utf-8")
+    result = cli(database_url, keyring, "--people", "5", "--orgs", "1", "--init-keys")
+    assert result.returncode == 1
+    assert "not a valid keyring" in result.stderr and "Traceback" not in result.stderr
+    assert keyring.read_text(encoding="utf-8") == "not a keyring"

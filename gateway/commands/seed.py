@@ -100,16 +100,15 @@ def _as_of(raw: str) -> date:
 
 
 def _keyring(config: Settings, init_keys: bool) -> Keyring:
-    try:
-        return load_keyring(config.keyring_path)
-    except KeyringError:
-        if not init_keys or config.keyring_path.exists():
-            raise KeyringError(
-                f"no usable keyring at {config.keyring_path}; create one with 'credit-gateway keys init' "
-                "or pass --init-keys"
-            ) from None
-    console.print(f"creating a keyring at {config.keyring_path}")
-    return create_keyring_file(config.keyring_path)
+    path = config.keyring_path
+    if path.exists():
+        return load_keyring(path)
+    if not init_keys:
+        raise KeyringError(
+            f"no keyring at {path}; create one with 'credit-gateway keys init' or pass --init-keys"
+        )
+    console.print(f"creating a keyring at {path}")
+    return create_keyring_file(path)
 
 
 def _run(engine: Engine, cipher: FieldCipher, plan: SeedPlan, calendar: WorkCalendar) -> SeedTally:
@@ -121,14 +120,25 @@ def _run(engine: Engine, cipher: FieldCipher, plan: SeedPlan, calendar: WorkCale
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     )
-    # The generator process starts before the progress display's thread: it is forked.
-    with background_batches(plan) as batches, Progress(*columns, console=console) as progress:
-        task = progress.add_task("seed", total=plan.people)
+    done = 0
+    try:
+        # The generator process starts before the progress display's thread: it is forked.
+        with background_batches(plan) as batches, Progress(*columns, console=console) as progress:
+            task = progress.add_task("seed", total=plan.people)
 
-        def advance(batch: Batch) -> None:
-            progress.advance(task, batch.people)
+            def advance(batch: Batch) -> None:
+                nonlocal done
+                done += batch.people
+                progress.advance(task, batch.people)
 
-        return run_seed(engine, cipher, plan, calendar=calendar, on_batch=advance, batches=batches)
+            return run_seed(engine, cipher, plan, calendar=calendar, on_batch=advance, batches=batches)
+    except KeyboardInterrupt:
+        # Every finished batch is committed and the one under way rolled back: nothing to repair.
+        console.print(
+            f"interrupted after {done:,} of {plan.people:,} people; "
+            "run the same command again to complete (finished batches come back unchanged)"
+        )
+        raise typer.Exit(130) from None
 
 
 def summary(tally: SeedTally) -> Group:
