@@ -9,16 +9,12 @@ kind, record category, record status and list, so a re-run can show that nothing
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import random
-import signal
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from multiprocessing.reduction import ForkingPickler
-from queue import Empty
 from typing import Any
 
 from sqlalchemy import Engine, event
@@ -26,15 +22,7 @@ from sqlalchemy.orm import Session
 
 from gateway.crypto import FieldCipher
 from gateway.domain import SubjectKind
-from gateway.inputs import (
-    Item,
-    ListEntryInput,
-    OrganizationInput,
-    PersonInput,
-    RecordInput,
-    RecordKey,
-    SubjectRef,
-)
+from gateway.inputs import Item, ListEntryInput, OrganizationInput, PersonInput, RecordInput
 from gateway.seed import Batch, SeedPlan, generate, reference_instant
 from gateway.workdays import WorkCalendar
 from gateway.writer import ItemResult, Outcome, StoreWriter
@@ -135,7 +123,7 @@ def run_seed(
     batches: Iterable[Batch] | None = None,
 ) -> SeedTally:
     """Write every batch of ``plan`` (``batches``, when given, must be ``generate(plan)`` or
-    :func:`background_batches`); safe to re-run: finished batches come back unchanged."""
+    :func:`gateway.seed_background.background_batches`); safe to re-run: finished batches come back unchanged."""
     tally = SeedTally()
     with fewer_collections():
         for batch in generate(plan) if batches is None else batches:
@@ -156,67 +144,3 @@ def fewer_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*before)
-
-
-# Batches generated ahead of the writer; each holds a few megabytes of inputs.
-QUEUE_BATCHES = 3
-
-
-def _by_constructor(item: Any) -> tuple[type, tuple[Any, ...]]:
-    return type(item), tuple(getattr(item, f.name) for f in fields(item))
-
-
-def _produce(plan: SeedPlan, queue: Any) -> None:
-    # Ctrl-C reaches the whole process group; the parent handles it and stops this process.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    gc.set_threshold(*GC_THRESHOLD)  # this process only draws batches
-    # Slotted dataclasses unpickle through a generic __setstate__ that looks up their fields for
-    # every object; rebuilding them by constructor is several times cheaper for the receiving writer.
-    for cls in (PersonInput, OrganizationInput, RecordInput, ListEntryInput, SubjectRef, RecordKey):
-        ForkingPickler.register(cls, _by_constructor)
-    try:
-        for batch in generate(plan):
-            queue.put(batch)
-        queue.put(None)
-    except BaseException as exc:  # reported to the parent, which raises it
-        queue.put(f"{type(exc).__name__}: {exc}")
-
-
-@contextmanager
-def background_batches(plan: SeedPlan) -> Iterator[Iterable[Batch]]:
-    """``generate(plan)`` in a child process, so that drawing the data (about a quarter of the
-    work) overlaps with encrypting and writing it on the second core. One process draws every batch
-    from one random stream, so order and content are exactly those of ``generate``.
-
-    The child is forked (spawning would re-run the caller's main module): enter this before starting
-    any thread, such as a progress display. A single batch, or a platform without fork, is generated
-    in-process."""
-    if plan.batches == 1 or "fork" not in multiprocessing.get_all_start_methods():
-        yield generate(plan)
-        return
-    context = multiprocessing.get_context("fork")
-    queue = context.Queue(maxsize=QUEUE_BATCHES)
-    child = context.Process(target=_produce, args=(plan, queue), name="seed-generator", daemon=True)
-    child.start()
-    try:
-        yield _receive(queue, child)
-    finally:
-        if child.is_alive():
-            child.terminate()
-        child.join()
-        queue.close()
-
-
-def _receive(queue: Any, child: Any) -> Iterator[Batch]:
-    while True:
-        try:
-            item = queue.get(timeout=1.0)
-        except Empty:
-            if not child.is_alive():
-                raise RuntimeError("the seed generator process stopped unexpectedly") from None
-            continue
-        if item is None:
-            return
-        if isinstance(item, str):
-            raise RuntimeError(f"the seed generator failed: {item}")
-        yield item

@@ -47,7 +47,8 @@ from gateway.models import (
 )
 from gateway.regions import COUNTY_BY_CODE
 from gateway.seed import SeedPlan, generate
-from gateway.seeding import background_batches, run_seed
+from gateway.seed_background import background_batches
+from gateway.seeding import run_seed
 from gateway.workdays import WorkCalendar
 from gateway.writer import Outcome
 from tests.conftest import PG_ENV, fresh_pg_schema

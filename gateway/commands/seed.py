@@ -29,7 +29,8 @@ from gateway.crypto import FieldCipher
 from gateway.errors import InvalidInput, KeyringError
 from gateway.keyring import Keyring, create_keyring_file, load_keyring
 from gateway.seed import REFERENCE_DAY, Batch, SeedPlan
-from gateway.seeding import GROUPS, SeedTally, background_batches, run_seed, tune_sqlite
+from gateway.seed_background import background_batches
+from gateway.seeding import GROUPS, SeedTally, run_seed, tune_sqlite
 from gateway.settings import Settings
 from gateway.workdays import WorkCalendar
 from gateway.writer import Outcome
