@@ -539,16 +539,24 @@ def _merge_person(old: PersonInput | None, new: PersonInput) -> PersonInput:
     return PersonInput(**{f: getattr(new, f) or getattr(old, f) for f in PERSON_FIELDS})  # type: ignore[arg-type]
 
 
+_PLAIN_TYPES = frozenset({type(None), bool, int, str})
+# What json.dumps(..., ensure_ascii=False) builds on every call, built once: the content hash is
+# computed for every record written, and stored hashes must not change (a test pins one).
+_CANONICAL_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
 def _jsonable(value: Any) -> Any:
+    if type(value) in _PLAIN_TYPES:
+        return value
     if isinstance(value, StrEnum):
         return value.value
-    if value is None or isinstance(value, bool | int | str):
+    if isinstance(value, bool | int | str):
         return value
     return str(value)
 
 
 def _content_hash(values: dict[str, Any]) -> str:
-    canonical = json.dumps({k: _jsonable(v) for k, v in sorted(values.items())}, ensure_ascii=False)
+    canonical = _CANONICAL_JSON.encode({k: _jsonable(v) for k, v in sorted(values.items())})
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

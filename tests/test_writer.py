@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine, event, func, select
@@ -26,7 +27,7 @@ from gateway.models import (
     RecordLink,
 )
 from gateway.workdays import WorkCalendar
-from gateway.writer import Outcome, StoreWriter
+from gateway.writer import Outcome, StoreWriter, _content_hash
 from tests.helpers import credit_code, id_number
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -254,3 +255,28 @@ def test_list_entries_of_several_subjects_are_found_again_and_updated(write) -> 
         (Outcome.UNCHANGED, created[3].id),
         (Outcome.UPDATED, created[4].id),
     ]
+
+
+def test_the_content_hash_of_a_record_is_stable() -> None:
+    # Stored hashes decide UNCHANGED versus UPDATED on every re-import: the canonical form (sorted
+    # keys, enums by value, dates and amounts as text, JSON without ASCII escapes) must not drift.
+    values = {
+        "subject_id": "0" * 32,
+        "category": Category.ADMINISTRATIVE_PENALTY,
+        "document_number": "菏市监罚〔2025〕318号",
+        "authority_code": "113717000000001X",
+        "authority_name": "菏泽市市场监督管理局",
+        "decision_date": date(2025, 1, 2),
+        "content": '当事人"引号"\\反斜杠\n换行',
+        "legal_basis": "《中华人民共和国食品安全法》第一百二十四条",
+        "severity": Severity.GENERAL,
+        "procedure": Procedure.GENERAL,
+        "status": RecordStatus.ACTIVE,
+        "kept": False,
+        "penalty_kinds": "罚款",
+        "amount_10k_yuan": Decimal("1.25"),
+        "valid_until": None,
+        "publication_until": date(2026, 1, 1),
+        "provider_code": "113717000000001X",
+    }
+    assert _content_hash(values) == "4f88e89dab310be0a2e720357bcb50b90d44fdd4156f837bc4c1a37bf24bd167"
