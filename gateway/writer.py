@@ -95,6 +95,7 @@ class StoreWriter:
         self.calendar = calendar
         self.clock = clock
         self.new_id = id_factory
+        self._blind_memo: dict[tuple[str, str], bytes] = {}
 
     # --- public ----------------------------------------------------------------------------------
 
@@ -102,6 +103,7 @@ class StoreWriter:
         """Write one batch; the result list is parallel to ``items``."""
         results: list[ItemResult | None] = [None] * len(items)
         now = self.clock()
+        self._blind_memo.clear()
 
         people = [(i, it) for i, it in enumerate(items) if isinstance(it, PersonInput)]
         orgs = [(i, it) for i, it in enumerate(items) if isinstance(it, OrganizationInput)]
@@ -125,15 +127,27 @@ class StoreWriter:
     # --- persons ---------------------------------------------------------------------------------
 
     def find_persons(self, id_numbers: Iterable[str]) -> dict[str, Person]:
-        """Existing persons by (normalised) identity number, via the blind index."""
-        wanted = {self.cipher.blind_index("id_number", n): n for n in set(id_numbers)}
+        """Existing persons by (normalised) identity number, via the blind index.
+
+        A truncated index is shared by several numbers, in the database and in one batch alike:
+        every candidate is decrypted and kept if its number is one of those asked for."""
+        wanted = set(id_numbers)
+        indexes = sorted({self._blind("id_number", n) for n in wanted})
         found: dict[str, Person] = {}
-        for chunk in _chunks(list(wanted)):
+        for chunk in _chunks(indexes):
             for person in self.session.scalars(select(Person).where(Person.id_number_bidx.in_(chunk))):
                 number = self._decrypt_person(person, "id_number")
-                if number is not None and number == wanted.get(bytes(person.id_number_bidx)):
+                if number in wanted:
                     found[number] = person
         return found
+
+    def _blind(self, kind: str, value: str) -> bytes:
+        """Blind index, computed once per value and batch (lookup and insert both need it)."""
+        key = (kind, value)
+        index = self._blind_memo.get(key)
+        if index is None:
+            index = self._blind_memo[key] = self.cipher.blind_index(kind, value)
+        return index
 
     def _decrypt_person(self, person: Person, field: str) -> str | None:
         blob = getattr(person, f"{field}_enc")
@@ -142,15 +156,20 @@ class StoreWriter:
         return self.cipher.decrypt(blob, table="persons", column=f"{field}_enc", row=person.subject_id)
 
     def _person_values(self, subject_id: str, p: PersonInput) -> dict[str, Any]:
-        def seal(field: str, value: str | None) -> bytes | None:
-            if value is None:
-                return None
-            return self.cipher.encrypt(value, table="persons", column=f"{field}_enc", row=subject_id)
-
-        values: dict[str, Any] = {f"{f}_enc": seal(f, getattr(p, f)) for f in PERSON_FIELDS}
-        values["key_version"] = self.cipher.current_version
-        values["id_number_bidx"] = self.cipher.blind_index("id_number", p.id_number)
-        values["phone_bidx"] = self.cipher.blind_index("phone", p.phone) if p.phone else None
+        version = self.cipher.current_version
+        encrypt = self.cipher.encrypt
+        values: dict[str, Any] = {}
+        for field in PERSON_FIELDS:
+            value = getattr(p, field)
+            column = f"{field}_enc"
+            values[column] = (
+                None
+                if value is None
+                else encrypt(value, table="persons", column=column, row=subject_id, version=version)
+            )
+        values["key_version"] = version
+        values["id_number_bidx"] = self._blind("id_number", p.id_number)
+        values["phone_bidx"] = self._blind("phone", p.phone) if p.phone else None
         return values
 
     def _upsert_persons(
@@ -202,18 +221,19 @@ class StoreWriter:
 
     def find_organizations(self, codes: Iterable[str]) -> dict[str, Organization]:
         """Existing organisations by credit code: clear codes directly, individual businesses by index."""
-        codes = list(set(codes))
+        codes = sorted(set(codes))
         found: dict[str, Organization] = {}
         for chunk in _chunks(codes):
             for org in self.session.scalars(select(Organization).where(Organization.credit_code.in_(chunk))):
                 assert org.credit_code is not None
                 found[org.credit_code] = org
-        wanted = {self.cipher.blind_index("credit_code", c): c for c in codes if c not in found}
-        for chunk in _chunks(list(wanted)):
+        wanted = {c for c in codes if c not in found}
+        indexes = sorted({self._blind("credit_code", c) for c in wanted})
+        for chunk in _chunks(indexes):
             stmt = select(Organization).where(Organization.credit_code_bidx.in_(chunk))
             for org in self.session.scalars(stmt):
                 code = self.organization_code(org)
-                if code == wanted.get(bytes(org.credit_code_bidx or b"")):
+                if code in wanted:
                     found[code] = org
         return found
 
@@ -243,7 +263,7 @@ class StoreWriter:
             values["credit_code_enc"] = self.cipher.encrypt(
                 o.credit_code, table="organizations", column="credit_code_enc", row=subject_id
             )
-            values["credit_code_bidx"] = self.cipher.blind_index("credit_code", o.credit_code)
+            values["credit_code_bidx"] = self._blind("credit_code", o.credit_code)
         else:
             values["credit_code"] = o.credit_code
         return values
@@ -338,16 +358,23 @@ class StoreWriter:
         return values
 
     def find_records(self, keys: Iterable[RecordKey]) -> dict[RecordKey, CreditRecord]:
+        """Existing records by key. Looked up per authority, so that the unique index on
+        (authority_code, document_number, category) serves the query: document numbers alone
+        have no index, and an IN list on them scanned the whole table once per chunk."""
         keys = set(keys)
+        numbers_by_authority: dict[str, set[str]] = {}
+        for key in keys:
+            numbers_by_authority.setdefault(key.authority_code, set()).add(key.document_number)
         found: dict[RecordKey, CreditRecord] = {}
-        numbers = sorted({k.document_number for k in keys})
-        for chunk in _chunks(numbers):
-            for rec in self.session.scalars(
-                select(CreditRecord).where(CreditRecord.document_number.in_(chunk))
-            ):
-                key = RecordKey(rec.authority_code, rec.document_number, rec.category)
-                if key in keys:
-                    found[key] = rec
+        for authority, numbers in sorted(numbers_by_authority.items()):
+            for chunk in _chunks(sorted(numbers)):
+                stmt = select(CreditRecord).where(
+                    CreditRecord.authority_code == authority, CreditRecord.document_number.in_(chunk)
+                )
+                for rec in self.session.scalars(stmt):
+                    key = RecordKey(rec.authority_code, rec.document_number, rec.category)
+                    if key in keys:
+                        found[key] = rec
         return found
 
     def _upsert_records(
@@ -435,6 +462,9 @@ class StoreWriter:
     ) -> None:
         wanted_keys = {k for _, e in entries for k in e.records if k not in record_ids}
         record_ids = record_ids | {k: r.id for k, r in self.find_records(wanted_keys).items()}
+        existing_entries = self._find_list_entries(
+            {subject_ids[e.subject] for _, e in entries if e.subject in subject_ids}
+        )
         new_entries: list[dict[str, Any]] = []
         new_links: list[dict[str, Any]] = []
         for i, e in entries:
@@ -448,15 +478,7 @@ class StoreWriter:
                     Outcome.REJECTED, field=f"records[{missing[0]}]", reason="unknown record"
                 )
                 continue
-            existing = self.session.scalar(
-                select(ListEntry).where(
-                    ListEntry.authority_code == e.authority_code,
-                    ListEntry.subject_id == sid,
-                    ListEntry.kind == e.kind,
-                    ListEntry.list_name == e.list_name,
-                    ListEntry.listed_on == e.listed_on,
-                )
-            )
+            existing = existing_entries.get((e.authority_code, sid, e.kind, e.list_name, e.listed_on))
             values = {
                 "reason": e.reason,
                 "planned_exit": e.planned_exit,
@@ -491,11 +513,23 @@ class StoreWriter:
         self._insert(ListEntry, new_entries)
         self._insert(ListEntryRecord, new_links)
 
+    def _find_list_entries(self, subject_ids: set[str]) -> dict[tuple[Any, ...], ListEntry]:
+        """Existing entries of these subjects by their unique key, in one query per chunk."""
+        found: dict[tuple[Any, ...], ListEntry] = {}
+        for chunk in _chunks(sorted(subject_ids)):
+            for entry in self.session.scalars(select(ListEntry).where(ListEntry.subject_id.in_(chunk))):
+                key = (entry.authority_code, entry.subject_id, entry.kind, entry.list_name, entry.listed_on)
+                found[key] = entry
+        return found
+
     # --- helpers ---------------------------------------------------------------------------------
 
     def _insert(self, model: type[Any], rows: list[dict[str, Any]]) -> None:
+        """One executemany per table. A Core insert on the table, not the ORM bulk path: the ORM
+        leaves out None values and splits a batch wherever the set of present keys changes (a person
+        with a phone after one without), which turned one statement per batch into one per row."""
         if rows:
-            self.session.execute(insert(model), rows)
+            self.session.execute(insert(model.__table__), rows)
 
 
 def _merge_person(old: PersonInput | None, new: PersonInput) -> PersonInput:
@@ -505,16 +539,24 @@ def _merge_person(old: PersonInput | None, new: PersonInput) -> PersonInput:
     return PersonInput(**{f: getattr(new, f) or getattr(old, f) for f in PERSON_FIELDS})  # type: ignore[arg-type]
 
 
+_PLAIN_TYPES = frozenset({type(None), bool, int, str})
+# What json.dumps(..., ensure_ascii=False) builds on every call, built once: the content hash is
+# computed for every record written, and stored hashes must not change (a test pins one).
+_CANONICAL_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
 def _jsonable(value: Any) -> Any:
+    if type(value) in _PLAIN_TYPES:
+        return value
     if isinstance(value, StrEnum):
         return value.value
-    if value is None or isinstance(value, bool | int | str):
+    if isinstance(value, bool | int | str):
         return value
     return str(value)
 
 
 def _content_hash(values: dict[str, Any]) -> str:
-    canonical = json.dumps({k: _jsonable(v) for k, v in sorted(values.items())}, ensure_ascii=False)
+    canonical = _CANONICAL_JSON.encode({k: _jsonable(v) for k, v in sorted(values.items())})
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
