@@ -54,7 +54,9 @@ def test_serve_demo_answers_the_sample_queries_it_prints(tmp_path: Path, databas
         public, consented = re.findall(r"-d '(\{.*\})'$", out, flags=re.M)
         partner = tokens["partner (market regulation)"]
 
-        answer = httpx.post(f"{url}/graphql", content=public, headers={"Content-Type": "application/json"}).json()
+        answer = httpx.post(
+            f"{url}/graphql", content=public, headers={"Content-Type": "application/json"}
+        ).json()
         organization = answer["data"]["organization"]
         assert organization["records"] and organization["legalRepresentative"]["name"].count("*") >= 1
 
