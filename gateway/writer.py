@@ -388,6 +388,7 @@ class StoreWriter:
         ids = {key: rec.id for key, rec in existing.items()}
         first_index: dict[RecordKey, int] = {}
         new_rows: list[dict[str, Any]] = []
+        updated_rows: list[dict[str, Any]] = []
         for i, r in records:
             if r.key in first_index:
                 results[i] = ItemResult(
@@ -399,8 +400,9 @@ class StoreWriter:
             if sid is None:
                 results[i] = ItemResult(Outcome.REJECTED, field="subject", reason="unknown subject")
                 continue
-            values = self._record_values(r, sid, now)
             rec = existing.get(r.key)
+            # A resubmission keeps the time the record was first received, and so its deadline flag.
+            values = self._record_values(r, sid, now if rec is None else _aware(rec.received_at))
             if rec is None:
                 rid = self.new_id()
                 ids[r.key] = rid
@@ -410,9 +412,10 @@ class StoreWriter:
                 results[i] = ItemResult(Outcome.UNCHANGED, rec.id)
             else:
                 self.supersede(rec, values, reason="resubmitted by provider", now=now)
+                updated_rows.append({"id": rec.id, **values})
                 results[i] = ItemResult(Outcome.UPDATED, rec.id)
         self._insert(CreditRecord, new_rows)
-        self._link_legal_representatives([row for row in new_rows])
+        self._link_legal_representatives(new_rows + updated_rows)
         return ids
 
     def supersede(self, rec: CreditRecord, values: dict[str, Any], *, reason: str, now: datetime) -> None:
@@ -444,10 +447,14 @@ class StoreWriter:
                 Organization.subject_id.in_(chunk), Organization.legal_representative_id.is_not(None)
             )
             reps.update({sid: rep for sid, rep in self.session.execute(stmt)})
+        linked: set[tuple[str, str]] = set()
+        for chunk in _chunks(sorted(r["id"] for r in candidates)):
+            stmt = select(RecordLink.record_id, RecordLink.subject_id).where(RecordLink.record_id.in_(chunk))
+            linked.update((rid, sid) for rid, sid in self.session.execute(stmt))
         links = [
             {"record_id": r["id"], "subject_id": reps[r["subject_id"]], "role": LinkRole.LEGAL_REPRESENTATIVE}
             for r in candidates
-            if r["subject_id"] in reps
+            if r["subject_id"] in reps and (r["id"], reps[r["subject_id"]]) not in linked
         ]
         self._insert(RecordLink, links)
 
@@ -562,3 +569,8 @@ def _content_hash(values: dict[str, Any]) -> str:
 
 def _snapshot(rec: CreditRecord) -> dict[str, Any]:
     return {c.key: _jsonable(getattr(rec, c.key)) for c in CreditRecord.__table__.columns}
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite returns naive datetimes for timezone-aware columns; they were stored as UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
