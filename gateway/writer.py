@@ -14,13 +14,14 @@ import json
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from gateway.clock import as_utc, utcnow
 from gateway.crypto import FieldCipher
 from gateway.domain import LinkRole, OrgForm, SubjectKind, reaches_legal_representative
 from gateway.inputs import (
@@ -67,10 +68,6 @@ class ItemResult:
 
 def new_id() -> str:
     return secrets.token_hex(16)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def _chunks(values: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterable[Sequence[Any]]:
@@ -402,7 +399,7 @@ class StoreWriter:
                 continue
             rec = existing.get(r.key)
             # A resubmission keeps the time the record was first received, and so its deadline flag.
-            values = self._record_values(r, sid, now if rec is None else _aware(rec.received_at))
+            values = self._record_values(r, sid, now if rec is None else as_utc(rec.received_at))
             if rec is None:
                 rid = self.new_id()
                 ids[r.key] = rid
@@ -569,8 +566,3 @@ def _content_hash(values: dict[str, Any]) -> str:
 
 def _snapshot(rec: CreditRecord) -> dict[str, Any]:
     return {c.key: _jsonable(getattr(rec, c.key)) for c in CreditRecord.__table__.columns}
-
-
-def _aware(value: datetime) -> datetime:
-    """SQLite returns naive datetimes for timezone-aware columns; they were stored as UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

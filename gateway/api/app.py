@@ -13,7 +13,6 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import strawberry
@@ -33,6 +32,7 @@ from gateway.api.limits import DocumentLimits, check
 from gateway.api.ratelimit import RateLimiter
 from gateway.api.schema import build_schema
 from gateway.authentication import TokenVerifier
+from gateway.clock import utcnow
 from gateway.consent_tokens import ConsentTokens
 from gateway.crypto import FieldCipher
 from gateway.errors import GatewayError
@@ -54,10 +54,6 @@ def parse_limits(spec: str) -> dict[str, DocumentLimits]:
         depth, aliases, tokens = (int(n) for n in numbers.split(":"))
         limits[role.strip().lower()] = DocumentLimits(depth, aliases, tokens)
     return limits
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(slots=True)
