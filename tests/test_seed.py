@@ -48,7 +48,8 @@ from gateway.models import (
 from gateway.regions import COUNTY_BY_CODE
 from gateway.seed import SeedPlan, generate
 from gateway.seed_background import background_batches
-from gateway.seeding import run_seed
+from gateway.seed_subjects import org_code_check_char
+from gateway.seeding import SeedTally, run_seed
 from gateway.workdays import WorkCalendar
 from gateway.writer import Outcome
 from tests.conftest import PG_ENV, fresh_pg_schema
@@ -61,7 +62,7 @@ def items_of(plan: SeedPlan) -> list[Any]:
     return [item for batch in generate(plan) for item in batch.items]
 
 
-def seed(engine: Engine, cipher: FieldCipher, plan: SeedPlan = PLAN, **kwargs: Any):  # type: ignore[no-untyped-def]
+def seed(engine: Engine, cipher: FieldCipher, plan: SeedPlan = PLAN, **kwargs: Any) -> SeedTally:
     return run_seed(engine, cipher, plan, calendar=WorkCalendar.load(), **kwargs)
 
 
@@ -184,6 +185,12 @@ def test_every_generated_identifier_is_valid_and_unique() -> None:
     assert len({p.id_number for p in people}) == len(people) == 2_000
     assert len({o.credit_code for o in orgs}) == len(orgs)
     assert len({r.key for r in records}) == len(records)
+
+
+def test_organisation_codes_carry_their_gb_11714_check_character() -> None:
+    assert org_code_check_char("D2143569") == "X"  # the standard's own example, D2143569-X
+    firms = [i for i in items_of(PLAN) if isinstance(i, OrganizationInput)]
+    assert all(org_code_check_char(o.credit_code[8:16]) == o.credit_code[16] for o in firms)
 
 
 def test_identity_numbers_and_credit_codes_look_like_real_ones() -> None:
