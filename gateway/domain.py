@@ -135,3 +135,30 @@ def reaches_legal_representative(category: Category, severity: Severity, kept: b
     if not is_dishonesty(category, severity, kept):
         return False
     return severity is Severity.SERIOUS or category is Category.DISHONEST_JUDGMENT_DEBTOR
+
+
+class ConsentPurpose(StrEnum):
+    """The agreed purposes a person can consent to (the credit-reporting rule: a query needs the
+    person's written consent and an agreed purpose)."""
+
+    ADMINISTRATIVE_LICENSING = "ADMINISTRATIVE_LICENSING"
+    PUBLIC_PROCUREMENT = "PUBLIC_PROCUREMENT"
+    EMPLOYMENT = "EMPLOYMENT"
+    FINANCIAL_SERVICE = "FINANCIAL_SERVICE"
+    HOUSING_RENTAL = "HOUSING_RENTAL"
+    COMMENDATION_REVIEW = "COMMENDATION_REVIEW"
+
+
+class ConsentScope(StrEnum):
+    """Field groups a consent can open; the policy names them ``consent:<scope>`` in lower case."""
+
+    IDENTITY = "IDENTITY"
+    CONTACT = "CONTACT"
+    RECORDS = "RECORDS"
+    LISTS = "LISTS"
+
+
+class ConsentStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    PAUSED = "PAUSED"
+    REVOKED = "REVOKED"

@@ -40,9 +40,128 @@ class DecryptionFailed(GatewayError):
     code = "DECRYPTION_FAILED"
 
 
+class ConfigurationError(GatewayError):
+    """A setting or a file it names is unusable; raised at start-up, never per request."""
+
+    code = "CONFIGURATION_ERROR"
+
+
+class AuthenticationError(GatewayError):
+    """A bearer token was refused; the subclass's code says why (documented in docs/authentication.md).
+
+    Messages never quote the token nor any value read from it: those are chosen by whoever sent the
+    request, and messages end up in logs and audit events.
+    """
+
+    code = "AUTHENTICATION_FAILED"
+    default_message = "the bearer token was refused"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.default_message)
+
+
+class TokenMalformed(AuthenticationError):
+    code = "TOKEN_MALFORMED"
+    default_message = "the Authorization header does not carry a well-formed bearer token"
+
+
+class TokenSignatureInvalid(AuthenticationError):
+    code = "TOKEN_SIGNATURE_INVALID"
+    default_message = "the token's signature does not verify with a key of its issuer"
+
+
+class TokenUnknownIssuer(AuthenticationError):
+    code = "TOKEN_UNKNOWN_ISSUER"
+    default_message = "the token's issuer is not trusted by this gateway"
+
+
+class TokenExpired(AuthenticationError):
+    code = "TOKEN_EXPIRED"
+    default_message = "the token has expired"
+
+
+class TokenNotYetValid(AuthenticationError):
+    code = "TOKEN_NOT_YET_VALID"
+    default_message = "the token is not valid yet"
+
+
+class TokenClaimsInvalid(AuthenticationError):
+    code = "TOKEN_CLAIMS_INVALID"
+    default_message = "the token's claims are missing or invalid"
+
+
+class TokenRevoked(AuthenticationError):
+    code = "TOKEN_REVOKED"
+    default_message = "the token has been revoked"
+
+
 class NotFound(GatewayError):
     code = "NOT_FOUND"
 
 
 class Conflict(GatewayError):
     code = "CONFLICT"
+
+
+class ConsentError(GatewayError):
+    """A consent that cannot be used; each state has its own code (see docs/errors.md)."""
+
+    code = "CONSENT_INVALID"
+
+
+class ConsentExpired(ConsentError):
+    code = "CONSENT_EXPIRED"
+
+
+class ConsentRevoked(ConsentError):
+    code = "CONSENT_REVOKED"
+
+
+class ConsentPaused(ConsentError):
+    code = "CONSENT_PAUSED"
+
+
+class ConsentExhausted(ConsentError):
+    code = "CONSENT_EXHAUSTED"
+
+
+class ConsentWrongGrantee(ConsentError):
+    code = "CONSENT_WRONG_GRANTEE"
+
+
+class ConsentPurposeMismatch(ConsentError):
+    code = "CONSENT_PURPOSE_MISMATCH"
+
+
+class PersonUnavailable(GatewayError):
+    """The one answer for "no such person" and "no valid consent for that person": the gateway must
+    not be an oracle of who exists."""
+
+    code = "PERSON_UNAVAILABLE"
+
+
+class Forbidden(GatewayError):
+    """The caller's role may not run this operation at all."""
+
+    code = "FORBIDDEN_OPERATION"
+
+
+class PolicyError(GatewayError):
+    """The field policy is unreadable or invalid; ``path`` and ``line`` say where, ``problem`` what.
+
+    Raised at start-up and by an explicit reload: privacy fails closed, so a policy that cannot be
+    fully validated is never used."""
+
+    code = "POLICY_INVALID"
+
+    def __init__(self, path: str, line: int | None, problem: str) -> None:
+        super().__init__(f"{path}:{line}: {problem}" if line is not None else f"{path}: {problem}")
+        self.path = path
+        self.line = line
+        self.problem = problem
+
+
+class RotationUnfinished(GatewayError):
+    """Rows are still on an older data-key version after a rotation ran: run it again to finish."""
+
+    code = "ROTATION_UNFINISHED"

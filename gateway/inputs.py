@@ -8,7 +8,8 @@ through. Parsing errors are :class:`InvalidInput` naming the (camelCase) field a
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -127,6 +128,9 @@ def text(obj: Mapping[str, Any], field: str, *, max_len: int, required: bool = T
         return None
     if not isinstance(value, str):
         raise InvalidInput(field, "must be a string")
+    if "\x00" in value:
+        # PostgreSQL cannot store NUL in text; refusing it here keeps both backends alike.
+        raise InvalidInput(field, "must not contain NUL characters")
     value = value.strip()
     if len(value) > max_len:
         raise InvalidInput(field, f"is longer than {max_len} characters")
@@ -227,16 +231,29 @@ def phone(raw: str | None, field: str = "phone") -> str | None:
 # --- builders ------------------------------------------------------------------------------------
 
 
+@contextmanager
+def _prefixed(prefix: str) -> Iterator[None]:
+    """Name fields of a nested object by their full path (``legalRepresentative.name``)."""
+    try:
+        yield
+    except InvalidInput as exc:
+        if not prefix:
+            raise
+        raise InvalidInput(prefix + exc.field, exc.reason) from None
+
+
 def parse_person(obj: Mapping[str, Any], prefix: str = "") -> PersonInput:
-    raw_id = required_text(obj, "idNumber", max_len=40)
-    return PersonInput(
-        name=required_text(obj, "name", max_len=60),
-        id_number=normalize_id_number(raw_id, field=prefix + "idNumber"),
-        phone=phone(text(obj, "phone", max_len=30, required=False), prefix + "phone"),
-        address=text(obj, "address", max_len=300, required=False),
-        health_status=text(obj, "healthStatus", max_len=200, required=False),
-        religion=text(obj, "religion", max_len=60, required=False),
-    )
+    """A person; ``prefix`` names where a nested person sits (``legalRepresentative.``) in errors."""
+    with _prefixed(prefix):
+        raw_id = required_text(obj, "idNumber", max_len=40)
+        return PersonInput(
+            name=required_text(obj, "name", max_len=60),
+            id_number=normalize_id_number(raw_id, field="idNumber"),
+            phone=phone(text(obj, "phone", max_len=30, required=False), "phone"),
+            address=text(obj, "address", max_len=300, required=False),
+            health_status=text(obj, "healthStatus", max_len=200, required=False),
+            religion=text(obj, "religion", max_len=60, required=False),
+        )
 
 
 def parse_organization(obj: Mapping[str, Any], *, agency: bool = False) -> OrganizationInput:
@@ -313,13 +330,14 @@ def parse_record(obj: Mapping[str, Any], *, today: date | None = None) -> Record
 def parse_record_key(obj: object, field: str) -> RecordKey:
     if not isinstance(obj, Mapping):
         raise InvalidInput(field, "must be an object with authorityCode, documentNumber and category")
-    return RecordKey(
-        authority_code=normalize_credit_code(
-            str(obj.get("authorityCode") or ""), field=f"{field}.authorityCode"
-        ),
-        document_number=required_text(obj, "documentNumber", max_len=120),
-        category=enum_value(obj, "category", Category),
-    )
+    with _prefixed(f"{field}."):
+        return RecordKey(
+            authority_code=normalize_credit_code(
+                required_text(obj, "authorityCode", max_len=40), field="authorityCode"
+            ),
+            document_number=required_text(obj, "documentNumber", max_len=120),
+            category=enum_value(obj, "category", Category),
+        )
 
 
 def parse_list_entry(obj: Mapping[str, Any]) -> ListEntryInput:

@@ -1,24 +1,43 @@
-"""The keyring file: versioned data keys, the blind-index key, and nothing in clear anywhere else.
+"""The keyring file: versioned data keys, the blind-index key, signing keys, and nothing in clear
+anywhere else.
 
 The file is JSON with base64 keys, created with mode 0600 and never overwritten: losing a data key
 loses every value encrypted under it. Rotation appends a version and replaces the file atomically.
 Key material is wrapped in :class:`SecretBytes`, whose repr and str never show it.
+
+Signing keys are raw 32-byte Ed25519 private keys named by key id ``<purpose>-<n>`` (``token-1``,
+``audit-1``): one family per purpose, so a key that signs caller tokens can never vouch for an audit
+tree head and the other way round. Files written before signing keys existed still load.
 """
 
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
+import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from gateway.errors import KeyringError
 
 FORMAT = 1
-KEY_BYTES = 32  # AES-256 and HMAC-SHA256 keys
+KEY_BYTES = 32  # AES-256 and HMAC-SHA256 keys, and raw Ed25519 private keys
+_SIGNING_KID = re.compile(r"^([a-z]+)-([1-9][0-9]{0,5})$")
+
+
+class SigningPurpose(StrEnum):
+    """What a signing key may sign; the purpose is the prefix of its key id."""
+
+    TOKEN = "token"  # noqa: S105 (a purpose name, not a secret): caller authentication tokens
+    AUDIT = "audit"  # tree heads of the audit log
+    CONSENT = "consent"  # consent tokens individuals hand to grantees
 
 
 class SecretBytes:
@@ -46,10 +65,15 @@ class SecretBytes:
 
 @dataclass(frozen=True)
 class Keyring:
-    """Data keys by version (the highest is current) and the blind-index key."""
+    """Data keys by version (the highest is current), the blind-index key, and signing keys by id.
+
+    ``signing_keys`` has no default on purpose: code that rebuilds a keyring (rotation, pruning) must
+    carry them over, or use ``dataclasses.replace``; a silent ``{}`` would drop them from the file.
+    """
 
     data_keys: dict[int, SecretBytes]
     index_key: SecretBytes
+    signing_keys: dict[str, SecretBytes]
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -62,23 +86,65 @@ class Keyring:
         except KeyError:
             raise KeyringError(f"the keyring has no data key version {version}") from None
 
+    def signing_key(self, kid: str) -> SecretBytes:
+        try:
+            return self.signing_keys[kid]
+        except KeyError:
+            raise KeyringError(f"the keyring has no signing key {kid}") from None
+
+    def signing_kids(self, purpose: SigningPurpose) -> list[str]:
+        """Key ids of one purpose, oldest first."""
+        return sorted((k for k in self.signing_keys if _kid_purpose(k) == purpose), key=_kid_number)
+
+    def current_signing_kid(self, purpose: SigningPurpose) -> str:
+        """The newest key of a purpose: the one that signs from now on."""
+        kids = self.signing_kids(purpose)
+        if not kids:
+            raise KeyringError(
+                f"the keyring has no {purpose} signing key; add one with "
+                f"'credit-gateway keys add-signing-key --purpose {purpose}'"
+            )
+        return kids[-1]
+
     @classmethod
     def generate(cls) -> Keyring:
         return cls(
             data_keys={1: SecretBytes(secrets.token_bytes(KEY_BYTES))},
             index_key=SecretBytes(secrets.token_bytes(KEY_BYTES)),
+            signing_keys={
+                f"{purpose}-1": SecretBytes(secrets.token_bytes(KEY_BYTES)) for purpose in SigningPurpose
+            },
         )
 
     def with_new_version(self) -> Keyring:
         keys = dict(self.data_keys)
         keys[self.current_version + 1] = SecretBytes(secrets.token_bytes(KEY_BYTES))
-        return Keyring(data_keys=keys, index_key=self.index_key, extra=dict(self.extra))
+        return Keyring(
+            data_keys=keys,
+            index_key=self.index_key,
+            signing_keys=dict(self.signing_keys),
+            extra=dict(self.extra),
+        )
+
+    def with_signing_key(self, purpose: SigningPurpose) -> Keyring:
+        """Add the next key of a purpose; older keys stay so that what they signed still verifies."""
+        kids = self.signing_kids(purpose)
+        number = _kid_number(kids[-1]) + 1 if kids else 1
+        keys = dict(self.signing_keys)
+        keys[f"{purpose}-{number}"] = SecretBytes(secrets.token_bytes(KEY_BYTES))
+        return Keyring(
+            data_keys=dict(self.data_keys),
+            index_key=self.index_key,
+            signing_keys=keys,
+            extra=dict(self.extra),
+        )
 
     def to_json(self) -> str:
         doc: dict[str, Any] = {
             "format": FORMAT,
             "data_keys": {str(v): _b64(k) for v, k in sorted(self.data_keys.items())},
             "index_key": _b64(self.index_key),
+            "signing_keys": {kid: _b64(k) for kid, k in sorted(self.signing_keys.items())},
         }
         doc.update(self.extra)
         return json.dumps(doc, indent=2, sort_keys=True) + "\n"
@@ -91,6 +157,7 @@ class Keyring:
                 raise KeyringError(f"unsupported keyring format {doc.get('format')!r}")
             data_keys = {int(v): _unb64(k) for v, k in doc.pop("data_keys").items()}
             index_key = _unb64(doc.pop("index_key"))
+            signing_keys = {_checked_kid(kid): _unb64(k) for kid, k in doc.pop("signing_keys", {}).items()}
             doc.pop("format")
         except KeyringError:
             raise
@@ -98,7 +165,21 @@ class Keyring:
             raise KeyringError("the keyring file is not a valid keyring") from None
         if not data_keys:
             raise KeyringError("the keyring has no data keys")
-        return cls(data_keys=data_keys, index_key=index_key, extra=doc)
+        return cls(data_keys=data_keys, index_key=index_key, signing_keys=signing_keys, extra=doc)
+
+
+def _kid_purpose(kid: str) -> str:
+    return kid.rsplit("-", 1)[0]
+
+
+def _kid_number(kid: str) -> int:
+    return int(kid.rsplit("-", 1)[1])
+
+
+def _checked_kid(kid: str) -> str:
+    if not isinstance(kid, str) or not _SIGNING_KID.match(kid):
+        raise ValueError("bad signing key id")
+    return kid
 
 
 def _b64(secret: SecretBytes) -> str:
@@ -138,11 +219,44 @@ def create_keyring_file(path: Path, keyring: Keyring | None = None) -> Keyring:
 
 
 def replace_keyring_file(path: Path, keyring: Keyring) -> None:
-    """Atomically replace the keyring (write a 0600 temporary file, fsync, rename)."""
+    """Atomically replace the keyring (write a 0600 temporary file, fsync, rename, fsync the folder).
+
+    A temporary file left by a crash is removed first: reopening it would keep whatever mode it had,
+    and the rename would then publish the keys with that mode.
+    """
     tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        os.fchmod(fh.fileno(), 0o600)
         fh.write(keyring.to_json())
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)  # the rename itself must survive a power cut, or the new key is lost
+    finally:
+        os.close(dir_fd)
+
+
+@contextmanager
+def keyring_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the keyring for a command that changes it (rotate, prune).
+
+    Two rotations at once would each add "version N+1" with a different key; whichever file was
+    written last would orphan every value the other sealed. The lock lives in ``<keyring>.lock``
+    (an empty file, harmless to leave behind); the kernel releases it when the process dies.
+    """
+    if not path.exists():
+        load_keyring(path)  # raises the usual "no keyring, run keys init" error
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise KeyringError(f"another command is changing the keyring at {path}; try again later") from None
+    try:
+        yield
+    finally:
+        os.close(fd)

@@ -34,6 +34,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from gateway.domain import (
     AgencyKind,
     Category,
+    ConsentPurpose,
+    ConsentStatus,
     LinkRole,
     ListKind,
     ListStatus,
@@ -188,3 +190,25 @@ class ListEntryRecord(Base):
         ForeignKey("list_entries.id", ondelete="CASCADE"), primary_key=True
     )
     record_id: Mapped[str] = mapped_column(ForeignKey("credit_records.id"), primary_key=True)
+
+
+class Consent(Base):
+    """A person's consent for one grantee organisation to read their record for one purpose.
+
+    ``uses`` is incremented with a conditional UPDATE (``uses < max_uses``), so concurrent requests on
+    any number of workers never use a consent more often than granted.
+    """
+
+    __tablename__ = "consents"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("subjects.id"), index=True)
+    grantee_code: Mapped[str] = mapped_column(CODE, index=True)
+    purpose: Mapped[ConsentPurpose] = mapped_column(_enum(ConsentPurpose))
+    scopes: Mapped[str] = mapped_column(String(100))
+    status: Mapped[ConsentStatus] = mapped_column(_enum(ConsentStatus))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    max_uses: Mapped[int] = mapped_column(Integer)
+    uses: Mapped[int] = mapped_column(Integer, default=0)

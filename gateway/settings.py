@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 DEFAULT_DATA_DIR = Path("var")
+SHIPPED_POLICIES = Path(__file__).resolve().parent.parent / "policies"
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -26,6 +27,28 @@ def _flag(name: str, raw: str) -> bool:
     raise ValueError(f"{name} must be one of 1/0, true/false, yes/no, on/off; got {raw!r}")
 
 
+def _count(name: str, raw: str, minimum: int) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number; got {raw!r}") from None
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}; got {value}")
+    return value
+
+
+def _rate(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(
+            f"GATEWAY_RATE_PER_SECOND must be a number (0 turns the limit off); got {raw!r}"
+        ) from None
+    if value < 0 or value != value:
+        raise ValueError("GATEWAY_RATE_PER_SECOND must be 0 or more")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the gateway needs to know about its environment."""
@@ -34,19 +57,52 @@ class Settings:
     keyring_path: Path = DEFAULT_DATA_DIR / "keyring.json"
     dev_mode: bool = False
     holidays_path: Path | None = None
-    policy_dir: Path = Path("policies")
+    # The shipped policies/ beside the package (a source checkout or editable install).
+    policy_dir: Path = SHIPPED_POLICIES
+    max_request_bytes: int = 64 * 1024
+    max_batch: int = 5
+    rate_per_second: float = 50.0
+    rate_burst: int = 100
+    # Per-role document limits "role=depth:aliases:tokens,…"; roles not named get the defaults.
+    limits: str = "public=6:5:600,partner=8:15:2000,individual=8:10:1500,provider=6:10:20000"
+
+    issuer_id: str = "credit-gateway"  # the ``iss`` of the tokens this gateway signs
+    token_max_ttl: int = 86_400  # seconds a token may live, ours or a trusted issuer's
+    token_cache_size: int = 10_000  # verified tokens kept (about 600 bytes each); 0 turns the cache off
+    trusted_issuers_path: Path | None = None  # JSON list of other issuers and their JWKS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         base = cls()
         holidays = env.get("GATEWAY_HOLIDAYS")
+        trusted = env.get("GATEWAY_TRUSTED_ISSUERS")
+        issuer = env.get("GATEWAY_ISSUER_ID", base.issuer_id)
+        if not issuer.strip():
+            raise ValueError("GATEWAY_ISSUER_ID must not be empty")
         return cls(
             database_url=env.get("GATEWAY_DATABASE_URL", base.database_url),
             keyring_path=Path(env.get("GATEWAY_KEYRING", str(base.keyring_path))),
             dev_mode=_flag("GATEWAY_DEV_MODE", env.get("GATEWAY_DEV_MODE", "0")),
             holidays_path=Path(holidays) if holidays else None,
             policy_dir=Path(env.get("GATEWAY_POLICY_DIR", str(base.policy_dir))),
+            max_request_bytes=_count(
+                "GATEWAY_MAX_REQUEST_BYTES",
+                env.get("GATEWAY_MAX_REQUEST_BYTES", str(base.max_request_bytes)),
+                1,
+            ),
+            max_batch=_count("GATEWAY_MAX_BATCH", env.get("GATEWAY_MAX_BATCH", str(base.max_batch)), 1),
+            rate_per_second=_rate(env.get("GATEWAY_RATE_PER_SECOND", str(base.rate_per_second))),
+            rate_burst=_count("GATEWAY_RATE_BURST", env.get("GATEWAY_RATE_BURST", str(base.rate_burst)), 1),
+            limits=env.get("GATEWAY_LIMITS", base.limits),
+            issuer_id=issuer,
+            token_max_ttl=_count(
+                "GATEWAY_TOKEN_MAX_TTL", env.get("GATEWAY_TOKEN_MAX_TTL", str(base.token_max_ttl)), 1
+            ),
+            token_cache_size=_count(
+                "GATEWAY_TOKEN_CACHE_SIZE", env.get("GATEWAY_TOKEN_CACHE_SIZE", str(base.token_cache_size)), 0
+            ),
+            trusted_issuers_path=Path(trusted) if trusted else None,
         )
 
     def with_overrides(self, **changes: object) -> Settings:

@@ -14,13 +14,14 @@ import json
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from gateway.clock import as_utc, utcnow
 from gateway.crypto import FieldCipher
 from gateway.domain import LinkRole, OrgForm, SubjectKind, reaches_legal_representative
 from gateway.inputs import (
@@ -67,10 +68,6 @@ class ItemResult:
 
 def new_id() -> str:
     return secrets.token_hex(16)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def _chunks(values: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterable[Sequence[Any]]:
@@ -388,6 +385,7 @@ class StoreWriter:
         ids = {key: rec.id for key, rec in existing.items()}
         first_index: dict[RecordKey, int] = {}
         new_rows: list[dict[str, Any]] = []
+        updated_rows: list[dict[str, Any]] = []
         for i, r in records:
             if r.key in first_index:
                 results[i] = ItemResult(
@@ -399,8 +397,9 @@ class StoreWriter:
             if sid is None:
                 results[i] = ItemResult(Outcome.REJECTED, field="subject", reason="unknown subject")
                 continue
-            values = self._record_values(r, sid, now)
             rec = existing.get(r.key)
+            # A resubmission keeps the time the record was first received, and so its deadline flag.
+            values = self._record_values(r, sid, now if rec is None else as_utc(rec.received_at))
             if rec is None:
                 rid = self.new_id()
                 ids[r.key] = rid
@@ -410,9 +409,10 @@ class StoreWriter:
                 results[i] = ItemResult(Outcome.UNCHANGED, rec.id)
             else:
                 self.supersede(rec, values, reason="resubmitted by provider", now=now)
+                updated_rows.append({"id": rec.id, **values})
                 results[i] = ItemResult(Outcome.UPDATED, rec.id)
         self._insert(CreditRecord, new_rows)
-        self._link_legal_representatives([row for row in new_rows])
+        self._link_legal_representatives(new_rows + updated_rows)
         return ids
 
     def supersede(self, rec: CreditRecord, values: dict[str, Any], *, reason: str, now: datetime) -> None:
@@ -444,10 +444,14 @@ class StoreWriter:
                 Organization.subject_id.in_(chunk), Organization.legal_representative_id.is_not(None)
             )
             reps.update({sid: rep for sid, rep in self.session.execute(stmt)})
+        linked: set[tuple[str, str]] = set()
+        for chunk in _chunks(sorted(r["id"] for r in candidates)):
+            stmt = select(RecordLink.record_id, RecordLink.subject_id).where(RecordLink.record_id.in_(chunk))
+            linked.update((rid, sid) for rid, sid in self.session.execute(stmt))
         links = [
             {"record_id": r["id"], "subject_id": reps[r["subject_id"]], "role": LinkRole.LEGAL_REPRESENTATIVE}
             for r in candidates
-            if r["subject_id"] in reps
+            if r["subject_id"] in reps and (r["id"], reps[r["subject_id"]]) not in linked
         ]
         self._insert(RecordLink, links)
 

@@ -168,7 +168,9 @@ def test_numbers_sharing_a_truncated_blind_index_stay_two_people(engine: Engine)
     # Under this index key the two numbers share their 32-bit blind index (found by search): a
     # lookup must decrypt every candidate rather than map each index value to one number.
     fixed = FieldCipher(
-        Keyring(data_keys={1: SecretBytes(bytes(32))}, index_key=SecretBytes(bytes(range(32))))
+        Keyring(
+            data_keys={1: SecretBytes(bytes(32))}, index_key=SecretBytes(bytes(range(32))), signing_keys={}
+        )
     )
     first, second = "371702196503215939", "371702196703162237"
     assert fixed.blind_index("id_number", first) == fixed.blind_index("id_number", second)
@@ -280,3 +282,32 @@ def test_the_content_hash_of_a_record_is_stable() -> None:
         "provider_code": "113717000000001X",
     }
     assert _content_hash(values) == "4f88e89dab310be0a2e720357bcb50b90d44fdd4156f837bc4c1a37bf24bd167"
+
+
+def test_resubmission_keeps_the_first_receipt_and_its_deadline_flag(
+    engine: Engine, cipher: FieldCipher
+) -> None:
+    def write_at(when: datetime, items):  # type: ignore[no-untyped-def]
+        with Session(engine) as session, session.begin():
+            return StoreWriter(session, cipher, calendar=WorkCalendar.load(), clock=lambda: when).write(items)
+
+    first = write_at(NOW, [COMPANY, penalty("D1号", content="罚款1万元")])
+    later = NOW.replace(month=6)
+    assert write_at(later, [penalty("D1号", content="罚款3万元")])[0].outcome is Outcome.UPDATED
+    with Session(engine) as s:
+        rec = s.get(CreditRecord, first[1].id)
+        assert rec is not None and rec.received_within_deadline is True
+        assert rec.received_at.replace(tzinfo=UTC) == NOW
+
+
+def test_a_record_raised_to_serious_on_resubmission_reaches_the_legal_representative(
+    write, engine: Engine
+) -> None:  # type: ignore[no-untyped-def]
+    first = write([REP, COMPANY, penalty("E1号", severity=Severity.GENERAL)])
+    with Session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(RecordLink)) == 0
+    write([penalty("E1号", severity=Severity.SERIOUS)])
+    write([penalty("E1号", severity=Severity.SERIOUS, content="罚款并吊销许可证")])
+    with Session(engine) as s:
+        links = s.execute(select(RecordLink.record_id, RecordLink.subject_id)).all()
+    assert links == [(first[2].id, first[0].id)]

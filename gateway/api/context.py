@@ -1,0 +1,42 @@
+"""What one request carries through resolvers: the caller, its unit of work, and the services."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from gateway.consent_tokens import ConsentTokens
+from gateway.crypto import FieldCipher
+from gateway.policy import FieldPolicy
+from gateway.settings import Settings
+from gateway.tokens import Caller
+from gateway.workdays import WorkCalendar
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Long-lived collaborators shared by all requests of one worker."""
+
+    settings: Settings
+    cipher: FieldCipher
+    policy: FieldPolicy
+    consent_tokens: ConsentTokens
+    calendar: WorkCalendar
+    clock: Callable[[], datetime]
+
+
+@dataclass(slots=True)
+class RequestContext:
+    caller: Caller
+    session: Session
+    services: Services
+    now: datetime
+    # Field outcomes of this request ("Person.phone" -> count per effect), for the audit event.
+    field_outcomes: Counter[tuple[str, str]] = field(default_factory=Counter)
+    subjects_touched: set[str] = field(default_factory=set)
+    consent_id: str | None = None
+    purpose: str | None = None

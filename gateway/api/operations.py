@@ -1,0 +1,243 @@
+"""Query and Mutation roots. Resolvers check the caller's role for the operation, call services,
+and wrap results in guarded types; all decisions about data live below this layer."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import strawberry
+from strawberry.types import Info
+
+from gateway import consent as consents
+from gateway import reads
+from gateway.access import SELF, caller_subjects, consent_subjects, viewer_for
+from gateway.api.context import RequestContext
+from gateway.api.types import Consent, Organization, Person
+from gateway.consent import ConsentAction, ConsentGrant, scopes_of
+from gateway.domain import ConsentPurpose, ConsentScope
+from gateway.errors import Forbidden, NotFound, PersonUnavailable
+from gateway.identifiers import normalize_credit_code, normalize_id_number
+from gateway.submissions import SubmissionResult, submit_records
+from gateway.tokens import Caller, Role
+
+
+def _require(caller: Caller, *roles: Role) -> None:
+    if caller.role not in roles:
+        allowed = ", ".join(r.value.lower() for r in roles)
+        raise Forbidden(f"this operation is for: {allowed}")
+
+
+@strawberry.input
+class GrantConsentInput:
+    grantee: str = strawberry.field(description="Credit code of the organisation that may use the consent.")
+    purpose: ConsentPurpose
+    scopes: list[ConsentScope]
+    ttl_seconds: int = strawberry.field(default=30 * 24 * 3600, description="Lifetime, at most one year.")
+    max_uses: int = strawberry.field(default=1, description="How many lookups the consent allows (1-1000).")
+
+
+@strawberry.type
+class ConsentGrantPayload:
+    consent: Consent
+    token: str = strawberry.field(description="Signed consent token to hand to the grantee.")
+
+
+@strawberry.input(
+    description="A record in the same fields as a JSON Lines import line (docs/import-format.md)."
+)
+class RecordSubmission:
+    subject_id_number: str | None = None
+    subject_credit_code: str | None = None
+    category: str
+    document_number: str
+    authority_code: str
+    authority_name: str | None = None
+    decision_date: str
+    content: str
+    legal_basis: str | None = None
+    severity: str | None = None
+    procedure: str | None = None
+    kept: bool | None = None
+    penalty_kinds: str | None = None
+    amount_10k_yuan: str | None = strawberry.field(default=None, name="amount10kYuan")
+    valid_until: str | None = None
+    publication_until: str | None = None
+
+
+@strawberry.type
+class Rejection:
+    index: int
+    field: str | None
+    reason: str
+
+
+@strawberry.type
+class SubmitRecordsPayload:
+    created: int
+    updated: int
+    unchanged: int
+    rejected: list[Rejection]
+
+
+def _person_for_self(ctx: RequestContext) -> Person:
+    assert ctx.caller.person_id is not None
+    view = reads.persons_by_id(ctx.session, ctx.services.cipher, [ctx.caller.person_id]).get(
+        ctx.caller.person_id
+    )
+    if view is None:
+        raise NotFound("no record for this person")
+    ctx.subjects_touched.add(view.subject_id)
+    return Person(
+        view=view, policy_subjects=caller_subjects(ctx.caller) | {SELF}, viewer=viewer_for(ctx.caller)
+    )
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="An organisation or agency by its unified social credit code.")
+    def organization(self, info: Info, credit_code: str) -> Organization | None:
+        ctx: RequestContext = info.context
+        code = normalize_credit_code(credit_code, field="creditCode")
+        view = reads.find_organization(ctx.session, ctx.services.cipher, code)
+        if view is None:
+            return None
+        ctx.subjects_touched.add(view.subject_id)
+        subjects = caller_subjects(ctx.caller)
+        return Organization(
+            view=view, policy_subjects=subjects, viewer=viewer_for(ctx.caller), person_subjects=subjects
+        )
+
+    @strawberry.field(
+        description=(
+            "A person's record, for a partner holding the person's consent for the stated purpose. "
+            "An unknown identity number and a missing or non-matching consent give the same error."
+        )
+    )
+    def person(
+        self, info: Info, id_number: str, purpose: ConsentPurpose, consent: str | None = None
+    ) -> Person:
+        ctx: RequestContext = info.context
+        _require(ctx.caller, Role.PARTNER)
+        number = normalize_id_number(id_number, field="idNumber")
+        ctx.purpose = purpose.value
+        # Look the person up whatever the consent says, so both failures cost the same.
+        person_id = reads.find_person_id(ctx.session, ctx.services.cipher, number)
+        if consent is None:
+            raise PersonUnavailable(consents.PERSON_UNAVAILABLE_MESSAGE)
+        consent_id = ctx.services.consent_tokens.verify(consent, now=ctx.now)
+        ctx.consent_id = consent_id
+        row = consents.use(
+            ctx.session, consent_id=consent_id, person_id=person_id, caller_org=ctx.caller.org_code,
+            purpose=purpose, now=ctx.now,
+        )  # fmt: skip
+        assert person_id is not None  # use() raised PersonUnavailable otherwise
+        view = reads.persons_by_id(ctx.session, ctx.services.cipher, [person_id])[person_id]
+        ctx.subjects_touched.add(person_id)
+        subjects = caller_subjects(ctx.caller) | consent_subjects(scopes_of(row))
+        return Person(view=view, policy_subjects=subjects, viewer=viewer_for(ctx.caller))
+
+    @strawberry.field(description="The calling individual's own record: free of charge, no consent needed.")
+    def me(self, info: Info) -> Person:
+        ctx: RequestContext = info.context
+        _require(ctx.caller, Role.INDIVIDUAL)
+        return _person_for_self(ctx)
+
+    @strawberry.field(description="The calling individual's consents, newest first.")
+    def consents(self, info: Info) -> list[Consent]:
+        ctx: RequestContext = info.context
+        _require(ctx.caller, Role.INDIVIDUAL)
+        assert ctx.caller.person_id is not None
+        return [Consent(row=c) for c in consents.list_for_person(ctx.session, person_id=ctx.caller.person_id)]
+
+
+def _change(info: Info, consent_id: strawberry.ID, action: ConsentAction) -> Consent:
+    ctx: RequestContext = info.context
+    _require(ctx.caller, Role.INDIVIDUAL)
+    assert ctx.caller.person_id is not None
+    row = consents.change(
+        ctx.session, person_id=ctx.caller.person_id, consent_id=str(consent_id), action=action, now=ctx.now
+    )
+    return Consent(row=row)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Grant an organisation access to your record for one purpose.")
+    def grant_consent(self, info: Info, input: GrantConsentInput) -> ConsentGrantPayload:
+        ctx: RequestContext = info.context
+        _require(ctx.caller, Role.INDIVIDUAL)
+        me = _person_for_self(ctx)
+        request = ConsentGrant(
+            grantee_code=input.grantee,
+            purpose=input.purpose,
+            scopes=frozenset(input.scopes),
+            ttl=timedelta(seconds=input.ttl_seconds),
+            max_uses=input.max_uses,
+        )
+        row = consents.grant(ctx.session, person_id=me.view.subject_id, request=request, now=ctx.now)
+        token = ctx.services.consent_tokens.issue(row)
+        return ConsentGrantPayload(consent=Consent(row=row), token=token)
+
+    @strawberry.mutation
+    def pause_consent(self, info: Info, id: strawberry.ID) -> Consent:
+        return _change(info, id, ConsentAction.PAUSE)
+
+    @strawberry.mutation
+    def resume_consent(self, info: Info, id: strawberry.ID) -> Consent:
+        return _change(info, id, ConsentAction.RESUME)
+
+    @strawberry.mutation(
+        description="Revoke a consent for good; later uses are refused with CONSENT_REVOKED."
+    )
+    def revoke_consent(self, info: Info, id: strawberry.ID) -> Consent:
+        return _change(info, id, ConsentAction.REVOKE)
+
+    @strawberry.mutation(
+        description=(
+            "Data providers submit records of their own authority (who produces is responsible); "
+            "validated exactly as imports are."
+        )
+    )
+    def submit_records(self, info: Info, records: list[RecordSubmission]) -> SubmitRecordsPayload:
+        ctx: RequestContext = info.context
+        _require(ctx.caller, Role.PROVIDER)
+        assert ctx.caller.org_code is not None
+        result: SubmissionResult = submit_records(
+            ctx.session,
+            ctx.services.cipher,
+            provider_code=ctx.caller.org_code,
+            records=[_submission_mapping(r) for r in records],
+            calendar=ctx.services.calendar,
+            now=ctx.now,
+        )
+        return SubmitRecordsPayload(
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            rejected=[Rejection(index=i, field=f, reason=r) for i, f, r in result.rejected],
+        )
+
+
+def _submission_mapping(r: RecordSubmission) -> dict[str, object]:
+    subject: dict[str, str] = {}
+    if r.subject_id_number is not None:
+        subject["idNumber"] = r.subject_id_number
+    if r.subject_credit_code is not None:
+        subject["creditCode"] = r.subject_credit_code
+    return {
+        "subject": subject,
+        "category": r.category,
+        "documentNumber": r.document_number,
+        "authorityCode": r.authority_code,
+        "authorityName": r.authority_name,
+        "decisionDate": r.decision_date,
+        "content": r.content,
+        "legalBasis": r.legal_basis,
+        "severity": r.severity,
+        "procedure": r.procedure,
+        "kept": r.kept,
+        "penaltyKinds": r.penalty_kinds,
+        "amount10kYuan": r.amount_10k_yuan,
+        "validUntil": r.valid_until,
+        "publicationUntil": r.publication_until,
+    }

@@ -1,0 +1,46 @@
+"""``credit-gateway serve``: run the gateway under uvicorn."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+import uvicorn
+
+from gateway.commands.common import console, settings, user_errors
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, help="TCP port."),
+    workers: int = typer.Option(1, min=1, max=64, help="Worker processes (stateless; share the database)."),
+    demo: bool = typer.Option(
+        False, "--demo", help="Create keyring, SQLite demo data and tokens if absent; dev mode with GraphiQL."
+    ),
+) -> None:
+    """Serve GraphQL at /graphql, with /healthz and /readyz for orchestrators."""
+    if demo:
+        from gateway.demo import prepare_demo
+
+        os.environ["GATEWAY_DEV_MODE"] = "1"
+        with user_errors():
+            prepare_demo(settings(), host=host, port=port)
+    current = settings()
+    with user_errors():
+        # Fail before forking workers when the keyring, policy or database is unusable.
+        from gateway import db
+        from gateway.api.app import Gateway
+
+        db.upgrade(current.database_url)
+        Gateway.from_settings(current)
+    console.print(f"serving on http://{host}:{port}/graphql ({workers} worker{'s' if workers > 1 else ''})")
+    uvicorn.run(
+        "gateway.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+        server_header=False,
+    )
