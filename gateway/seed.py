@@ -94,8 +94,8 @@ def generate(plan: SeedPlan) -> Iterator[Batch]:
     factory = RecordFactory(rng, agencies, plan.reference_day, home.city)
     head: list[Item] = [a.subject for a in agencies]
     for agency in rng.sample(agencies, GOVERNMENT_DISHONESTY_AGENCIES):
-        records, _ = factory.for_subject(SubjectRef(credit_code=agency.code), "A", agency.name, 1)
-        head += records
+        dishonesty, _ = factory.for_subject(SubjectRef(credit_code=agency.code), "A", agency.name, 1)
+        head += dishonesty
     recent: deque[PersonInput] = deque(maxlen=REPRESENTATIVE_WINDOW)
     orgs_made = 0
     for index in range(plan.batches):

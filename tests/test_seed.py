@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -278,10 +278,8 @@ def test_same_seed_gives_the_same_database_and_another_seed_does_not(
     assert {len(sid) for sid in first["subjects"]} == {32}
     assert {int(sid[:8], 16) for sid in first["subjects"]} == set(range(PLAN.batches))
     with Session(other_engine) as s:
-        s.execute(RecordLink.__table__.delete())
-        s.execute(ListEntryRecord.__table__.delete())
-        for model in (ListEntry, CreditRecord, Organization, Person, Subject):
-            s.execute(model.__table__.delete())
+        for model in (RecordLink, ListEntryRecord, ListEntry, CreditRecord, Organization, Person, Subject):
+            s.execute(delete(model))
         s.commit()
     seed(other_engine, cipher, SeedPlan(seed=8, people=300, orgs=60, batch_size=120))
     third = snapshot(other_engine, cipher)
