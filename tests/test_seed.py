@@ -360,9 +360,13 @@ def test_list_entries_are_justified_by_records_of_their_subject(engine: Engine, 
 # --- command line --------------------------------------------------------------------------------
 
 
-def cli(database_url: str, keyring: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def seed_command(database_url: str, keyring: Path, *args: str) -> tuple[list[str], dict[str, str]]:
     env = os.environ | {"GATEWAY_DATABASE_URL": database_url, "GATEWAY_KEYRING": str(keyring)}
-    command = [str(Path(sys.executable).with_name("credit-gateway")), "seed", *args]
+    return [str(Path(sys.executable).with_name("credit-gateway")), "seed", *args], env
+
+
+def cli(database_url: str, keyring: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command, env = seed_command(database_url, keyring, *args)
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
 
 
@@ -411,8 +415,7 @@ def test_the_seed_command_refuses_bad_arguments_plainly(
 
 def test_an_interrupted_command_says_so_and_a_rerun_completes(database_url: str, keyring_path: Path) -> None:
     args = ["--people", "20000", "--orgs", "100", "--seed", "9", "--batch-size", "500"]
-    env = os.environ | {"GATEWAY_DATABASE_URL": database_url, "GATEWAY_KEYRING": str(keyring_path)}
-    command = [str(Path(sys.executable).with_name("credit-gateway")), "seed", *args]
+    command, env = seed_command(database_url, keyring_path, *args)
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     engine = db.make_engine(database_url)
 
