@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
 from gateway.errors import InvalidInput
-from gateway.inputs import Item, OrganizationInput, PersonInput, SubjectRef
+from gateway.inputs import Item, PersonInput, SubjectRef
 from gateway.seed_names import HOME_CITIES
 from gateway.seed_records import CHINA, RecordFactory
 from gateway.seed_subjects import SubjectFactory
@@ -94,8 +94,8 @@ def generate(plan: SeedPlan) -> Iterator[Batch]:
     factory = RecordFactory(rng, agencies, plan.reference_day, home.city)
     head: list[Item] = [a.subject for a in agencies]
     for agency in rng.sample(agencies, GOVERNMENT_DISHONESTY_AGENCIES):
-        records, _ = factory.for_subject(SubjectRef(credit_code=agency.code), "A", agency.name, 1)
-        head += records
+        dishonesty, _ = factory.for_subject(SubjectRef(credit_code=agency.code), "A", agency.name, 1)
+        head += dishonesty
     recent: deque[PersonInput] = deque(maxlen=REPRESENTATIVE_WINDOW)
     orgs_made = 0
     for index in range(plan.batches):
@@ -119,14 +119,10 @@ def generate(plan: SeedPlan) -> Iterator[Batch]:
             while orgs_made < (number + 1) * plan.orgs // plan.people:
                 org = subjects.organization(rng.choice(recent), company=orgs_made == 0)
                 orgs.append(org)
-                found, listed = _org_records(factory, org, org_record_count(rng))
+                ref = SubjectRef(credit_code=org.credit_code)
+                found, listed = factory.for_subject(ref, "O", org.name, org_record_count(rng))
                 records += found
                 entries += listed
                 orgs_made += 1
         yield Batch(index, stop - start, head + people + orgs + records + entries)
         head = []
-
-
-def _org_records(factory: RecordFactory, org: OrganizationInput, count: int) -> tuple[list[Item], list[Item]]:
-    records, entries = factory.for_subject(SubjectRef(credit_code=org.credit_code), "O", org.name, count)
-    return list(records), list(entries)

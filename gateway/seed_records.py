@@ -64,8 +64,11 @@ PERSON_WEIGHTS: dict[Category, int] = {
 }  # fmt: skip
 
 
-def _choices(who: str) -> dict[Category, tuple[Decision, ...] | tuple[Violation, ...]]:
-    table: dict[Category, tuple[Decision, ...] | tuple[Violation, ...]] = {
+Choice = Violation | Decision
+
+
+def _choices(who: str) -> dict[Category, tuple[Choice, ...]]:
+    table: dict[Category, tuple[Choice, ...]] = {
         Category.ADMINISTRATIVE_PENALTY: tuple(v for v in PENALTIES if who in v.who)
     }
     table.update({c: tuple(d for d in ds if who in d.who) for c, ds in DECISIONS.items()})
@@ -130,7 +133,7 @@ class RecordFactory:
         options = self.options[who][category]
         if serious:  # a forced serious penalty should be for something serious
             options = tuple(o for o in options if isinstance(o, Violation) and o.serious) or options
-        choice = rng.choice(options)
+        choice: Choice = rng.choice(options)
         agency = rng.choice(self.by_kind[choice.agency])
         decided = self.decision_date()
         severity, procedure, kinds, amount = Severity.GENERAL, None, None, None

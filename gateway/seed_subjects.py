@@ -74,14 +74,21 @@ def place_name(county: County) -> str:
     return county.district if county.district[-1] in "县市" else county.city + county.district
 
 
+def org_code_check_char(body: str) -> str:
+    """GB 11714 check character of an 8-character organisation code body: 11 - (weighted sum
+    mod 11), with 10 written X and 11 written 0."""
+    check = 11 - sum(_ORG_VALUE[ch] * w for ch, w in zip(body, _ORG_WEIGHTS, strict=True)) % 11
+    return "X" if check == 10 else "0" if check == 11 else str(check)
+
+
 def org_code(rng: random.Random, *, new_style: bool) -> str:
-    """A GB 11714 organisation code; codes issued since 2015 start with MA."""
+    """A GB 11714 organisation code (positions 9-17 of a credit code); those issued since 2015
+    start with MA."""
     if new_style:
         body = "MA" + "".join(rng.choice(_ORG_CHARS) for _ in range(6))
     else:
         body = f"{rng.randrange(10**8):08d}"
-    check = 11 - sum(_ORG_VALUE[ch] * w for ch, w in zip(body, _ORG_WEIGHTS, strict=True)) % 11
-    return body + ("X" if check == 10 else "0" if check == 11 else str(check))
+    return body + org_code_check_char(body)
 
 
 def street_address(rng: random.Random, county: County, *, home: bool) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -48,7 +48,8 @@ from gateway.models import (
 from gateway.regions import COUNTY_BY_CODE
 from gateway.seed import SeedPlan, generate
 from gateway.seed_background import background_batches
-from gateway.seeding import run_seed
+from gateway.seed_subjects import org_code_check_char
+from gateway.seeding import SeedTally, run_seed
 from gateway.workdays import WorkCalendar
 from gateway.writer import Outcome
 from tests.conftest import PG_ENV, fresh_pg_schema
@@ -61,7 +62,7 @@ def items_of(plan: SeedPlan) -> list[Any]:
     return [item for batch in generate(plan) for item in batch.items]
 
 
-def seed(engine: Engine, cipher: FieldCipher, plan: SeedPlan = PLAN, **kwargs: Any):  # type: ignore[no-untyped-def]
+def seed(engine: Engine, cipher: FieldCipher, plan: SeedPlan = PLAN, **kwargs: Any) -> SeedTally:
     return run_seed(engine, cipher, plan, calendar=WorkCalendar.load(), **kwargs)
 
 
@@ -186,6 +187,12 @@ def test_every_generated_identifier_is_valid_and_unique() -> None:
     assert len({r.key for r in records}) == len(records)
 
 
+def test_organisation_codes_carry_their_gb_11714_check_character() -> None:
+    assert org_code_check_char("D2143569") == "X"  # the standard's own example, D2143569-X
+    firms = [i for i in items_of(PLAN) if isinstance(i, OrganizationInput)]
+    assert all(org_code_check_char(o.credit_code[8:16]) == o.credit_code[16] for o in firms)
+
+
 def test_identity_numbers_and_credit_codes_look_like_real_ones() -> None:
     items = items_of(SeedPlan(seed=3, people=2_000, orgs=300, reference_day=date(2026, 6, 30)))
     people = [i for i in items if isinstance(i, PersonInput)]
@@ -271,10 +278,8 @@ def test_same_seed_gives_the_same_database_and_another_seed_does_not(
     assert {len(sid) for sid in first["subjects"]} == {32}
     assert {int(sid[:8], 16) for sid in first["subjects"]} == set(range(PLAN.batches))
     with Session(other_engine) as s:
-        s.execute(RecordLink.__table__.delete())
-        s.execute(ListEntryRecord.__table__.delete())
-        for model in (ListEntry, CreditRecord, Organization, Person, Subject):
-            s.execute(model.__table__.delete())
+        for model in (RecordLink, ListEntryRecord, ListEntry, CreditRecord, Organization, Person, Subject):
+            s.execute(delete(model))
         s.commit()
     seed(other_engine, cipher, SeedPlan(seed=8, people=300, orgs=60, batch_size=120))
     third = snapshot(other_engine, cipher)
@@ -355,9 +360,13 @@ def test_list_entries_are_justified_by_records_of_their_subject(engine: Engine, 
 # --- command line --------------------------------------------------------------------------------
 
 
-def cli(database_url: str, keyring: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def seed_command(database_url: str, keyring: Path, *args: str) -> tuple[list[str], dict[str, str]]:
     env = os.environ | {"GATEWAY_DATABASE_URL": database_url, "GATEWAY_KEYRING": str(keyring)}
-    command = [str(Path(sys.executable).with_name("credit-gateway")), "seed", *args]
+    return [str(Path(sys.executable).with_name("credit-gateway")), "seed", *args], env
+
+
+def cli(database_url: str, keyring: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command, env = seed_command(database_url, keyring, *args)
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
 
 
@@ -406,8 +415,7 @@ def test_the_seed_command_refuses_bad_arguments_plainly(
 
 def test_an_interrupted_command_says_so_and_a_rerun_completes(database_url: str, keyring_path: Path) -> None:
     args = ["--people", "20000", "--orgs", "100", "--seed", "9", "--batch-size", "500"]
-    env = os.environ | {"GATEWAY_DATABASE_URL": database_url, "GATEWAY_KEYRING": str(keyring_path)}
-    command = [str(Path(sys.executable).with_name("credit-gateway")), "seed", *args]
+    command, env = seed_command(database_url, keyring_path, *args)
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     engine = db.make_engine(database_url)
 
