@@ -97,13 +97,15 @@ def test_fifty_concurrent_lookups_on_two_instances_spend_exactly_the_granted_use
 
 
 class MovableClock:
-    """The gateway's service clock, moved by the test (the caller-token clock is not touched)."""
+    """The gateway's service clock, stopped at the start of the test and moved only by the test (the
+    caller-token clock is not touched)."""
 
     def __init__(self) -> None:
+        self.start = datetime.now(UTC)
         self.offset = timedelta(0)
 
     def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
+        return self.start + self.offset
 
 
 @pytest.fixture
