@@ -1,0 +1,239 @@
+"""Every hardening limit over real HTTP, each refusal with its own code: per-role depth, alias and token
+limits, request size, batch cap, rate limit, introspection, suggestions and GraphiQL by mode, and
+malformed or absurd input (4xx or a GraphQL error with a stable code, never a 500 or a traceback)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.api.app import create_app
+from gateway.tokens import Role
+from tests.api_client import codes, gql, individual, partner
+from tests.gateway_fixtures import BANK_CODE, COMPANY, ZHANG, GatewayEnv, build_env
+from tests.server import running
+
+ORG_DEEP = "query($code: String!) { organization(creditCode: $code) { listEntries { records { id } } } }"
+ORG_ALIASES = "query($code: String!) { a: organization(creditCode: $code) { id } b: __typename }"
+ORG_WIDE = (
+    "query($code: String!) { organization(creditCode: $code) "
+    "{ id kind form name creditCode registeredAddress agencyKind records { id category documentNumber "
+    "authorityCode authorityName decisionDate legalBasis severity procedure status kept version } } }"
+)
+# public: depth 3, 1 alias, 40 tokens; partner: the defaults.
+LIMITS = "public=3:1:40,partner=8:15:2000"
+
+
+@pytest.fixture
+def env(tmp_path: Path, database_url: str) -> GatewayEnv:
+    return build_env(tmp_path, database_url, limits=LIMITS, max_batch=2)
+
+
+def serve(env: GatewayEnv, **overrides: Any) -> Iterator[httpx.Client]:
+    settings = env.settings.with_overrides(**overrides)
+    with running(create_app(settings)) as base, httpx.Client(base_url=base, timeout=10) as http:
+        yield http
+
+
+@pytest.fixture
+def client(env: GatewayEnv) -> Iterator[httpx.Client]:
+    yield from serve(env)
+
+
+@pytest.fixture
+def dev_client(env: GatewayEnv) -> Iterator[httpx.Client]:
+    yield from serve(env, dev_mode=True)
+
+
+# --- per-role document limits --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [(ORG_DEEP, "QUERY_TOO_DEEP"), (ORG_ALIASES, "TOO_MANY_ALIASES"), (ORG_WIDE, "QUERY_TOO_LARGE")],
+    ids=["depth", "aliases", "tokens"],
+)
+def test_a_partner_may_run_a_query_the_public_is_refused(
+    client: httpx.Client, env: GatewayEnv, query: str, code: str
+) -> None:
+    variables = {"code": COMPANY.credit_code}
+    refused = gql(client, query, variables)
+    assert refused == {"errors": [refused["errors"][0]]} and codes(refused) == [code]
+    assert "for this caller" in refused["errors"][0]["message"]
+    allowed = gql(client, query, variables, partner(env))
+    assert "errors" not in allowed and allowed["data"]
+
+
+def test_roles_without_their_own_limits_get_the_defaults(client: httpx.Client, env: GatewayEnv) -> None:
+    """LIMITS names public and partner only: an individual gets the built-in defaults, not the public's."""
+    body = gql(client, ORG_WIDE, {"code": COMPANY.credit_code}, individual(env))
+    assert "errors" not in body
+
+
+def test_limits_count_aliases_and_depth_inside_fragments(client: httpx.Client, env: GatewayEnv) -> None:
+    aliased = "query($c: String!) { ...F } fragment F on Query { x: organization(creditCode: $c) { id } y: __typename }"
+    assert codes(gql(client, aliased, {"c": COMPANY.credit_code})) == ["TOO_MANY_ALIASES"]
+    deep = (
+        "query($c: String!) { organization(creditCode: $c) { ...E } } "
+        "fragment E on Organization { listEntries { records { id } } }"
+    )
+    assert codes(gql(client, deep, {"c": COMPANY.credit_code})) == ["QUERY_TOO_DEEP"]
+
+
+# --- request size and batches --------------------------------------------------------------------
+
+
+def test_a_body_over_the_size_limit_is_refused_whether_declared_or_streamed(env: GatewayEnv) -> None:
+    body = json.dumps({"query": "{ __typename }", "variables": {"pad": "x" * 5_000}}).encode()
+    for client in serve(env, max_request_bytes=4_096):
+        declared = client.post("/graphql", content=body, headers={"Content-Type": "application/json"})
+        streamed = client.post("/graphql", content=iter([body[:2_000], body[2_000:]]))  # chunked, no length
+        for response in (declared, streamed):
+            assert response.status_code == 413
+            assert codes(response.json()) == ["REQUEST_TOO_LARGE"]
+        small = json.dumps({"query": "{ __typename }", "variables": {"pad": "x" * 4_000}}).encode()
+        assert client.post("/graphql", content=small).json() == {"data": {"__typename": "Query"}}
+
+
+def test_a_batch_over_the_cap_is_refused_and_one_within_it_answers(client: httpx.Client) -> None:
+    over = client.post("/graphql", json=[{"query": "{ __typename }"}] * 3)
+    assert over.status_code == 400 and codes(over.json()) == ["TOO_MANY_OPERATIONS"]
+    empty = client.post("/graphql", json=[])
+    assert empty.status_code == 400 and codes(empty.json()) == ["TOO_MANY_OPERATIONS"]
+    within = client.post("/graphql", json=[{"query": "{ __typename }"}] * 2)
+    assert within.status_code == 200 and within.json() == [{"data": {"__typename": "Query"}}] * 2
+
+
+# --- modes: introspection, suggestions, GraphiQL --------------------------------------------------
+
+INTROSPECTION = ["{ __schema { queryType { name } } }", '{ __type(name: "Person") { name } }']
+
+
+@pytest.mark.parametrize("query", INTROSPECTION)
+def test_introspection_is_off_outside_dev_mode(client: httpx.Client, env: GatewayEnv, query: str) -> None:
+    for headers in ({}, env.headers(Role.ADMIN, subject="ops-1")):
+        body = gql(client, query, headers=headers)
+        assert "data" not in body and codes(body) == ["INTROSPECTION_DISABLED"]
+
+
+@pytest.mark.parametrize("query", INTROSPECTION)
+def test_introspection_answers_in_dev_mode(dev_client: httpx.Client, query: str) -> None:
+    body = gql(dev_client, query)
+    assert "errors" not in body
+    assert body["data"] in ({"__schema": {"queryType": {"name": "Query"}}}, {"__type": {"name": "Person"}})
+
+
+TYPO = '{ organization(creditCode: "x") { nmae } }'
+
+
+def test_no_field_suggestions_outside_dev_mode(client: httpx.Client) -> None:
+    body = gql(client, TYPO)
+    assert codes(body) == ["GRAPHQL_VALIDATION_FAILED"]
+    assert "Did you mean" not in json.dumps(body) and "'name'" not in json.dumps(body)
+
+
+def test_field_suggestions_in_dev_mode(dev_client: httpx.Client) -> None:
+    body = gql(dev_client, TYPO)
+    assert codes(body) == ["GRAPHQL_VALIDATION_FAILED"]
+    assert "Did you mean 'name'?" in body["errors"][0]["message"]
+
+
+def test_graphiql_and_queries_over_get_only_in_dev_mode(
+    client: httpx.Client, dev_client: httpx.Client
+) -> None:
+    for path in ("/graphql", "/graphql?query=%7B__typename%7D"):
+        refused = client.get(path, headers={"Accept": "text/html"})
+        assert refused.status_code == 405 and codes(refused.json()) == ["METHOD_NOT_ALLOWED"]
+    page = dev_client.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "graphiql" in page.text.lower()
+
+
+# --- malformed and absurd input ------------------------------------------------------------------
+
+PERSON = """query($id: String!, $consent: String, $purpose: ConsentPurpose!) {
+  person(idNumber: $id, consent: $consent, purpose: $purpose) { name } }"""
+GRANT = """mutation($input: GrantConsentInput!) { grantConsent(input: $input) { token } }"""
+GRANT_INPUT = {
+    "grantee": BANK_CODE,
+    "purpose": "EMPLOYMENT",
+    "scopes": ["IDENTITY"],
+    "ttlSeconds": 3600,
+    "maxUses": 1,
+}
+
+
+def deep(levels: int) -> Any:
+    value: Any = "x"
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    ("payload", "code"),
+    [
+        ({"query": 12}, "MALFORMED_REQUEST"),
+        ({"query": "{ __typename }", "variables": [1, 2]}, "MALFORMED_REQUEST"),
+        ({"query": "{ __typename }", "operationName": {"x": 1}}, "MALFORMED_REQUEST"),
+        ({"query": "{ __typename \u0000 }"}, "GRAPHQL_PARSE_FAILED"),
+        ({"query": "fragment F on Query { ...F } { ...F }"}, "GRAPHQL_VALIDATION_FAILED"),
+        ({"query": "x" * 3_000}, "GRAPHQL_PARSE_FAILED"),
+    ],
+)
+def test_malformed_operations_get_a_stable_code(
+    client: httpx.Client, payload: dict[str, Any], code: str
+) -> None:
+    response = client.post("/graphql", json=payload)
+    assert response.status_code in (200, 400)
+    assert codes(response.json()) == [code]
+
+
+@pytest.mark.parametrize(
+    ("variables", "code"),
+    [
+        ({"id": 371702, "purpose": "EMPLOYMENT"}, "BAD_USER_INPUT"),
+        ({"id": ZHANG.id_number, "purpose": "GOSSIP"}, "BAD_USER_INPUT"),
+        ({"id": ZHANG.id_number, "purpose": "employment"}, "BAD_USER_INPUT"),
+        ({"id": ZHANG.id_number}, "BAD_USER_INPUT"),
+        ({"id": deep(500), "purpose": "EMPLOYMENT"}, "BAD_USER_INPUT"),
+        ({"id": "9" * 1_000, "purpose": "EMPLOYMENT"}, "INVALID_INPUT"),
+        ({"id": "37170219850314\u00000318", "purpose": "EMPLOYMENT"}, "INVALID_INPUT"),
+        ({"id": ZHANG.id_number, "purpose": "EMPLOYMENT", "consent": "\u0000" * 100}, "CONSENT_INVALID"),
+        ({"id": ZHANG.id_number, "purpose": "EMPLOYMENT", "consent": "a.b.c" * 1_000}, "CONSENT_INVALID"),
+        ({"id": ZHANG.id_number, "purpose": "EMPLOYMENT", "consent": "\U0001f600.\U0001f600.\U0001f600"}, "CONSENT_INVALID"),
+    ],
+    ids=["number", "unknown enum", "enum case", "missing", "nested", "long", "null byte", "null consent",
+         "long consent", "emoji consent"],
+)  # fmt: skip
+def test_absurd_person_lookups_get_a_stable_code(
+    client: httpx.Client, env: GatewayEnv, variables: dict[str, Any], code: str
+) -> None:
+    body = gql(client, PERSON, variables, partner(env))
+    assert body["data"] is None and codes(body) == [code]
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"maxUses": 2**40}, "BAD_USER_INPUT"),
+        ({"maxUses": 0}, "INVALID_INPUT"),
+        ({"ttlSeconds": -1}, "INVALID_INPUT"),
+        ({"scopes": []}, "INVALID_INPUT"),
+        ({"scopes": ["EVERYTHING"]}, "BAD_USER_INPUT"),
+        ({"grantee": "\u0000" * 18}, "INVALID_INPUT"),
+        ({"grantee": "9" * 10_00}, "INVALID_INPUT"),
+        ({"purpose": None}, "BAD_USER_INPUT"),
+        ({"extra": 1}, "BAD_USER_INPUT"),
+    ],
+)
+def test_absurd_consent_grants_get_a_stable_code(
+    client: httpx.Client, env: GatewayEnv, change: dict[str, Any], code: str
+) -> None:
+    body = gql(client, GRANT, {"input": GRANT_INPUT | change}, individual(env))
+    assert body["data"] is None and codes(body) == [code]
