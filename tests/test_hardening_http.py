@@ -13,8 +13,9 @@ import httpx
 import pytest
 
 from gateway.api.app import create_app
+from gateway.domain import AgencyKind
 from gateway.tokens import Role
-from tests.api_client import codes, gql, individual, partner
+from tests.api_client import codes, gql, individual, partner, post
 from tests.gateway_fixtures import BANK_CODE, COMPANY, ZHANG, GatewayEnv, build_env
 from tests.server import running
 
@@ -107,6 +108,26 @@ def test_a_batch_over_the_cap_is_refused_and_one_within_it_answers(client: httpx
     assert empty.status_code == 400 and codes(empty.json()) == ["TOO_MANY_OPERATIONS"]
     within = client.post("/graphql", json=[{"query": "{ __typename }"}] * 2)
     assert within.status_code == 200 and within.json() == [{"data": {"__typename": "Query"}}] * 2
+
+
+# --- rate limit ----------------------------------------------------------------------------------
+
+
+def test_a_caller_over_its_rate_gets_429_with_retry_after_and_others_are_still_served(
+    env: GatewayEnv,
+) -> None:
+    for client in serve(env, rate_per_second=0.01, rate_burst=2):
+        bank = partner(env)
+        for _ in range(2):
+            assert post(client, "{ __typename }", headers=bank).status_code == 200
+        limited = post(client, "{ __typename }", headers=bank)
+        assert limited.status_code == 429
+        assert codes(limited.json()) == ["RATE_LIMITED"]
+        # At 0.01 requests per second the next request is allowed 100 s later, not 1 s.
+        assert int(limited.headers["Retry-After"]) == 100
+        court = partner(env, AgencyKind.COURT, org=COMPANY.credit_code)
+        assert post(client, "{ __typename }", headers=court).status_code == 200
+        assert post(client, "{ __typename }").status_code == 200  # the public, by address
 
 
 # --- modes: introspection, suggestions, GraphiQL --------------------------------------------------

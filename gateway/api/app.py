@@ -30,7 +30,7 @@ from gateway import db
 from gateway.api.context import RequestContext, Services
 from gateway.api.errors import error_body, format_error
 from gateway.api.limits import DocumentLimits, check
-from gateway.api.ratelimit import RateLimiter
+from gateway.api.ratelimit import RateLimited, RateLimiter
 from gateway.api.schema import build_schema
 from gateway.authentication import TokenVerifier
 from gateway.consent_tokens import ConsentTokens
@@ -163,9 +163,11 @@ class Gateway:
         try:
             client = request.client.host if request.client else "unknown"
             self.rate.take(caller.id if caller.role is not Role.PUBLIC else f"ip:{client}")
-        except GatewayError as exc:
+        except RateLimited as exc:
             return JSONResponse(
-                error_body(exc.code, exc.message), status_code=429, headers={"Retry-After": "1"}
+                error_body(exc.code, exc.message),
+                status_code=429,
+                headers={"Retry-After": str(exc.retry_after)},
             )
         if isinstance(payload, list):
             if not payload or len(payload) > self.settings.max_batch:
