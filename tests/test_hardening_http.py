@@ -197,6 +197,30 @@ def deep(levels: int) -> Any:
 
 
 @pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        (b"[" * 3_000 + b"]" * 3_000, 400, "MALFORMED_REQUEST"),  # deeper than Python's JSON parser goes
+        (
+            b'{"query": "{ __typename }", "variables": ' + b"[" * 1_900 + b"]" * 1_900 + b"}",
+            400,
+            "MALFORMED_REQUEST",
+        ),
+        (b"42", 400, "MALFORMED_REQUEST"),
+        (b'"{ __typename }"', 400, "MALFORMED_REQUEST"),
+        (b"null", 400, "MALFORMED_REQUEST"),
+        (b"", 400, "MALFORMED_REQUEST"),
+        (b'{"query": "{ __typename }"} trailing', 400, "MALFORMED_REQUEST"),
+    ],
+    ids=["nested arrays", "nested variables", "a number", "a string", "null", "empty", "trailing text"],
+)
+def test_bodies_that_are_not_a_graphql_request_are_a_400(
+    client: httpx.Client, body: bytes, status: int, code: str
+) -> None:
+    response = client.post("/graphql", content=body, headers={"Content-Type": "application/json"})
+    assert (response.status_code, codes(response.json())) == (status, [code])
+
+
+@pytest.mark.parametrize(
     ("payload", "code"),
     [
         ({"query": 12}, "MALFORMED_REQUEST"),

@@ -152,9 +152,14 @@ class Gateway:
             )
         try:
             payload = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # nesting past the parser's depth
             return JSONResponse(
                 error_body("MALFORMED_REQUEST", "the body is not valid JSON"), status_code=400
+            )
+        if not isinstance(payload, dict | list):
+            return JSONResponse(
+                error_body("MALFORMED_REQUEST", "the body is a JSON object, or a list of them for a batch"),
+                status_code=400,
             )
         try:
             caller = self.verifier.authenticate(request.headers.get("authorization"))
