@@ -226,6 +226,8 @@ def test_bodies_that_are_not_a_graphql_request_are_a_400(
         ({"query": 12}, "MALFORMED_REQUEST"),
         ({"query": "{ __typename }", "variables": [1, 2]}, "MALFORMED_REQUEST"),
         ({"query": "{ __typename }", "operationName": {"x": 1}}, "MALFORMED_REQUEST"),
+        ({"query": "query A { __typename } mutation B { __typename }"}, "GRAPHQL_VALIDATION_FAILED"),
+        ({"query": "query A { __typename }", "operationName": "B"}, "GRAPHQL_VALIDATION_FAILED"),
         ({"query": "{ __typename \u0000 }"}, "GRAPHQL_PARSE_FAILED"),
         ({"query": "fragment F on Query { ...F } { ...F }"}, "GRAPHQL_VALIDATION_FAILED"),
         ({"query": "x" * 3_000}, "GRAPHQL_PARSE_FAILED"),
@@ -282,3 +284,11 @@ def test_absurd_consent_grants_get_a_stable_code(
 ) -> None:
     body = gql(client, GRANT, {"input": GRANT_INPUT | change}, individual(env))
     assert body["data"] is None and codes(body) == [code]
+
+
+def test_the_operation_named_in_operation_name_is_the_one_that_runs(client: httpx.Client) -> None:
+    document = "query A { __typename } mutation B { __typename }"
+    for name, data in (("A", {"__typename": "Query"}), ("B", {"__typename": "Mutation"})):
+        assert client.post("/graphql", json={"query": document, "operationName": name}).json() == {
+            "data": data
+        }

@@ -112,7 +112,7 @@ class Gateway:
             return error_body("MALFORMED_REQUEST", "'operationName' must be a string")
         limits = self.limits.get(caller.role.value.lower(), DEFAULT_LIMITS)
         try:
-            check(query, limits, allow_introspection=self.settings.dev_mode)
+            check(query, limits, allow_introspection=self.settings.dev_mode, operation_name=name)
         except GatewayError as exc:
             return error_body(exc.code, exc.message)
         self.services.policy.reload_if_changed()
