@@ -292,3 +292,13 @@ def test_the_operation_named_in_operation_name_is_the_one_that_runs(client: http
         assert client.post("/graphql", json={"query": document, "operationName": name}).json() == {
             "data": data
         }
+
+
+@pytest.mark.parametrize("consent_id", ["a\u0000b", "x" * 5_000, "'; DROP TABLE consents; --", "\U0001f600"])
+def test_consent_changes_naming_absurd_ids_are_not_found(
+    client: httpx.Client, env: GatewayEnv, consent_id: str
+) -> None:
+    body = gql(
+        client, "mutation($id: ID!) { pauseConsent(id: $id) { id } }", {"id": consent_id}, individual(env)
+    )
+    assert body["data"] is None and codes(body) == ["NOT_FOUND"]
