@@ -10,6 +10,7 @@ Services take a session and never commit: the request's unit of work decides.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from gateway.models import Consent
 
 MAX_TTL = timedelta(days=365)
 MAX_USES = 1_000
+_CONSENT_ID = re.compile(r"[0-9a-f]{32}")  # secrets.token_hex(16), as grant() makes them
 PERSON_UNAVAILABLE_MESSAGE = "no person record is available for this identity number with this consent"
 
 
@@ -98,6 +100,8 @@ def change(
     session: Session, *, person_id: str, consent_id: str, action: ConsentAction, now: datetime
 ) -> Consent:
     """Pause, resume or revoke one's own consent. Revocation is final."""
+    if not _CONSENT_ID.fullmatch(consent_id):  # an id is 32 hex digits; anything else, say a NUL, is none
+        raise NotFound("no such consent")
     consent = session.scalar(select(Consent).where(Consent.id == consent_id, Consent.person_id == person_id))
     if consent is None:
         raise NotFound("no such consent")
