@@ -304,6 +304,7 @@ class Organization:
         view = reads.persons_by_id(ctx.session, ctx.services.cipher, [rep_id]).get(rep_id)
         if view is None:
             return None
+        ctx.subjects_touched.add(rep_id)  # the person was looked at, whatever the policy shows of them
         subjects = self.person_subjects | ({"self"} if ctx.caller.person_id == rep_id else set())
         return Person(view=view, policy_subjects=frozenset(subjects), viewer=self.viewer)
 
