@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from gateway.commands import audit as audit_commands
 from gateway.commands import db as db_commands
 from gateway.commands import importing as import_commands
 from gateway.commands import keys as keys_commands
@@ -28,6 +29,7 @@ app.add_typer(token_commands.app, name="token")
 app.command("serve")(serve_commands.serve)
 app.command("schema")(schema_commands.schema)
 app.command("seed")(seed_commands.seed)
+app.add_typer(audit_commands.app, name="audit")
 
 
 def main() -> None:

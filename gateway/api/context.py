@@ -37,6 +37,8 @@ class RequestContext:
     now: datetime
     # Field outcomes of this request ("Person.phone" -> count per effect), for the audit event.
     field_outcomes: Counter[tuple[str, str]] = field(default_factory=Counter)
+    # The policy rule that masked or denied each such field, so every refusal can be explained.
+    field_rules: dict[str, str] = field(default_factory=dict)
     subjects_touched: set[str] = field(default_factory=set)
     consent_id: str | None = None
     purpose: str | None = None

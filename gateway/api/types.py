@@ -305,6 +305,7 @@ class Organization:
         view = reads.persons_by_id(ctx.session, ctx.services.cipher, [rep_id]).get(rep_id)
         if view is None:
             return None
+        ctx.subjects_touched.add(rep_id)  # the person was looked at, whatever the policy shows of them
         own = ctx.caller.person_id == rep_id
         subjects = self.person_subjects | ({SELF} if own else set())
         viewer = viewer_for(ctx.caller, own_record=True) if own else self.viewer
