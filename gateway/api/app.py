@@ -152,7 +152,13 @@ class Gateway:
             )
         try:
             payload = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # nesting past the parser's depth
+            # "\ud800" escapes decode to lone surrogates, which are not text: echoed in an error message
+            # they would fail the response's UTF-8 encoding, and no database column can store them.
+            json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        except (
+            ValueError,
+            RecursionError,
+        ):  # also UnicodeError; RecursionError: nested past the parser's depth
             return JSONResponse(
                 error_body("MALFORMED_REQUEST", "the body is not valid JSON"), status_code=400
             )
