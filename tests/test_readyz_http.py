@@ -11,8 +11,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from alembic import command
 from sqlalchemy.engine import make_url
 
+from gateway import db
 from gateway.api.app import create_app
 from gateway.settings import Settings
 from tests.gateway_fixtures import COMPANY, build_env
@@ -145,3 +147,32 @@ def test_a_sqlite_path_that_cannot_be_opened_is_not_ready_until_the_file_is_back
         path.rmdir()
         os.replace(aside, path)
         assert probe(client) == (200, {"status": "ready"}) and answers(client)
+
+
+def test_a_missing_sqlite_file_is_not_ready_and_ready_once_it_is_restored(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """SQLite creates a missing file on connect: an empty database, without the schema, is not ready."""
+    env = build_env(tmp_path, sqlite_url)
+    path = tmp_path / "credit.db"
+    aside = tmp_path / "aside.db"
+    os.replace(path, aside)
+    for client in serving(env.settings):
+        status, body = probe(client)
+        assert status == 503 and body["problems"] == [
+            "database schema missing: run 'credit-gateway db upgrade'"
+        ]
+        os.replace(aside, path)  # over the empty file the probe's connection created
+        assert probe(client) == (200, {"status": "ready"}) and answers(client)
+
+
+def test_a_database_behind_the_gateways_schema_is_not_ready(tmp_path: Path, database_url: str) -> None:
+    env = build_env(tmp_path, database_url)
+    command.downgrade(db.alembic_config(database_url), "0001")
+    for client in serving(env.settings):
+        status, body = probe(client)
+        assert status == 503 and body["problems"] == [
+            f"database schema at revision 0001, this gateway needs {db.head_revision()}: run 'credit-gateway db upgrade'"
+        ]
+        db.upgrade(database_url)
+        assert probe(client) == (200, {"status": "ready"})

@@ -12,7 +12,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,6 +72,7 @@ class Gateway:
     schema: strawberry.Schema
     limits: dict[str, DocumentLimits]
     rate: RateLimiter
+    schema_revision: str = field(default_factory=db.head_revision)  # what /readyz expects of the database
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Gateway:
@@ -205,9 +206,22 @@ class Gateway:
         try:
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
+                revision = db.current_revision(conn)
         except Exception:  # the reason goes to the log, not to the probe's caller
             log.exception("database unreachable")
             problems.append("database unreachable")
+        else:
+            # Reachable is not usable: SQLite creates a missing file on connect, and a schema behind the
+            # code fails every query.
+            if revision is None:
+                problems.append("database schema missing: run 'credit-gateway db upgrade'")
+            elif revision != self.schema_revision:
+                problems.append(
+                    f"database schema at revision {revision}, this gateway needs {self.schema_revision}: "
+                    "run 'credit-gateway db upgrade'"
+                )
+        if problems:
+            self.engine.dispose()  # the next probe, and the next request, connect afresh
         if self.services.policy.last_error is not None:
             problems.append("policy reload failed; serving the last valid policy")
         return problems
