@@ -210,8 +210,24 @@ def deep(levels: int) -> Any:
         (b"null", 400, "MALFORMED_REQUEST"),
         (b"", 400, "MALFORMED_REQUEST"),
         (b'{"query": "{ __typename }"} trailing', 400, "MALFORMED_REQUEST"),
+        (b'{"query": "{ organization(creditCode: \\"\\ud800\\") { id } }"}', 400, "MALFORMED_REQUEST"),
+        (
+            b'{"query": "query($p: ConsentPurpose!) { __typename }", "variables": {"p": "\\udfff"}}',
+            400,
+            "MALFORMED_REQUEST",
+        ),
     ],
-    ids=["nested arrays", "nested variables", "a number", "a string", "null", "empty", "trailing text"],
+    ids=[
+        "nested arrays",
+        "nested variables",
+        "a number",
+        "a string",
+        "null",
+        "empty",
+        "trailing text",
+        "lone surrogate in the query",
+        "lone surrogate in a variable",
+    ],
 )
 def test_bodies_that_are_not_a_graphql_request_are_a_400(
     client: httpx.Client, body: bytes, status: int, code: str

@@ -17,7 +17,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
@@ -81,6 +81,7 @@ class Gateway:
     rate: RateLimiter
     auditor: RequestAuditor
     committer: GroupCommitter
+    schema_revision: str = field(default_factory=db.head_revision)  # what /readyz expects of the database
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Gateway:
@@ -213,7 +214,13 @@ class Gateway:
             )
         try:
             payload = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # nesting past the parser's depth
+            # "\ud800" escapes decode to lone surrogates, which are not text: echoed in an error message
+            # they would fail the response's UTF-8 encoding, and no database column can store them.
+            json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        except (
+            ValueError,
+            RecursionError,
+        ):  # also UnicodeError; RecursionError: nested past the parser's depth
             return self._refuse(trail, "MALFORMED_REQUEST", "the body is not valid JSON", 400)
         if not isinstance(payload, dict | list):
             return self._refuse(
@@ -255,9 +262,22 @@ class Gateway:
         try:
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
+                revision = db.current_revision(conn)
         except Exception:  # the reason goes to the log, not to the probe's caller
             log.exception("database unreachable")
             problems.append("database unreachable")
+        else:
+            # Reachable is not usable: SQLite creates a missing file on connect, and a schema behind the
+            # code fails every query.
+            if revision is None:
+                problems.append("database schema missing: run 'credit-gateway db upgrade'")
+            elif revision != self.schema_revision:
+                problems.append(
+                    f"database schema at revision {revision}, this gateway needs {self.schema_revision}: "
+                    "run 'credit-gateway db upgrade'"
+                )
+        if problems:
+            self.engine.dispose()  # the next probe, and the next request, connect afresh
         if self.services.policy.last_error is not None:
             problems.append("policy reload failed; serving the last valid policy")
         if not self.committer.healthy and not self.committer.probe():

@@ -1,0 +1,181 @@
+"""/readyz over real HTTP: not ready (503) while the database cannot be used, ready again once it can,
+without restarting the gateway; /healthz stays alive throughout."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from alembic import command
+from sqlalchemy.engine import make_url
+
+from gateway import db
+from gateway.api.app import create_app
+from gateway.settings import Settings
+from tests.gateway_fixtures import COMPANY, build_env
+from tests.server import free_port, running
+
+ORG = "query($c: String!) { organization(creditCode: $c) { name } }"
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'credit.db'}"
+
+
+def serving(settings: Settings) -> Iterator[httpx.Client]:
+    with running(create_app(settings)) as base, httpx.Client(base_url=base, timeout=30) as http:
+        yield http
+
+
+def probe(client: httpx.Client) -> tuple[int, dict[str, object]]:
+    assert client.get("/healthz").json() == {"status": "alive"}
+    response = client.get("/readyz")
+    return response.status_code, response.json()
+
+
+def answers(client: httpx.Client) -> bool:
+    body = client.post("/graphql", json={"query": ORG, "variables": {"c": COMPANY.credit_code}}).json()
+    return body == {"data": {"organization": {"name": COMPANY.name}}}
+
+
+def test_not_ready_while_postgresql_is_on_a_closed_port(tmp_path: Path, sqlite_url: str) -> None:
+    env = build_env(tmp_path, sqlite_url)  # keyring and policies; the database is the closed port
+    closed = f"postgresql://postgres@127.0.0.1:{free_port()}/credit"
+    for client in serving(env.settings.with_overrides(database_url=closed)):
+        assert probe(client) == (503, {"status": "not ready", "problems": ["database unreachable"]})
+        response = client.post("/graphql", json={"query": ORG, "variables": {"c": COMPANY.credit_code}})
+        # No audit event can be written, so no data leaves: 503 AUDIT_UNAVAILABLE, never a 500.
+        assert response.status_code == 503
+        assert response.json()["errors"][0]["extensions"]["code"] == "AUDIT_UNAVAILABLE"
+        assert response.json().get("data") is None
+
+
+class TcpProxy:
+    """Forwards a loopback port to the database server; stopping it cuts every connection, as a
+    network partition or a database restart would."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.port = free_port()
+        self._listener: socket.socket | None = None
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(16)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def stop(self) -> None:
+        assert self._listener is not None
+        try:
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept(); close() alone does not
+        except OSError:
+            pass
+        self._listener.close()
+        with self._lock:
+            for sock in self._sockets:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                sock.close()
+            self._sockets.clear()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            with self._lock:
+                self._sockets += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65_536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+def test_postgresql_cut_off_and_back_makes_the_gateway_unready_then_ready(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    env = build_env(tmp_path, postgres_url)
+    url = make_url(postgres_url)
+    proxy = TcpProxy((url.host or "127.0.0.1", url.port or 5432))
+    proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    proxy.start()
+    try:
+        for client in serving(env.settings.with_overrides(database_url=proxied)):
+            assert probe(client) == (200, {"status": "ready"}) and answers(client)
+            proxy.stop()
+            assert probe(client) == (503, {"status": "not ready", "problems": ["database unreachable"]})
+            proxy.start()
+            assert probe(client) == (200, {"status": "ready"}) and answers(client)
+    finally:
+        proxy.stop()
+
+
+def test_a_sqlite_path_that_cannot_be_opened_is_not_ready_until_the_file_is_back(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    env = build_env(tmp_path, sqlite_url)
+    path = tmp_path / "credit.db"
+    aside = tmp_path / "aside.db"
+    os.replace(path, aside)
+    path.mkdir()  # the path exists but is no database file
+    for client in serving(env.settings):
+        assert probe(client) == (503, {"status": "not ready", "problems": ["database unreachable"]})
+        path.rmdir()
+        os.replace(aside, path)
+        assert probe(client) == (200, {"status": "ready"}) and answers(client)
+
+
+def test_a_missing_sqlite_file_is_not_ready_and_ready_once_it_is_restored(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """SQLite creates a missing file on connect: an empty database, without the schema, is not ready."""
+    env = build_env(tmp_path, sqlite_url)
+    path = tmp_path / "credit.db"
+    aside = tmp_path / "aside.db"
+    os.replace(path, aside)
+    for client in serving(env.settings):
+        status, body = probe(client)
+        assert status == 503 and body["problems"] == [
+            "database schema missing: run 'credit-gateway db upgrade'"
+        ]
+        os.replace(aside, path)  # over the empty file the probe's connection created
+        assert probe(client) == (200, {"status": "ready"}) and answers(client)
+
+
+def test_a_database_behind_the_gateways_schema_is_not_ready(tmp_path: Path, database_url: str) -> None:
+    env = build_env(tmp_path, database_url)
+    command.downgrade(db.alembic_config(database_url), "0001")
+    for client in serving(env.settings):
+        status, body = probe(client)
+        assert status == 503 and body["problems"] == [
+            f"database schema at revision 0001, this gateway needs {db.head_revision()}: run 'credit-gateway db upgrade'"
+        ]
+        db.upgrade(database_url)
+        assert probe(client) == (200, {"status": "ready"})
