@@ -19,6 +19,7 @@ are ASCII and whose numbers are integers.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,7 +31,7 @@ class NotCanonical(ValueError):
 
 
 def canonical_bytes(value: Any) -> bytes:
-    _check(value)
+    check(value)
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
@@ -46,7 +47,7 @@ def clean_text(text: str) -> str:
     """Text that encodes: lone surrogates (which JSON escapes may carry) become U+FFFD."""
     if not _has_surrogate(text):
         return text
-    return "".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text)
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def format_time(moment: datetime) -> str:
@@ -60,11 +61,15 @@ def parse_time(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _has_surrogate(text: str) -> bool:
-    return any(0xD800 <= ord(ch) <= 0xDFFF for ch in text)
+    return _SURROGATE.search(text) is not None
 
 
-def _check(value: Any) -> None:
+def check(value: Any) -> None:
+    """Raise NotCanonical unless ``value`` has a canonical encoding."""
     if value is None or isinstance(value, bool | int):
         return
     if isinstance(value, str):
@@ -73,13 +78,13 @@ def _check(value: Any) -> None:
         return
     if isinstance(value, list):
         for item in value:
-            _check(item)
+            check(item)
         return
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise NotCanonical("object keys must be strings")
-            _check(key)
-            _check(item)
+            check(key)
+            check(item)
         return
     raise NotCanonical(f"{type(value).__name__} values have no canonical form")

@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert
 
-from gateway.audit.canonical import canonical_bytes
+from gateway.audit.canonical import check
 from gateway.audit.models import AuditEvent
 from gateway.audit.store import AuditLog, lock_state
 from gateway.errors import GatewayError
@@ -75,7 +75,7 @@ class GroupCommitter:
         future: Future[list[int]] = Future()
         try:
             for document in documents:
-                canonical_bytes(document)  # a bad document fails its own request, not a whole batch
+                check(document)  # a bad document fails its own request, not a whole batch
         except ValueError as exc:
             log.error("audit event has no canonical form: %s", exc)
             future.set_exception(AuditUnavailable())
