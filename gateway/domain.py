@@ -99,6 +99,35 @@ class RecordStatus(StrEnum):
     EXPIRED = "EXPIRED"
 
 
+# Statuses set by a procedure of the gateway (an open objection, a revocation, an approved repair): a
+# provider's resubmission does not overwrite them; the record changes through that procedure
+# (000 政务 9, 002 二(七)3-4).
+SET_BY_PROCEDURE: frozenset[RecordStatus] = frozenset(
+    {RecordStatus.UNDER_OBJECTION, RecordStatus.REVOKED, RecordStatus.REPAIRED}
+)
+
+
+class FilerKind(StrEnum):
+    """Who filed an objection or a repair application for a record's subject."""
+
+    SUBJECT = "SUBJECT"  # the person the record is about
+    LEGAL_REPRESENTATIVE = "LEGAL_REPRESENTATIVE"  # for the organisation they represent
+    AGENCY = "AGENCY"  # a partner agency acting for an organisation
+
+
+class ObjectionStatus(StrEnum):
+    OPEN = "OPEN"
+    CORRECTED = "CORRECTED"
+    REVOKED = "REVOKED"
+    UPHELD = "UPHELD"
+
+
+class RepairStatus(StrEnum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REFUSED = "REFUSED"
+
+
 class ListKind(StrEnum):
     RED = "RED"
     BLACK = "BLACK"

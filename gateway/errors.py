@@ -146,6 +146,26 @@ class Forbidden(GatewayError):
     code = "FORBIDDEN_OPERATION"
 
 
+class NotEntitled(GatewayError):
+    """The caller may not act on this record: objections and repair applications come from the
+    record's subject (or for an organisation, its legal representative or an agency acting for it),
+    and only the issuing authority's provider decides them (docs/lifecycle.md)."""
+
+    code = "NOT_ENTITLED"
+
+
+class InvalidState(Conflict):
+    """The record, objection or application is not in a state that allows this step."""
+
+    code = "INVALID_STATE"
+
+
+class RepairTooEarly(InvalidState):
+    """A repair was applied for before the record's minimum display period passed."""
+
+    code = "REPAIR_TOO_EARLY"
+
+
 class PolicyError(GatewayError):
     """The field policy is unreadable or invalid; ``path`` and ``line`` say where, ``problem`` what.
 

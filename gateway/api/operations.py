@@ -12,6 +12,7 @@ from gateway import consent as consents
 from gateway import reads
 from gateway.access import SELF, caller_subjects, consent_subjects, viewer_for
 from gateway.api.context import RequestContext
+from gateway.api.lifecycle_operations import LifecycleMutation, LifecycleQuery
 from gateway.api.types import Consent, Organization, Person
 from gateway.consent import ConsentAction, ConsentGrant, scopes_of
 from gateway.domain import ConsentPurpose, ConsentScope
@@ -93,7 +94,7 @@ def _person_for_self(ctx: RequestContext) -> Person:
 
 
 @strawberry.type
-class Query:
+class Query(LifecycleQuery):
     @strawberry.field(description="An organisation or agency by its unified social credit code.")
     def organization(self, info: Info, credit_code: str) -> Organization | None:
         ctx: RequestContext = info.context
@@ -161,7 +162,7 @@ def _change(info: Info, consent_id: strawberry.ID, action: ConsentAction) -> Con
 
 
 @strawberry.type
-class Mutation:
+class Mutation(LifecycleMutation):
     @strawberry.mutation(description="Grant an organisation access to your record for one purpose.")
     def grant_consent(self, info: Info, input: GrantConsentInput) -> ConsentGrantPayload:
         ctx: RequestContext = info.context
