@@ -25,11 +25,11 @@ from gateway.lifecycle.objections import (
     due_on,
     parse_correction,
     record_status_after,
-    statement,
 )
 from gateway.lifecycle.periods import today_in_china
 from gateway.lifecycle.rules import LifecycleRules
 from gateway.lifecycle.standing import deciding_authority, filer_id, standing
+from gateway.lifecycle.texts import statement
 from gateway.models import CreditRecord, Objection
 from gateway.record_subjects import record_or_404, subject_of
 from gateway.tokens import Caller

@@ -11,10 +11,10 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from gateway import objections
+from gateway import objections, repairs
 from gateway.api.context import RequestContext
-from gateway.api.lifecycle_types import Objection
-from gateway.domain import ObjectionStatus, Severity
+from gateway.api.lifecycle_types import Objection, RepairApplication
+from gateway.domain import ObjectionStatus, RepairStatus, Severity
 from gateway.errors import Forbidden
 from gateway.lifecycle.periods import today_in_china
 from gateway.tokens import Caller, Role
@@ -56,6 +56,22 @@ class ResolveObjectionInput:
     correction: RecordCorrection | None = strawberry.field(
         default=None, description="Required exactly when the outcome is CORRECTED."
     )
+
+
+@strawberry.input(description="An application for credit repair of a record.")
+class ApplyForRepairInput:
+    record_id: strawberry.ID
+    statement: str = strawberry.field(
+        description="That the obligations are fulfilled and the behaviour corrected, and the credit commitment."
+    )
+    evidence: str
+
+
+@strawberry.input
+class DecideRepairInput:
+    application_id: strawberry.ID
+    approve: bool
+    reason: str
 
 
 def _correction(c: RecordCorrection | None) -> dict[str, Any] | None:
@@ -110,6 +126,25 @@ class LifecycleQuery:
         )
         return [Objection(row=r) for r in rows]
 
+    @strawberry.field(
+        description=(
+            "Repair applications, newest first: those you filed (individuals, partners), those for your "
+            "authority's records (providers), or all (admins, auditors)."
+        )
+    )
+    def repair_applications(self, info: Info, status: RepairStatus | None = None) -> list[RepairApplication]:
+        ctx: RequestContext = info.context
+        caller = ctx.caller
+        require(caller, Role.INDIVIDUAL, Role.PARTNER, Role.PROVIDER, Role.ADMIN, Role.AUDITOR)
+        if caller.role in (Role.INDIVIDUAL, Role.PARTNER):
+            filer = caller.person_id if caller.role is Role.INDIVIDUAL else caller.org_code
+            rows = repairs.list_applications(ctx.session, filed_by=filer, status=status)
+        elif caller.role is Role.PROVIDER:
+            rows = repairs.list_applications(ctx.session, authority_code=caller.org_code, status=status)
+        else:
+            rows = repairs.list_applications(ctx.session, status=status)
+        return [RepairApplication(row=r) for r in rows]
+
 
 @strawberry.type
 class LifecycleMutation:
@@ -155,3 +190,44 @@ class LifecycleMutation:
             now=ctx.now,
         )
         return Objection(row=row)
+
+    @strawberry.mutation(
+        description=(
+            "Apply for credit repair (信用修复) of a dishonesty record once its minimum display period "
+            "has passed and the obligations are fulfilled: the subject, an organisation's legal "
+            "representative, or a partner agency acting for an organisation."
+        )
+    )
+    def apply_for_repair(self, info: Info, input: ApplyForRepairInput) -> RepairApplication:
+        ctx: RequestContext = info.context
+        require(ctx.caller, Role.INDIVIDUAL, Role.PARTNER)
+        row = repairs.apply_for_repair(
+            ctx.session,
+            caller=ctx.caller,
+            record_id=str(input.record_id),
+            statement_text=input.statement,
+            evidence=input.evidence,
+            rules=ctx.services.lifecycle,
+            now=ctx.now,
+        )
+        return RepairApplication(row=row)
+
+    @strawberry.mutation(
+        description=(
+            "Approve or refuse a repair application for a record of your own authority, with a reason. "
+            "A repaired record leaves public and query views and no longer counts in checks or grades."
+        )
+    )
+    def decide_repair(self, info: Info, input: DecideRepairInput) -> RepairApplication:
+        ctx: RequestContext = info.context
+        require(ctx.caller, Role.PROVIDER)
+        row = repairs.decide_repair(
+            ctx.session,
+            caller=ctx.caller,
+            application_id=str(input.application_id),
+            approve=input.approve,
+            reason=input.reason,
+            rules=ctx.services.lifecycle,
+            now=ctx.now,
+        )
+        return RepairApplication(row=row)

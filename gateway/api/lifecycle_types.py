@@ -1,4 +1,4 @@
-"""GraphQL types of the credit lifecycle: objections (and, below, repair applications, checks, grades,
+"""GraphQL types of the credit lifecycle: objections, repair applications (and, below, checks, grades,
 data quality). Returned only by operations that check the caller's role and standing first; the
 records they reach are CreditRecord objects, guarded field by field and filtered by visibility."""
 
@@ -12,14 +12,15 @@ from strawberry.types import Info
 from gateway.access import SELF, caller_subjects, viewer_for
 from gateway.api.context import RequestContext
 from gateway.api.types import CreditRecord
-from gateway.domain import FilerKind, ObjectionStatus
+from gateway.domain import FilerKind, ObjectionStatus, RepairStatus
 from gateway.lifecycle.objections import is_overdue
 from gateway.lifecycle.periods import today_in_china
 from gateway.models import CreditRecord as RecordRow
 from gateway.models import Objection as ObjectionRow
+from gateway.models import RepairApplication as RepairRow
 from gateway.visibility import visible_records
 
-for _enum in (FilerKind, ObjectionStatus):
+for _enum in (FilerKind, ObjectionStatus, RepairStatus):
     strawberry.enum(_enum)
 
 
@@ -92,6 +93,50 @@ class Objection:
         return self.row.record_version
 
     @strawberry.field(description="The record objected to; null once it is no longer shown to the caller.")
+    def record(self, info: Info) -> CreditRecord | None:
+        ctx: RequestContext = info.context
+        return record_for_caller(info, ctx.session.get(RecordRow, self.row.record_id))
+
+
+@strawberry.type(description="An application for credit repair (信用修复) of a record, and the decision.")
+class RepairApplication:
+    row: strawberry.Private[RepairRow]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.row.id)
+
+    @strawberry.field
+    def status(self) -> RepairStatus:
+        return self.row.status
+
+    @strawberry.field
+    def filer_kind(self) -> FilerKind:
+        return self.row.filer_kind
+
+    @strawberry.field(
+        description="The subject's statement: obligations fulfilled, and its credit commitment."
+    )
+    def statement(self) -> str:
+        return self.row.statement
+
+    @strawberry.field
+    def evidence(self) -> str:
+        return self.row.evidence
+
+    @strawberry.field
+    def filed_at(self) -> datetime:
+        return self.row.filed_at
+
+    @strawberry.field
+    def decided_at(self) -> datetime | None:
+        return self.row.decided_at
+
+    @strawberry.field(description="The issuing authority's reason for its decision.")
+    def decision_reason(self) -> str | None:
+        return self.row.decision_reason
+
+    @strawberry.field(description="The record; null once repaired, except for the archive.")
     def record(self, info: Info) -> CreditRecord | None:
         ctx: RequestContext = info.context
         return record_for_caller(info, ctx.session.get(RecordRow, self.row.record_id))

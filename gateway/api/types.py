@@ -128,6 +128,14 @@ class CreditRecord:
         ctx: RequestContext = info.context
         return ctx.services.lifecycle.periods.window(self.row).last_shown
 
+    @strawberry.field(
+        extensions=_guarded(),
+        description="First day a repair (信用修复) may be applied for; null: not a dishonesty record.",
+    )
+    def repairable_from(self, info: Info) -> date | None:
+        ctx: RequestContext = info.context
+        return ctx.services.lifecycle.periods.window(self.row).repairable_from
+
     @strawberry.field(extensions=_guarded())
     def provider_code(self) -> str | None:
         return self.row.provider_code

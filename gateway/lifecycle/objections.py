@@ -61,13 +61,6 @@ def record_status_after(outcome: ObjectionStatus, prior: RecordStatus) -> Record
     }[outcome]
 
 
-def statement(value: str | None, field: str, *, max_len: int) -> str:
-    """A required free-text statement (reason, evidence), validated as every text input is."""
-    parsed = text({field: value}, field, max_len=max_len)
-    assert parsed is not None
-    return parsed
-
-
 def parse_correction(obj: Mapping[str, Any], *, category: Category, today: date) -> dict[str, Any]:
     """The fields a correction changes, validated as imports validate them (``gateway.inputs``), as
     keyword arguments for a ``RecordInput``. The record's key (authority, document number, category)
