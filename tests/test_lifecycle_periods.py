@@ -85,12 +85,18 @@ def test_a_kept_commitment_is_not_repairable_a_broken_one_is(periods: DisplayPer
     broken = Facts(category=Category.CREDIT_COMMITMENT, kept=False)
     assert periods.window(kept).repairable_from is None
     assert periods.window(broken).repairable_from == date(2026, 6, 3)
+    assert periods.window(kept).last_shown is None and periods.window(broken).last_shown == date(2027, 3, 2)
+    minor_kept = periods.window(
+        Facts(category=Category.CREDIT_COMMITMENT, kept=True, severity=Severity.MINOR)
+    )
+    assert minor_kept.public  # good news is published whatever the severity field says
 
 
 def test_the_repository_table_covers_every_category_and_severity(periods: DisplayPeriods) -> None:
     rows = list(periods.rows())
-    assert len(rows) == len(Category) * len(Severity)
-    assert all(period.source for _, _, period in rows)
+    # Every category and severity once, and credit commitments twice: kept, and broken (dishonesty).
+    assert len(rows) == len(Category) * len(Severity) + len(Severity)
+    assert all(period.source for _, period in rows)
 
 
 GOOD_ROW = """
@@ -121,6 +127,11 @@ source = "test"
         (GOOD_ROW.replace('severities = "*"', "severities = []"), "severities must be a list"),
         (GOOD_ROW.replace('categories = "*"', 'categories = ["COMMENDATION"]'), "no period for"),
         (GOOD_ROW + GOOD_ROW.replace('categories = "*"', 'categories = ["COMMENDATION"]'), "already covered"),
+        (GOOD_ROW.replace('source = "test"', 'source = "test"\napplies_to = "bad"'), "applies_to must be"),
+        (
+            GOOD_ROW.replace('source = "test"', 'source = "test"\napplies_to = "other"'),
+            "no period for .*CREDIT_COMMITMENT GENERAL .dishonesty.",
+        ),
     ],
 )
 def test_a_bad_table_is_refused_at_load_naming_the_problem(text: str, problem: str) -> None:

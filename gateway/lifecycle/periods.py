@@ -33,7 +33,13 @@ FILE_NAME = "display-periods.toml"
 CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
 MAX_MONTHS = 12 * 100
 E = TypeVar("E", Category, Severity)
-_ROW_KEYS = frozenset({"categories", "severities", "min_months", "max_months", "public", "source"})
+_ROW_KEYS = frozenset(
+    {"categories", "severities", "applies_to", "min_months", "max_months", "public", "source"}
+)
+# A row applies to dishonesty records, to the others (good records, a kept commitment), or to both.
+_APPLIES_TO = {"dishonesty": (True,), "other": (False,), "any": (True, False)}
+
+Key = tuple[Category, Severity, bool]  # category, severity, is it dishonesty
 
 
 class RecordFacts(Protocol):
@@ -85,20 +91,21 @@ def add_months(start: date, months: int) -> date:
 class DisplayPeriods:
     """The validated table: (category, severity) -> Period."""
 
-    def __init__(self, table: Mapping[tuple[Category, Severity], Period]) -> None:
+    def __init__(self, table: Mapping[Key, Period]) -> None:
         self._table = dict(table)
 
-    def period(self, category: Category, severity: Severity) -> Period:
-        return self._table[(category, severity)]
+    def period(self, category: Category, severity: Severity, dishonest: bool) -> Period:
+        return self._table[(category, severity, dishonest)]
 
     def window(self, record: RecordFacts) -> Window:
-        period = self.period(record.category, record.severity)
+        dishonest = is_dishonesty(record.category, record.severity, record.kept)
+        period = self.period(record.category, record.severity, dishonest)
         decided = record.decision_date
         last = None if period.max_months is None else add_months(decided, period.max_months)
         if record.publication_until is not None and (last is None or record.publication_until < last):
             last = record.publication_until  # the provider's own, earlier end of publication
         repairable = None
-        if is_dishonesty(record.category, record.severity, record.kept):
+        if dishonest:
             # The minimum period has passed on the day after its last day; with no minimum, at once.
             repairable = (
                 decided if period.min_months == 0 else add_months(decided, period.min_months) + timedelta(1)
@@ -108,9 +115,8 @@ class DisplayPeriods:
     def shown(self, record: RecordFacts, today: date) -> bool:
         return self.window(record).shown_on(today)
 
-    def rows(self) -> Iterable[tuple[Category, Severity, Period]]:
-        for (category, severity), period in sorted(self._table.items()):
-            yield category, severity, period
+    def rows(self) -> Iterable[tuple[Key, Period]]:
+        yield from sorted(self._table.items())
 
     # --- loading -----------------------------------------------------------------------------------
 
@@ -134,19 +140,38 @@ class DisplayPeriods:
         rows = document.get("period")
         if set(document) != {"period"} or not isinstance(rows, list) or not rows:
             raise ConfigurationError(f"{source}: expected only [[period]] tables")
-        table: dict[tuple[Category, Severity], Period] = {}
+        table: dict[Key, Period] = {}
         for number, row in enumerate(rows, start=1):
             where = f"{source}: period {number}"
             period = _period(row, where)
+            applies = _APPLIES_TO.get(row.get("applies_to", "any"))
+            if applies is None:
+                raise ConfigurationError(f"{where}: applies_to must be dishonesty, other or any")
             for category in _names(row, "categories", Category, where):
                 for severity in _names(row, "severities", Severity, where):
-                    if (category, severity) in table:
-                        raise ConfigurationError(f"{where}: {category} {severity} is already covered")
-                    table[(category, severity)] = period
-        missing = [f"{c} {s}" for c in Category for s in Severity if (c, s) not in table]
+                    for dishonest in set(applies) & _kinds(category, severity):
+                        key = (category, severity, dishonest)
+                        if key in table:
+                            raise ConfigurationError(f"{where}: {_label(key)} is already covered")
+                        table[key] = period
+        needed = [(c, s, d) for c in Category for s in Severity for d in sorted(_kinds(c, s))]
+        missing = [_label(key) for key in needed if key not in table]
         if missing:
             raise ConfigurationError(f"{source}: no period for {', '.join(missing)}")
         return cls(table)
+
+
+def _kinds(category: Category, severity: Severity) -> set[bool]:
+    """Whether records of this category and severity can be dishonesty, other, or both (a credit
+    commitment is dishonesty only when broken)."""
+    return {is_dishonesty(category, severity, kept) for kept in (None, True, False)}
+
+
+def _label(key: Key) -> str:
+    category, severity, dishonest = key
+    return f"{category} {severity}" + (
+        "" if len(_kinds(category, severity)) == 1 else (" (dishonesty)" if dishonest else " (other)")
+    )
 
 
 def _period(row: Any, where: str) -> Period:
