@@ -128,6 +128,17 @@ class RepairStatus(StrEnum):
     REFUSED = "REFUSED"
 
 
+class CheckMatter(StrEnum):
+    """What an agency is deciding when it checks a subject's credit (信用核查, 002 二(三)4, 二(四)1);
+    the measures per matter are in ``policies/credit-check.toml``."""
+
+    ADMINISTRATIVE_LICENSING = "ADMINISTRATIVE_LICENSING"
+    PUBLIC_PROCUREMENT = "PUBLIC_PROCUREMENT"
+    FINANCIAL_SUPPORT = "FINANCIAL_SUPPORT"
+    COMMENDATION = "COMMENDATION"
+    PUBLIC_SERVICE = "PUBLIC_SERVICE"
+
+
 class ListKind(StrEnum):
     RED = "RED"
     BLACK = "BLACK"

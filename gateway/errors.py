@@ -133,6 +133,12 @@ class ConsentPurposeMismatch(ConsentError):
     code = "CONSENT_PURPOSE_MISMATCH"
 
 
+class ConsentScopeMissing(ConsentError):
+    """The consent does not open what the operation reads (a credit check reads records and lists)."""
+
+    code = "CONSENT_SCOPE_MISSING"
+
+
 class PersonUnavailable(GatewayError):
     """The one answer for "no such person" and "no valid consent for that person": the gateway must
     not be an oracle of who exists."""

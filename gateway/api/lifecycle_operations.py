@@ -11,11 +11,15 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from gateway import objections, repairs
+from gateway import credit_checks, objections, reads, repairs
+from gateway.access import caller_subjects, consent_subjects
+from gateway.api.consented import consented_person
 from gateway.api.context import RequestContext
-from gateway.api.lifecycle_types import Objection, RepairApplication
-from gateway.domain import ObjectionStatus, RepairStatus, Severity
-from gateway.errors import Forbidden
+from gateway.api.lifecycle_types import CreditCheck, Objection, RepairApplication
+from gateway.consent import scopes_of
+from gateway.domain import CheckMatter, ConsentPurpose, ConsentScope, ObjectionStatus, RepairStatus, Severity
+from gateway.errors import ConsentScopeMissing, Forbidden, InvalidInput, NotFound
+from gateway.identifiers import normalize_credit_code
 from gateway.lifecycle.periods import today_in_china
 from gateway.tokens import Caller, Role
 
@@ -72,6 +76,15 @@ class DecideRepairInput:
     application_id: strawberry.ID
     approve: bool
     reason: str
+
+
+@strawberry.input(description="The subject of a credit check: exactly one of creditCode and idNumber.")
+class CheckSubject:
+    credit_code: str | None = None
+    id_number: str | None = None
+
+
+CHECK_SCOPES = frozenset({ConsentScope.RECORDS, ConsentScope.LISTS})
 
 
 def _correction(c: RecordCorrection | None) -> dict[str, Any] | None:
@@ -144,6 +157,57 @@ class LifecycleQuery:
         else:
             rows = repairs.list_applications(ctx.session, status=status)
         return [RepairApplication(row=r) for r in rows]
+
+    @strawberry.field(
+        description=(
+            "Credit check (信用核查) for an approval or public service: list status, restrictions for a "
+            "black-listed subject, facilitation for a red-listed or three-years-clean one, and the "
+            "records that justify them. A person is checked only with their consent for the stated "
+            "purpose, opening records and lists, as for person(...)."
+        )
+    )
+    def credit_check(
+        self,
+        info: Info,
+        subject: CheckSubject,
+        matter: CheckMatter,
+        purpose: ConsentPurpose | None = None,
+        consent: str | None = None,
+    ) -> CreditCheck:
+        ctx: RequestContext = info.context
+        require(ctx.caller, Role.PARTNER)
+        if (subject.credit_code is None) == (subject.id_number is None):
+            raise InvalidInput("subject", "name exactly one of creditCode and idNumber")
+        subjects = caller_subjects(ctx.caller)
+        if subject.id_number is not None:
+            if purpose is None:
+                raise InvalidInput(
+                    "purpose", "a check of a person states the purpose the person consented to"
+                )
+            subject_id, row = consented_person(
+                ctx, id_number=subject.id_number, purpose=purpose, consent=consent, field="subject.idNumber"
+            )
+            scopes = scopes_of(row)
+            if not CHECK_SCOPES <= scopes:
+                raise ConsentScopeMissing("a credit check needs a consent opening RECORDS and LISTS")
+            subjects |= consent_subjects(scopes)
+        else:
+            assert subject.credit_code is not None
+            code = normalize_credit_code(subject.credit_code, field="subject.creditCode")
+            view = reads.find_organization(ctx.session, ctx.services.cipher, code)
+            if view is None:
+                raise NotFound("no organisation with this credit code")
+            subject_id = view.subject_id
+            ctx.subjects_touched.add(subject_id)
+        outcome = credit_checks.check_subject(
+            ctx.session,
+            subject_id=subject_id,
+            is_person=subject.id_number is not None,
+            matter=matter,
+            rules=ctx.services.lifecycle,
+            now=ctx.now,
+        )
+        return CreditCheck(outcome=outcome, subjects=subjects)
 
 
 @strawberry.type

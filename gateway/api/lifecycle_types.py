@@ -1,5 +1,5 @@
-"""GraphQL types of the credit lifecycle: objections, repair applications (and, below, checks, grades,
-data quality). Returned only by operations that check the caller's role and standing first; the
+"""GraphQL types of the credit lifecycle: objections, repair applications, credit checks (and, below,
+grades, data quality). Returned only by operations that check the caller's role and standing first; the
 records they reach are CreditRecord objects, guarded field by field and filtered by visibility."""
 
 from __future__ import annotations
@@ -11,16 +11,17 @@ from strawberry.types import Info
 
 from gateway.access import SELF, caller_subjects, viewer_for
 from gateway.api.context import RequestContext
-from gateway.api.types import CreditRecord
-from gateway.domain import FilerKind, ObjectionStatus, RepairStatus
+from gateway.api.types import CreditRecord, ListEntry
+from gateway.domain import CheckMatter, FilerKind, ObjectionStatus, RepairStatus
+from gateway.lifecycle.checks import AppliedMeasure, CheckOutcome, Listing
 from gateway.lifecycle.objections import is_overdue
 from gateway.lifecycle.periods import today_in_china
 from gateway.models import CreditRecord as RecordRow
 from gateway.models import Objection as ObjectionRow
 from gateway.models import RepairApplication as RepairRow
-from gateway.visibility import visible_records
+from gateway.visibility import Viewer, visible_records
 
-for _enum in (FilerKind, ObjectionStatus, RepairStatus):
+for _enum in (CheckMatter, FilerKind, ObjectionStatus, RepairStatus):
     strawberry.enum(_enum)
 
 
@@ -140,3 +141,92 @@ class RepairApplication:
     def record(self, info: Info) -> CreditRecord | None:
         ctx: RequestContext = info.context
         return record_for_caller(info, ctx.session.get(RecordRow, self.row.record_id))
+
+
+Subjects = frozenset[str]
+
+
+def _entries(listings: tuple[Listing, ...], subjects: Subjects) -> list[ListEntry]:
+    return [ListEntry(row=x.entry, policy_subjects=subjects, viewer=Viewer.QUERY) for x in listings]
+
+
+def _records(rows: tuple[RecordRow, ...], subjects: Subjects) -> list[CreditRecord]:
+    return [CreditRecord(row=r, policy_subjects=subjects) for r in rows]
+
+
+@strawberry.type(description="A measure that applies to the checked subject, with what justifies it.")
+class CheckMeasure:
+    applied: strawberry.Private[AppliedMeasure]
+    subjects: strawberry.Private[Subjects]
+
+    @strawberry.field
+    def code(self) -> str:
+        return self.applied.measure.code
+
+    @strawberry.field
+    def description(self) -> str:
+        return self.applied.measure.description
+
+    @strawberry.field(description="The rule the measure comes from.")
+    def source(self) -> str:
+        return self.applied.measure.source
+
+    @strawberry.field(
+        description="The list entries that justify it (none when it rests on three clean years)."
+    )
+    def list_entries(self) -> list[ListEntry]:
+        return _entries(self.applied.listings, self.subjects)
+
+    @strawberry.field(description="The records behind those entries that still count.")
+    def records(self) -> list[CreditRecord]:
+        return _records(self.applied.records, self.subjects)
+
+
+@strawberry.type(
+    description="A credit check (信用核查) of one subject for one matter, as of the request's date."
+)
+class CreditCheck:
+    outcome: strawberry.Private[CheckOutcome]
+    subjects: strawberry.Private[Subjects]
+
+    @strawberry.field
+    def matter(self) -> CheckMatter:
+        return self.outcome.matter
+
+    @strawberry.field
+    def checked_on(self) -> date:
+        return self.outcome.checked_on
+
+    @strawberry.field(description="On a black list in force.")
+    def black_listed(self) -> bool:
+        return bool(self.outcome.black)
+
+    @strawberry.field(description="On a red list in force.")
+    def red_listed(self) -> bool:
+        return bool(self.outcome.red)
+
+    @strawberry.field(description="No dishonesty record in force decided in the last three years.")
+    def three_years_clean(self) -> bool:
+        return self.outcome.three_years_clean
+
+    @strawberry.field(description="When not clean: the first day it would be, if nothing new is recorded.")
+    def clean_from(self) -> date | None:
+        return self.outcome.clean_from
+
+    @strawberry.field(description="Red and black list entries in force.")
+    def list_entries(self) -> list[ListEntry]:
+        return _entries(self.outcome.black + self.outcome.red, self.subjects)
+
+    @strawberry.field(description="Dishonesty records in force from the last three years.")
+    def dishonesty_records(self) -> list[CreditRecord]:
+        return _records(self.outcome.dishonesty, self.subjects)
+
+    @strawberry.field(description="Restrictive measures for a black-listed subject (联合惩戒).")
+    def restrictions(self) -> list[CheckMeasure]:
+        return [CheckMeasure(applied=a, subjects=self.subjects) for a in self.outcome.restrictions]
+
+    @strawberry.field(
+        description="Facilitation for a red-listed or three-years-clean subject (绿色通道, 容缺受理)."
+    )
+    def facilitation(self) -> list[CheckMeasure]:
+        return [CheckMeasure(applied=a, subjects=self.subjects) for a in self.outcome.facilitation]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from gateway.lifecycle.checks import CheckRules
 from gateway.lifecycle.config import read_toml, table, whole, words
 from gateway.lifecycle.objections import ObjectionRules
 from gateway.lifecycle.periods import DisplayPeriods
@@ -16,6 +17,7 @@ LIFECYCLE_FILE = "lifecycle.toml"
 class LifecycleRules:
     periods: DisplayPeriods
     objections: ObjectionRules
+    checks: CheckRules
 
     @classmethod
     def load(cls, policy_dir: Path) -> LifecycleRules:
@@ -34,4 +36,5 @@ class LifecycleRules:
                 ),
                 source=words(objections.get("source"), f"{path}: objections.source"),
             ),
+            checks=CheckRules.load(policy_dir),
         )
