@@ -11,11 +11,11 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from gateway import credit_checks, objections, reads, repairs
-from gateway.access import caller_subjects, consent_subjects
+from gateway import credit_checks, evaluations, objections, reads, repairs
+from gateway.access import SELF, caller_subjects, consent_subjects, viewer_for
 from gateway.api.consented import consented_person
 from gateway.api.context import RequestContext
-from gateway.api.lifecycle_types import CreditCheck, Objection, RepairApplication
+from gateway.api.lifecycle_types import CreditCheck, CreditEvaluation, Objection, RepairApplication
 from gateway.consent import scopes_of
 from gateway.domain import CheckMatter, ConsentPurpose, ConsentScope, ObjectionStatus, RepairStatus, Severity
 from gateway.errors import ConsentScopeMissing, Forbidden, InvalidInput, NotFound
@@ -208,6 +208,49 @@ class LifecycleQuery:
             now=ctx.now,
         )
         return CreditCheck(outcome=outcome, subjects=subjects)
+
+    @strawberry.field(
+        description=(
+            "Public credit evaluation of an organisation or agency: grade A-D, score and each record's "
+            "contribution (policies/credit-grades.toml). Repaired, revoked, expired and past-period "
+            "records never count."
+        )
+    )
+    def credit_evaluation(self, info: Info, credit_code: str) -> CreditEvaluation:
+        ctx: RequestContext = info.context
+        require(ctx.caller, Role.PARTNER, Role.PROVIDER, Role.AUDITOR, Role.ADMIN)
+        code = normalize_credit_code(credit_code, field="creditCode")
+        view = reads.find_organization(ctx.session, ctx.services.cipher, code)
+        if view is None:
+            raise NotFound("no organisation with this credit code")
+        ctx.subjects_touched.add(view.subject_id)
+        evaluation = evaluations.evaluate_subject(
+            ctx.session,
+            subject_id=view.subject_id,
+            is_person=False,
+            rules=ctx.services.lifecycle,
+            now=ctx.now,
+        )
+        return CreditEvaluation(
+            evaluation=evaluation, subjects=caller_subjects(ctx.caller), viewer=viewer_for(ctx.caller)
+        )
+
+    @strawberry.field(description="The calling individual's own credit evaluation, free of charge.")
+    def my_credit_evaluation(self, info: Info) -> CreditEvaluation:
+        ctx: RequestContext = info.context
+        require(ctx.caller, Role.INDIVIDUAL)
+        assert ctx.caller.person_id is not None
+        if reads.subject_kinds(ctx.session, [ctx.caller.person_id]) == {}:
+            raise NotFound("no record for this person")
+        evaluation = evaluations.evaluate_subject(
+            ctx.session,
+            subject_id=ctx.caller.person_id,
+            is_person=True,
+            rules=ctx.services.lifecycle,
+            now=ctx.now,
+        )
+        subjects = caller_subjects(ctx.caller) | {SELF}
+        return CreditEvaluation(evaluation=evaluation, subjects=subjects, viewer=viewer_for(ctx.caller))
 
 
 @strawberry.type

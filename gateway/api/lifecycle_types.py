@@ -1,5 +1,5 @@
-"""GraphQL types of the credit lifecycle: objections, repair applications, credit checks (and, below,
-grades, data quality). Returned only by operations that check the caller's role and standing first; the
+"""GraphQL types of the credit lifecycle: objections, repair applications, credit checks, evaluations
+(and, below, data quality). Returned only by operations that check the caller's role and standing first; the
 records they reach are CreditRecord objects, guarded field by field and filtered by visibility."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from gateway.api.context import RequestContext
 from gateway.api.types import CreditRecord, ListEntry
 from gateway.domain import CheckMatter, FilerKind, ObjectionStatus, RepairStatus
 from gateway.lifecycle.checks import AppliedMeasure, CheckOutcome, Listing
+from gateway.lifecycle.grades import Contribution, Evaluation, Grade
 from gateway.lifecycle.objections import is_overdue
 from gateway.lifecycle.periods import today_in_china
 from gateway.models import CreditRecord as RecordRow
@@ -23,6 +24,7 @@ from gateway.visibility import Viewer, visible_records
 
 for _enum in (CheckMatter, FilerKind, ObjectionStatus, RepairStatus):
     strawberry.enum(_enum)
+strawberry.enum(Grade, name="CreditGrade")
 
 
 def record_for_caller(info: Info, row: RecordRow | None) -> CreditRecord | None:
@@ -230,3 +232,66 @@ class CreditCheck:
     )
     def facilitation(self) -> list[CheckMeasure]:
         return [CheckMeasure(applied=a, subjects=self.subjects) for a in self.outcome.facilitation]
+
+
+@strawberry.type(description="What one record or list entry adds to the score, and the rule that says so.")
+class ScoreContribution:
+    contribution: strawberry.Private[Contribution]
+    subjects: strawberry.Private[Subjects]
+    viewer: strawberry.Private[Viewer]
+
+    @strawberry.field
+    def points(self) -> int:
+        return self.contribution.points
+
+    @strawberry.field
+    def rule(self) -> str:
+        return self.contribution.rule
+
+    @strawberry.field
+    def record(self) -> CreditRecord | None:
+        row = self.contribution.record
+        return None if row is None else CreditRecord(row=row, policy_subjects=self.subjects)
+
+    @strawberry.field
+    def list_entry(self) -> ListEntry | None:
+        listing = self.contribution.listing
+        if listing is None:
+            return None
+        return ListEntry(row=listing.entry, policy_subjects=self.subjects, viewer=self.viewer)
+
+
+@strawberry.type(
+    description="Public credit evaluation (公共信用综合评价): a grade and score, as of the request's date."
+)
+class CreditEvaluation:
+    evaluation: strawberry.Private[Evaluation]
+    subjects: strawberry.Private[Subjects]
+    viewer: strawberry.Private[Viewer]
+
+    @strawberry.field
+    def evaluated_on(self) -> date:
+        return self.evaluation.evaluated_on
+
+    @strawberry.field(description="The score of a subject with nothing recorded.")
+    def start_score(self) -> int:
+        return self.evaluation.start
+
+    @strawberry.field(description="Start plus every contribution, within the floor and ceiling.")
+    def score(self) -> int:
+        return self.evaluation.score
+
+    @strawberry.field
+    def grade(self) -> Grade:
+        return self.evaluation.grade
+
+    @strawberry.field(description="Why the grade is lower than the score alone gives, if it is.")
+    def capped_by(self) -> str | None:
+        return self.evaluation.capped_by
+
+    @strawberry.field(description="Every record that counts and every list entry in force, with its points.")
+    def contributions(self) -> list[ScoreContribution]:
+        return [
+            ScoreContribution(contribution=c, subjects=self.subjects, viewer=self.viewer)
+            for c in self.evaluation.contributions
+        ]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from gateway.lifecycle.checks import CheckRules
 from gateway.lifecycle.config import read_toml, table, whole, words
+from gateway.lifecycle.grades import GradeRules
 from gateway.lifecycle.objections import ObjectionRules
 from gateway.lifecycle.periods import DisplayPeriods
 
@@ -18,6 +19,7 @@ class LifecycleRules:
     periods: DisplayPeriods
     objections: ObjectionRules
     checks: CheckRules
+    grades: GradeRules
 
     @classmethod
     def load(cls, policy_dir: Path) -> LifecycleRules:
@@ -37,4 +39,5 @@ class LifecycleRules:
                 source=words(objections.get("source"), f"{path}: objections.source"),
             ),
             checks=CheckRules.load(policy_dir),
+            grades=GradeRules.load(policy_dir),
         )
