@@ -45,16 +45,22 @@ def counts(record: CreditRecord, *, today: date, periods: DisplayPeriods) -> boo
     return record.status not in NOT_A_BASIS and periods.shown(record, today)
 
 
-def publishable(
-    record: CreditRecord, subject_kind: SubjectKind, *, today: date, periods: DisplayPeriods
-) -> bool:
-    if not in_force(record, today=today, periods=periods):
-        return False
+def in_publication_scope(record: CreditRecord, subject_kind: SubjectKind, *, periods: DisplayPeriods) -> bool:
+    """Whether the portal may ever show the record, whatever its status and age."""
     if subject_kind is SubjectKind.PERSON:
         return False
     if record.category is Category.ADMINISTRATIVE_PENALTY and record.procedure is Procedure.SIMPLE:
         return False
     return periods.window(record).public
+
+
+def publishable(
+    record: CreditRecord, subject_kind: SubjectKind, *, today: date, periods: DisplayPeriods
+) -> bool:
+    """Whether the portal shows the record today."""
+    return in_force(record, today=today, periods=periods) and in_publication_scope(
+        record, subject_kind, periods=periods
+    )
 
 
 def visible_records(

@@ -6,19 +6,26 @@ which record (standing, the issuing authority) is decided by the services' rules
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
-from gateway import credit_checks, evaluations, objections, reads, repairs
+from gateway import credit_checks, data_quality, evaluations, objections, reads, repairs
 from gateway.access import SELF, caller_subjects, consent_subjects, viewer_for
 from gateway.api.consented import consented_person
 from gateway.api.context import RequestContext
-from gateway.api.lifecycle_types import CreditCheck, CreditEvaluation, Objection, RepairApplication
+from gateway.api.lifecycle_types import (
+    CreditCheck,
+    CreditEvaluation,
+    DataQuality,
+    Objection,
+    RepairApplication,
+)
 from gateway.consent import scopes_of
 from gateway.domain import CheckMatter, ConsentPurpose, ConsentScope, ObjectionStatus, RepairStatus, Severity
-from gateway.errors import ConsentScopeMissing, Forbidden, InvalidInput, NotFound
+from gateway.errors import ConsentScopeMissing, Forbidden, InvalidInput, NotEntitled, NotFound
 from gateway.identifiers import normalize_credit_code
 from gateway.lifecycle.periods import today_in_china
 from gateway.tokens import Caller, Role
@@ -251,6 +258,39 @@ class LifecycleQuery:
         )
         subjects = caller_subjects(ctx.caller) | {SELF}
         return CreditEvaluation(evaluation=evaluation, subjects=subjects, viewer=viewer_for(ctx.caller))
+
+    @strawberry.field(
+        description=(
+            "Double-publicity data quality per providing authority over receipt dates [from, to] in China "
+            "time (default: this quarter to date): your own authority (providers), or any or all "
+            "(admins, auditors)."
+        )
+    )
+    def data_quality(
+        self,
+        info: Info,
+        authority_code: str | None = None,
+        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
+        to: date | None = None,
+    ) -> list[DataQuality]:
+        ctx: RequestContext = info.context
+        require(ctx.caller, Role.PROVIDER, Role.ADMIN, Role.AUDITOR)
+        code = normalize_credit_code(authority_code, field="authorityCode") if authority_code else None
+        if ctx.caller.role is Role.PROVIDER:
+            if code is not None and code != ctx.caller.org_code:
+                raise NotEntitled("a provider sees the data quality of its own authority only")
+            code = ctx.caller.org_code
+        today = today_in_china(ctx.now)
+        start, end = from_ or data_quality.quarter_start(today), to or today
+        reports = data_quality.measure_authorities(
+            ctx.session,
+            authority_code=code,
+            start=start,
+            end=end,
+            today=today,
+            periods=ctx.services.lifecycle.periods,
+        )
+        return [DataQuality(measures=m, start=start, end=end) for m in reports]
 
 
 @strawberry.type

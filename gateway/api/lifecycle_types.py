@@ -1,5 +1,5 @@
 """GraphQL types of the credit lifecycle: objections, repair applications, credit checks, evaluations
-(and, below, data quality). Returned only by operations that check the caller's role and standing first; the
+and data quality. Returned only by operations that check the caller's role and standing first; the
 records they reach are CreditRecord objects, guarded field by field and filtered by visibility."""
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from strawberry.types import Info
 from gateway.access import SELF, caller_subjects, viewer_for
 from gateway.api.context import RequestContext
 from gateway.api.types import CreditRecord, ListEntry
-from gateway.domain import CheckMatter, FilerKind, ObjectionStatus, RepairStatus
+from gateway.domain import Category, CheckMatter, FilerKind, ObjectionStatus, RepairStatus
 from gateway.lifecycle.checks import AppliedMeasure, CheckOutcome, Listing
 from gateway.lifecycle.grades import Contribution, Evaluation, Grade
 from gateway.lifecycle.objections import is_overdue
 from gateway.lifecycle.periods import today_in_china
+from gateway.lifecycle.quality import QualityMeasures
 from gateway.models import CreditRecord as RecordRow
 from gateway.models import Objection as ObjectionRow
 from gateway.models import RepairApplication as RepairRow
@@ -295,3 +296,71 @@ class CreditEvaluation:
             ScoreContribution(contribution=c, subjects=self.subjects, viewer=self.viewer)
             for c in self.evaluation.contributions
         ]
+
+
+@strawberry.type(
+    description=(
+        "Double-publicity data quality of one providing authority over a window of receipt dates "
+        "(000 双公示 三(二)); rates are null when their denominator is 0."
+    )
+)
+class DataQuality:
+    measures: strawberry.Private[QualityMeasures]
+    start: strawberry.Private[date]
+    end: strawberry.Private[date]
+
+    @strawberry.field
+    def authority_code(self) -> str:
+        return self.measures.authority_code
+
+    @strawberry.field(name="from")
+    def from_(self) -> date:
+        return self.start
+
+    @strawberry.field
+    def to(self) -> date:
+        return self.end
+
+    @strawberry.field(description="Records received in the window.")
+    def records(self) -> int:
+        return self.measures.records
+
+    @strawberry.field(
+        description="Of those, records the portal may show by rule (organisations, not simple procedure)."
+    )
+    def in_scope(self) -> int:
+        return self.measures.in_scope
+
+    @strawberry.field(description="Of those, records the portal shows today.")
+    def published(self) -> int:
+        return self.measures.published
+
+    @strawberry.field(
+        description="Rows refused by validation in the window (submissions, loaded import reports)."
+    )
+    def rejected_rows(self) -> int:
+        return self.measures.rejected_rows
+
+    @strawberry.field(description="published / (inScope + rejectedRows).")
+    def publication_rate(self) -> float | None:
+        return self.measures.publication_rate
+
+    @strawberry.field(description="Share of records received within 7 working days of the decision.")
+    def within_deadline_rate(self) -> float | None:
+        return self.measures.within_deadline_rate
+
+    @strawberry.field(description="records / (records + rejectedRows).")
+    def validation_pass_rate(self) -> float | None:
+        return self.measures.validation_pass_rate
+
+    @strawberry.field(description="Share of the ten publicity categories with at least one record.")
+    def category_coverage(self) -> float:
+        return self.measures.category_coverage
+
+    @strawberry.field
+    def covered_categories(self) -> list[Category]:
+        return sorted(self.measures.covered)
+
+    @strawberry.field
+    def missing_categories(self) -> list[Category]:
+        return sorted(self.measures.missing)
