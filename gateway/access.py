@@ -23,9 +23,12 @@ def consent_subjects(scopes: Iterable[ConsentScope]) -> frozenset[str]:
     return frozenset(f"consent:{scope.value.lower()}" for scope in scopes)
 
 
-def viewer_for(caller: Caller) -> Viewer:
+def viewer_for(caller: Caller, *, own_record: bool = False) -> Viewer:
+    """The row level ``caller`` reads at. A signed-in person reads other subjects' rows as the public
+    does (the policy's ``g, individual, public``: no unpublished penalties, 000 双公示 二(三)) and
+    their own record (``own_record``) whole, free of charge (002 二(二)4)."""
     if caller.role in (Role.ADMIN, Role.AUDITOR):
         return Viewer.ARCHIVE
-    if caller.role is Role.PUBLIC:
+    if caller.role is Role.PUBLIC or (caller.role is Role.INDIVIDUAL and not own_record):
         return Viewer.PUBLIC
     return Viewer.QUERY

@@ -9,6 +9,7 @@ from gateway.commands import importing as import_commands
 from gateway.commands import keys as keys_commands
 from gateway.commands import quality as quality_commands
 from gateway.commands import schema as schema_commands
+from gateway.commands import seed as seed_commands
 from gateway.commands import serve as serve_commands
 from gateway.commands import signing_keys as signing_key_commands
 from gateway.commands import tokens as token_commands
@@ -28,6 +29,7 @@ app.add_typer(quality_commands.app, name="quality")
 app.add_typer(token_commands.app, name="token")
 app.command("serve")(serve_commands.serve)
 app.command("schema")(schema_commands.schema)
+app.command("seed")(seed_commands.seed)
 
 
 def main() -> None:

@@ -10,15 +10,17 @@ Services take a session and never commit: the request's unit of work decides.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from gateway.clock import as_utc
 from gateway.domain import ConsentPurpose, ConsentScope, ConsentStatus
 from gateway.errors import (
     ConsentExhausted,
@@ -36,6 +38,7 @@ from gateway.models import Consent
 
 MAX_TTL = timedelta(days=365)
 MAX_USES = 1_000
+_CONSENT_ID = re.compile(r"[0-9a-f]{32}")  # secrets.token_hex(16), as grant() makes them
 PERSON_UNAVAILABLE_MESSAGE = "no person record is available for this identity number with this consent"
 
 
@@ -97,6 +100,8 @@ def change(
     session: Session, *, person_id: str, consent_id: str, action: ConsentAction, now: datetime
 ) -> Consent:
     """Pause, resume or revoke one's own consent. Revocation is final."""
+    if not _CONSENT_ID.fullmatch(consent_id):  # an id is 32 hex digits; anything else, say a NUL, is none
+        raise NotFound("no such consent")
     consent = session.scalar(select(Consent).where(Consent.id == consent_id, Consent.person_id == person_id))
     if consent is None:
         raise NotFound("no such consent")
@@ -136,7 +141,7 @@ def use(
         raise ConsentRevoked("the person revoked this consent")
     if consent.status is ConsentStatus.PAUSED:
         raise ConsentPaused("the person paused this consent")
-    if _aware(consent.expires_at) <= now:
+    if as_utc(consent.expires_at) <= now:
         raise ConsentExpired("the consent has expired")
     if consent.purpose is not purpose:
         raise ConsentPurposeMismatch("the stated purpose is not the purpose the person agreed to")
@@ -157,8 +162,3 @@ def use(
         raise ConsentExhausted("the consent has no uses left")
     session.refresh(consent)
     return consent
-
-
-def _aware(value: datetime) -> datetime:
-    """SQLite returns naive datetimes for timezone-aware columns; they were stored as UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

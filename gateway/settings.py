@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 DEFAULT_DATA_DIR = Path("var")
+SHIPPED_POLICIES = Path(__file__).resolve().parent.parent / "policies"
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -56,7 +57,8 @@ class Settings:
     keyring_path: Path = DEFAULT_DATA_DIR / "keyring.json"
     dev_mode: bool = False
     holidays_path: Path | None = None
-    policy_dir: Path = Path("policies")
+    # The shipped policies/ beside the package (a source checkout or editable install).
+    policy_dir: Path = SHIPPED_POLICIES
     max_request_bytes: int = 64 * 1024
     max_batch: int = 5
     rate_per_second: float = 50.0

@@ -213,8 +213,9 @@ def test_provider_submits_records_of_its_own_authority_only(client: httpx.Client
     }  # fmt: skip
     foreign = {**record, "authorityCode": BANK_CODE, "documentNumber": "X-1"}
     bad = {**record, "documentNumber": "X-2", "decisionDate": "2026-02-30"}
+    twice = {**record, "content": "重复提交"}
     headers = env.headers(Role.PROVIDER, org_code=MARKET.credit_code)
-    body = gql(client, mutation, {"records": [record, foreign, bad]}, headers)
+    body = gql(client, mutation, {"records": [record, foreign, bad, twice]}, headers)
     result = body["data"]["submitRecords"]
     assert (result["created"], result["updated"], result["unchanged"]) == (1, 0, 0)
     assert result["rejected"] == [
@@ -224,6 +225,7 @@ def test_provider_submits_records_of_its_own_authority_only(client: httpx.Client
             "reason": "a provider submits records of its own authority only",
         },
         {"index": 2, "field": "decisionDate", "reason": "is not a calendar date"},
+        {"index": 3, "field": "documentNumber", "reason": "duplicate of record 0"},
     ]
     again = gql(client, mutation, {"records": [record]}, headers)["data"]["submitRecords"]
     assert again["unchanged"] == 1

@@ -13,7 +13,6 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import strawberry
@@ -30,9 +29,10 @@ from gateway import db
 from gateway.api.context import RequestContext, Services
 from gateway.api.errors import error_body, format_error
 from gateway.api.limits import DocumentLimits, check
-from gateway.api.ratelimit import RateLimiter
+from gateway.api.ratelimit import RateLimited, RateLimiter
 from gateway.api.schema import build_schema
 from gateway.authentication import TokenVerifier
+from gateway.clock import utcnow
 from gateway.consent_tokens import ConsentTokens
 from gateway.crypto import FieldCipher
 from gateway.errors import GatewayError
@@ -55,10 +55,6 @@ def parse_limits(spec: str) -> dict[str, DocumentLimits]:
         depth, aliases, tokens = (int(n) for n in numbers.split(":"))
         limits[role.strip().lower()] = DocumentLimits(depth, aliases, tokens)
     return limits
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(slots=True)
@@ -114,7 +110,7 @@ class Gateway:
             return error_body("MALFORMED_REQUEST", "'operationName' must be a string")
         limits = self.limits.get(caller.role.value.lower(), DEFAULT_LIMITS)
         try:
-            check(query, limits, allow_introspection=self.settings.dev_mode)
+            check(query, limits, allow_introspection=self.settings.dev_mode, operation_name=name)
         except GatewayError as exc:
             return error_body(exc.code, exc.message)
         self.services.policy.reload_if_changed()
@@ -154,9 +150,14 @@ class Gateway:
             )
         try:
             payload = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # nesting past the parser's depth
             return JSONResponse(
                 error_body("MALFORMED_REQUEST", "the body is not valid JSON"), status_code=400
+            )
+        if not isinstance(payload, dict | list):
+            return JSONResponse(
+                error_body("MALFORMED_REQUEST", "the body is a JSON object, or a list of them for a batch"),
+                status_code=400,
             )
         try:
             caller = self.verifier.authenticate(request.headers.get("authorization"))
@@ -165,9 +166,11 @@ class Gateway:
         try:
             client = request.client.host if request.client else "unknown"
             self.rate.take(caller.id if caller.role is not Role.PUBLIC else f"ip:{client}")
-        except GatewayError as exc:
+        except RateLimited as exc:
             return JSONResponse(
-                error_body(exc.code, exc.message), status_code=429, headers={"Retry-After": "1"}
+                error_body(exc.code, exc.message),
+                status_code=429,
+                headers={"Retry-After": str(exc.retry_after)},
             )
         if isinstance(payload, list):
             if not payload or len(payload) > self.settings.max_batch:

@@ -257,7 +257,8 @@ class LifecycleQuery:
             now=ctx.now,
         )
         subjects = caller_subjects(ctx.caller) | {SELF}
-        return CreditEvaluation(evaluation=evaluation, subjects=subjects, viewer=viewer_for(ctx.caller))
+        viewer = viewer_for(ctx.caller, own_record=True)
+        return CreditEvaluation(evaluation=evaluation, subjects=subjects, viewer=viewer)
 
     @strawberry.field(
         description=(

@@ -9,6 +9,7 @@ from datetime import date, datetime
 import strawberry
 from strawberry.types import Info
 
+from gateway import reads
 from gateway.access import SELF, caller_subjects, viewer_for
 from gateway.api.context import RequestContext
 from gateway.api.types import CreditRecord, ListEntry
@@ -30,20 +31,24 @@ strawberry.enum(Grade, name="CreditGrade")
 
 def record_for_caller(info: Info, row: RecordRow | None) -> CreditRecord | None:
     """``row`` as the caller may see it: through visibility (a revoked record is gone for everyone
-    but the archive) and the field policy (``self`` when it is the caller's own record)."""
+    but the archive; an individual reads others' records as the public does) and the field policy
+    (``self`` when it is the caller's own record)."""
     ctx: RequestContext = info.context
     if row is None:
         return None
+    own = ctx.caller.person_id == row.subject_id
+    viewer = viewer_for(ctx.caller, own_record=own)
+    kinds = reads.subject_kinds(ctx.session, [row.subject_id]) if viewer is Viewer.PUBLIC else {}
     visible = visible_records(
         [row],
-        viewer=viewer_for(ctx.caller),
-        subject_kinds={},  # only query and archive viewers reach lifecycle types
+        viewer=viewer,
+        subject_kinds=kinds,
         today=today_in_china(ctx.now),
         periods=ctx.services.lifecycle.periods,
     )
     if not visible:
         return None
-    subjects = caller_subjects(ctx.caller) | ({SELF} if ctx.caller.person_id == row.subject_id else set())
+    subjects = caller_subjects(ctx.caller) | ({SELF} if own else set())
     return CreditRecord(row=row, policy_subjects=frozenset(subjects))
 
 

@@ -48,6 +48,13 @@ class QuerySyntaxError(GatewayError):
     code = "GRAPHQL_PARSE_FAILED"
 
 
+class OperationNotChosen(GatewayError):
+    """``operationName`` names no operation of the document, or is missing where several are: the
+    GraphQL spec's "GetOperation" fails (Strawberry would run the first operation, or fail internally)."""
+
+    code = "GRAPHQL_VALIDATION_FAILED"
+
+
 @dataclass(frozen=True, slots=True)
 class DocumentLimits:
     max_depth: int = 8
@@ -62,8 +69,11 @@ class DocumentShape:
     introspection: bool
 
 
-def check(query: str, limits: DocumentLimits, *, allow_introspection: bool) -> DocumentNode:
+def check(
+    query: str, limits: DocumentLimits, *, allow_introspection: bool, operation_name: str | None = None
+) -> DocumentNode:
     document = _parse(query, limits.max_tokens)
+    _check_operation_name(document, operation_name)
     shape = measure(document)
     if shape.introspection and not allow_introspection:
         raise IntrospectionDisabled("introspection is disabled; the schema is published as an SDL file")
@@ -76,6 +86,18 @@ def check(query: str, limits: DocumentLimits, *, allow_introspection: bool) -> D
             f"{shape.aliases} aliases exceed the limit of {limits.max_aliases} for this caller"
         )
     return document
+
+
+def _check_operation_name(document: DocumentNode, name: str | None) -> None:
+    names = [
+        d.name.value if d.name else None
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode)
+    ]
+    if name is None and len(names) > 1:
+        raise OperationNotChosen("the document has several operations: name one in 'operationName'")
+    if name is not None and name not in names:
+        raise OperationNotChosen("'operationName' names no operation of the document")
 
 
 @lru_cache(maxsize=2_048)

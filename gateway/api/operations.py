@@ -90,7 +90,9 @@ def _person_for_self(ctx: RequestContext) -> Person:
         raise NotFound("no record for this person")
     ctx.subjects_touched.add(view.subject_id)
     return Person(
-        view=view, policy_subjects=caller_subjects(ctx.caller) | {SELF}, viewer=viewer_for(ctx.caller)
+        view=view,
+        policy_subjects=caller_subjects(ctx.caller) | {SELF},
+        viewer=viewer_for(ctx.caller, own_record=True),
     )
 
 

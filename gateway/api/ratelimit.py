@@ -3,6 +3,7 @@ N times the configured rate, which is the documented bound (a shared limiter nee
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import OrderedDict
@@ -13,6 +14,10 @@ from gateway.errors import GatewayError
 
 class RateLimited(GatewayError):
     code = "RATE_LIMITED"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after  # whole seconds until the bucket holds one request again
 
 
 class RateLimiter:
@@ -41,7 +46,8 @@ class RateLimiter:
             tokens = min(float(self.burst), tokens + (now - last) * self.per_second)
             if tokens < 1.0:
                 self._buckets[key] = (tokens, now)
-                raise RateLimited("too many requests from this caller; retry later")
+                wait = max(1, math.ceil((1.0 - tokens) / self.per_second))
+                raise RateLimited(f"too many requests from this caller; retry in {wait} s", retry_after=wait)
             self._buckets[key] = (tokens - 1.0, now)
             while len(self._buckets) > self.max_callers:
                 self._buckets.popitem(last=False)

@@ -14,6 +14,7 @@ import strawberry
 from strawberry.types import Info
 
 from gateway import reads
+from gateway.access import SELF, viewer_for
 from gateway.api.context import RequestContext
 from gateway.api.guard import Guard
 from gateway.domain import (
@@ -325,8 +326,10 @@ class Organization:
         view = reads.persons_by_id(ctx.session, ctx.services.cipher, [rep_id]).get(rep_id)
         if view is None:
             return None
-        subjects = self.person_subjects | ({"self"} if ctx.caller.person_id == rep_id else set())
-        return Person(view=view, policy_subjects=frozenset(subjects), viewer=self.viewer)
+        own = ctx.caller.person_id == rep_id
+        subjects = self.person_subjects | ({SELF} if own else set())
+        viewer = viewer_for(ctx.caller, own_record=True) if own else self.viewer
+        return Person(view=view, policy_subjects=frozenset(subjects), viewer=viewer)
 
     @strawberry.field(extensions=_guarded())
     def records(self, info: Info) -> list[CreditRecord] | None:
