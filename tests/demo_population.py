@@ -165,3 +165,29 @@ def build(*, persons: int = 160, organisations: int = 140, seed: int = 20261125)
                 )
             )
     return demo
+
+
+def from_items(items: list[Item]) -> Demo:
+    """The same facts, read off any list of inputs (the seed command's generator, for one)."""
+    demo = Demo(items=list(items))
+    for item in items:
+        if isinstance(item, PersonInput):
+            demo.persons.append(item)
+            demo.secrets.update(v for v in (item.name, item.id_number, item.phone, item.address) if v)
+        elif isinstance(item, OrganizationInput):
+            if item.kind is not SubjectKind.GOVERNMENT_AGENCY:
+                demo.org_codes.append(item.credit_code)
+            if item.form is OrgForm.INDIVIDUAL_BUSINESS:
+                demo.secrets.add(item.credit_code)
+            rep = item.legal_representative
+            if rep is not None:
+                demo.secrets.update(v for v in (rep.name, rep.id_number, rep.phone, rep.address) if v)
+        elif isinstance(item, RecordInput):
+            demo.records[item.document_number] = item
+            if item.subject.id_number is not None:
+                demo.person_documents.add(item.document_number)
+    # A business named after its owner (王先早餐店) publishes that name as its registered name, as the
+    # business register does; the name inside it is not counted as a leak of the person.
+    org_names = [i.name for i in items if isinstance(i, OrganizationInput)]
+    demo.secrets -= {p.name for p in demo.persons if any(p.name in name for name in org_names)}
+    return demo
