@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from gateway.crypto import FieldCipher
+from gateway.data_quality import record_rejections
 from gateway.errors import InvalidInput
 from gateway.inputs import RecordInput, RecordKey, parse_record
 from gateway.workdays import WorkCalendar
@@ -68,4 +69,8 @@ def submit_records(
         else:
             result.rejected.append((index, outcome.field, outcome.reason or "rejected"))
     result.rejected.sort()
+    # Kept for the data-quality measures (share of rows that passed validation).
+    record_rejections(
+        session, authority_code=provider_code, source="api", rejections=result.rejected, now=now
+    )
     return result

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from gateway.clock import as_utc, utcnow
 from gateway.crypto import FieldCipher
-from gateway.domain import LinkRole, OrgForm, SubjectKind, reaches_legal_representative
+from gateway.domain import SET_BY_PROCEDURE, LinkRole, OrgForm, SubjectKind, reaches_legal_representative
 from gateway.inputs import (
     Item,
     ListEntryInput,
@@ -407,6 +407,13 @@ class StoreWriter:
                 results[i] = ItemResult(Outcome.CREATED, rid)
             elif rec.content_hash == values["content_hash"]:
                 results[i] = ItemResult(Outcome.UNCHANGED, rec.id)
+            elif rec.status in SET_BY_PROCEDURE:
+                results[i] = ItemResult(
+                    Outcome.REJECTED,
+                    rec.id,
+                    field="status",
+                    reason=f"the record is {rec.status.value.lower()}; it changes through that procedure",
+                )
             else:
                 self.supersede(rec, values, reason="resubmitted by provider", now=now)
                 updated_rows.append({"id": rec.id, **values})
@@ -428,6 +435,16 @@ class StoreWriter:
         )
         values = {k: v for k, v in values.items() if k != "received_at"} | {"version": rec.version + 1}
         self.session.execute(update(CreditRecord).where(CreditRecord.id == rec.id).values(**values))
+
+    def correct(self, rec: CreditRecord, record: RecordInput, *, reason: str, now: datetime) -> int:
+        """Replace ``rec``'s fields by ``record``'s (same key and subject) as its next version, keeping
+        the old one; receipt time and deadline compliance stay those of the original submission, and a
+        correction that makes it serious reaches the legal representative. Returns the new version."""
+        values = self._record_values(record, rec.subject_id, as_utc(rec.received_at))
+        version = rec.version + 1
+        self.supersede(rec, values, reason=reason, now=now)
+        self._link_legal_representatives([{"id": rec.id, **values}])
+        return version
 
     def _link_legal_representatives(self, rows: Sequence[dict[str, Any]]) -> None:
         """A serious dishonesty of an organisation is recorded against its legal representative too

@@ -48,6 +48,7 @@ from gateway.consent_tokens import ConsentTokens
 from gateway.crypto import FieldCipher
 from gateway.errors import GatewayError
 from gateway.keyring import load_keyring
+from gateway.lifecycle.rules import LifecycleRules
 from gateway.policy import FieldPolicy
 from gateway.settings import Settings
 from gateway.tokens import Caller, Role
@@ -102,6 +103,7 @@ class Gateway:
             consent_tokens=ConsentTokens.from_keyring(keyring),
             calendar=WorkCalendar.load(settings.holidays_path),
             clock=utcnow,
+            lifecycle=LifecycleRules.load(settings.policy_dir),
         )
         return cls(
             settings=settings,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from gateway.consent_tokens import ConsentTokens
 from gateway.crypto import FieldCipher
+from gateway.lifecycle.rules import LifecycleRules
 from gateway.policy import FieldPolicy
 from gateway.settings import Settings
 from gateway.tokens import Caller
@@ -27,6 +28,7 @@ class Services:
     consent_tokens: ConsentTokens
     calendar: WorkCalendar
     clock: Callable[[], datetime]
+    lifecycle: LifecycleRules
 
 
 @dataclass(slots=True)
