@@ -10,7 +10,7 @@ row identity bound into every ciphertext's associated data.
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -29,7 +29,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 from gateway.domain import (
     AgencyKind,
@@ -61,6 +63,28 @@ ID = String(32)
 CODE = String(18)
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """An instant, stored and read back in UTC on every backend.
+
+    PostgreSQL's ``timestamptz`` keeps the instant; SQLite keeps text and SQLAlchemy writes an aware
+    value's wall time without its offset, so ``10:00+08:00`` came back as a naive ``10:00`` (eight hours
+    late, and without an offset in the API). Values are converted to UTC before they are written (a
+    naive value is taken as UTC, the convention of the code before this type) and read back aware."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def _enum(cls: type[enum.Enum]) -> Enum:
     return Enum(cls, native_enum=False, length=40, validate_strings=True)
 
@@ -74,7 +98,7 @@ class Subject(Base):
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     kind: Mapped[SubjectKind] = mapped_column(_enum(SubjectKind))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Person(Base):
@@ -134,7 +158,7 @@ class CreditRecord(Base):
     valid_until: Mapped[date | None] = mapped_column(Date)
     publication_until: Mapped[date | None] = mapped_column(Date)
     provider_code: Mapped[str] = mapped_column(CODE)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     received_within_deadline: Mapped[bool] = mapped_column(Boolean)
     personal_traits_flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -150,7 +174,7 @@ class CreditRecordVersion(Base):
     record_id: Mapped[str] = mapped_column(ForeignKey("credit_records.id", ondelete="CASCADE"), index=True)
     version: Mapped[int] = mapped_column(Integer)
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
-    superseded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    superseded_at: Mapped[datetime] = mapped_column(UTCDateTime())
     reason: Mapped[str] = mapped_column(String(200))
 
 
@@ -271,8 +295,8 @@ class Consent(Base):
     purpose: Mapped[ConsentPurpose] = mapped_column(_enum(ConsentPurpose))
     scopes: Mapped[str] = mapped_column(String(100))
     status: Mapped[ConsentStatus] = mapped_column(_enum(ConsentStatus))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     max_uses: Mapped[int] = mapped_column(Integer)
     uses: Mapped[int] = mapped_column(Integer, default=0)
