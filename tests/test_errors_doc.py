@@ -13,8 +13,10 @@ PATTERNS = [
     re.compile(r'\bcode = "([A-Z][A-Z_]+)"'),
     re.compile(r'"code": "([A-Z][A-Z_]+)"'),
     re.compile(r'error_body\(\s*"([A-Z][A-Z_]+)"'),
-    re.compile(r'^\s+return "([A-Z][A-Z_]+)"$', re.MULTILINE),
+    re.compile(r'_refuse\(\s*\w+,\s*"([A-Z][A-Z_]+)"'),
 ]
+# graphql-core's own errors get their codes from the API layer's classifier.
+CLASSIFIER = re.compile(r'^\s+return "([A-Z][A-Z_]+)"$', re.MULTILINE)
 
 
 def defined_codes() -> set[str]:
@@ -23,6 +25,7 @@ def defined_codes() -> set[str]:
         text = path.read_text(encoding="utf-8")
         for pattern in PATTERNS:
             codes.update(pattern.findall(text))
+    codes.update(CLASSIFIER.findall((REPO / "gateway" / "api" / "errors.py").read_text(encoding="utf-8")))
     return codes
 
 

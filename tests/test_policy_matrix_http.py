@@ -360,6 +360,8 @@ class Answer:
 
     def __init__(self, body: dict[str, Any], kinds: dict[str, SubjectKind]) -> None:
         self.data = body["data"]
+        unplaced = [e for e in body.get("errors", []) if "path" not in e]
+        assert not unplaced, unplaced
         self.errors = {tuple(e["path"]): e for e in body.get("errors", [])}
         assert len(self.errors) == len(body.get("errors", [])), body["errors"]
         self.unexplained = set(self.errors)
@@ -453,7 +455,10 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
     with ExitStack() as stack:
         base = os.environ.get(PG_ENV)
         url = stack.enter_context(fresh_pg_schema(base)) if base else f"sqlite:///{tmp / 'credit.db'}"
-        env = build_env(tmp, url)
+        # One query selects every field a role can reach: that is the policy under test, not the
+        # per-role document limits (tests/test_hardening_http.py pins those).
+        roomy = ",".join(f"{role}=12:50:20000" for role in ("public", "partner", "individual", "provider"))
+        env = build_env(tmp, url, limits=roomy)
         ids = write_matrix_data(env)
         env = GatewayEnv(env.settings, env.keyring, {**env.ids, **ids})
         # The request clock is the data's date: display periods would otherwise move the rows under the test.
