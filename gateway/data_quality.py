@@ -93,7 +93,9 @@ def measure_authorities(
     grouped: dict[str, list[tuple[Any, SubjectKind]]] = defaultdict(list)
     for record, kind in session.execute(stmt):
         grouped[record.authority_code].append((record, kind))
-    rejected = {code: count for code, count in session.execute(rejected_stmt)}
+    rejected: dict[str, int] = {
+        code: count for code, count in session.execute(rejected_stmt) if code is not None
+    }
     codes = sorted(set(grouped) | set(rejected) | ({authority_code} if authority_code else set()))
     return [
         measure(

@@ -19,8 +19,10 @@ from gateway import db
 from gateway.consent import ConsentGrant, grant
 from gateway.consent_tokens import ConsentTokens
 from gateway.crypto import FieldCipher
+from gateway.demo_lifecycle import Actors, add_lifecycle_examples
 from gateway.domain import AgencyKind, ConsentPurpose, ConsentScope, OrgForm, SubjectKind
 from gateway.keyring import Keyring, create_keyring_file, load_keyring
+from gateway.lifecycle.rules import LifecycleRules
 from gateway.models import CreditRecord, Organization, RecordLink, Subject
 from gateway.reads import persons_by_id
 from gateway.seed import SeedPlan
@@ -52,8 +54,10 @@ def prepare_demo(settings: Settings, *, host: str, port: int) -> None:
     engine = db.make_engine(settings.database_url)
     try:
         cipher = FieldCipher(keyring)
-        _seed_if_empty(engine, cipher, settings)
+        seeded = _seed_if_empty(engine, cipher, settings)
         actors = _actors(engine)
+        if seeded:
+            _lifecycle_examples(engine, cipher, settings, actors)
         with Session(engine, expire_on_commit=False) as session, session.begin():
             person = persons_by_id(session, cipher, [actors.person_id])[actors.person_id]
             consent = grant(
@@ -81,13 +85,28 @@ def _keyring(settings: Settings) -> Keyring:
     return create_keyring_file(settings.keyring_path)
 
 
-def _seed_if_empty(engine: Engine, cipher: FieldCipher, settings: Settings) -> None:
+def _seed_if_empty(engine: Engine, cipher: FieldCipher, settings: Settings) -> bool:
     with Session(engine) as session:
         if session.scalar(select(func.count()).select_from(Subject)):
-            return
+            return False
     console.print(f"writing demo data ({DEMO_PEOPLE} people, {DEMO_ORGS} organisations) …")
     plan = SeedPlan(seed=DEMO_SEED, people=DEMO_PEOPLE, orgs=DEMO_ORGS, batch_size=DEMO_PEOPLE)
     run_seed(engine, cipher, plan, calendar=WorkCalendar.load(settings.holidays_path))
+    return True
+
+
+def _lifecycle_examples(engine: Engine, cipher: FieldCipher, settings: Settings, actors: DemoActors) -> None:
+    """Objections and repair applications in every state (docs/lifecycle.md)."""
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        made = add_lifecycle_examples(
+            session,
+            cipher,
+            actors=Actors(actors.partner_code, actors.provider_code, actors.person_id),
+            rules=LifecycleRules.load(settings.policy_dir),
+            calendar=WorkCalendar.load(settings.holidays_path),
+            now=datetime.now(UTC),
+        )
+    console.print(f"lifecycle examples: {', '.join(made) or 'none'}")
 
 
 def _actors(engine: Engine) -> DemoActors:
@@ -168,5 +187,18 @@ def _print(
     out.print(
         f"  curl -s {url} -H 'Content-Type: application/json' -H 'Authorization: Bearer {partner}' "
         f"-d {shlex.quote(person_query)}"
+    )
+    admin = tokens["admin"].value
+    lifecycle_query = (
+        '{"query": "{ objections { status overdue record { documentNumber status } } '
+        'overdueObjections { dueOn } repairApplications { status record { status } } }"}'
+    )
+    out.print(
+        "\n  Objections and repair applications in every state (docs/lifecycle.md); the provider token"
+        " sees its own authority's:"
+    )
+    out.print(
+        f"  curl -s {url} -H 'Content-Type: application/json' -H 'Authorization: Bearer {admin}' "
+        f"-d {shlex.quote(lifecycle_query)}"
     )
     out.print(f"\nGraphiQL: {url} (dev mode)\n")

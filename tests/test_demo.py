@@ -51,7 +51,7 @@ def test_serve_demo_answers_the_sample_queries_it_prints(tmp_path: Path, databas
         out = "".join(lines)
         tokens = dict(re.findall(r"^  (\w[^:\n]*):\n    (\S+)$", out, flags=re.M))
         assert {"auditor", "admin", "partner (market regulation)"} <= set(tokens)
-        public, consented = re.findall(r"-d '(\{.*\})'$", out, flags=re.M)
+        public, consented, lifecycle = re.findall(r"-d '(\{.*\})'$", out, flags=re.M)
         partner = tokens["partner (market regulation)"]
 
         answer = httpx.post(
@@ -64,6 +64,12 @@ def test_serve_demo_answers_the_sample_queries_it_prints(tmp_path: Path, databas
         person = httpx.post(f"{url}/graphql", content=consented, headers=headers).json()["data"]["person"]
         assert re.fullmatch(r"\d{17}[\dX]", person["idNumber"])  # whole, under the consent's identity scope
         assert person["phone"] is None  # contact is outside the consent's scopes
+
+        admin = {"Content-Type": "application/json", "Authorization": f"Bearer {tokens['admin']}"}
+        states = httpx.post(f"{url}/graphql", content=lifecycle, headers=admin).json()["data"]
+        assert {o["status"] for o in states["objections"]} == {"OPEN", "CORRECTED", "REVOKED", "UPHELD"}
+        assert {a["status"] for a in states["repairApplications"]} == {"PENDING", "APPROVED", "REFUSED"}
+        assert states["overdueObjections"]
     finally:
         proc.send_signal(signal.SIGINT)
         try:

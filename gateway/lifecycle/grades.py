@@ -83,7 +83,7 @@ class GradeRules:
         lists = table(doc, "lists", where, ["BLACK", "RED", "black_listed_at_best"])
         good = table(doc, "good_records", where, ["categories", "kept_commitments", "points", "cap"])
         try:
-            at_best = Grade(lists.get("black_listed_at_best"))
+            at_best = Grade(str(lists.get("black_listed_at_best")))
             categories = frozenset(Category(c) for c in good.get("categories", []))
         except (ValueError, TypeError):
             raise ConfigurationError(

@@ -185,6 +185,7 @@ def _period(row: Any, where: str) -> Period:
         raise ConfigurationError(f"{where}: min_months must be a whole number of months, 0 or more")
     if high is not None and not (_months(high) and high >= 1):
         raise ConfigurationError(f"{where}: max_months must be a whole number of months, 1 or more")
+    assert isinstance(low, int)  # _months checked it
     if high is not None and low > high:
         raise ConfigurationError(f"{where}: min_months is above max_months")
     public, source = row.get("public"), row.get("source")
