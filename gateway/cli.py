@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import typer
 
+from gateway.commands import audit as audit_commands
 from gateway.commands import db as db_commands
 from gateway.commands import importing as import_commands
 from gateway.commands import keys as keys_commands
+from gateway.commands import quality as quality_commands
 from gateway.commands import schema as schema_commands
+from gateway.commands import seed as seed_commands
 from gateway.commands import serve as serve_commands
 from gateway.commands import signing_keys as signing_key_commands
 from gateway.commands import tokens as token_commands
@@ -23,9 +26,12 @@ app.command("import")(import_commands.run)
 app.add_typer(keys_commands.app, name="keys")
 signing_key_commands.register(keys_commands.app)
 app.add_typer(db_commands.app, name="db")
+app.add_typer(quality_commands.app, name="quality")
 app.add_typer(token_commands.app, name="token")
 app.command("serve")(serve_commands.serve)
 app.command("schema")(schema_commands.schema)
+app.command("seed")(seed_commands.seed)
+app.add_typer(audit_commands.app, name="audit")
 
 
 def main() -> None:

@@ -14,12 +14,13 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from gateway.clock import as_utc
 from gateway.domain import ConsentPurpose, ConsentScope, ConsentStatus
 from gateway.errors import (
     ConsentExhausted,
@@ -140,7 +141,7 @@ def use(
         raise ConsentRevoked("the person revoked this consent")
     if consent.status is ConsentStatus.PAUSED:
         raise ConsentPaused("the person paused this consent")
-    if _aware(consent.expires_at) <= now:
+    if as_utc(consent.expires_at) <= now:
         raise ConsentExpired("the consent has expired")
     if consent.purpose is not purpose:
         raise ConsentPurposeMismatch("the stated purpose is not the purpose the person agreed to")
@@ -161,8 +162,3 @@ def use(
         raise ConsentExhausted("the consent has no uses left")
     session.refresh(consent)
     return consent
-
-
-def _aware(value: datetime) -> datetime:
-    """SQLite returns naive datetimes for timezone-aware columns; they were stored as UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

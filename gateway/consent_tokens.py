@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
 
+from gateway.clock import as_utc
 from gateway.errors import ConsentError, ConsentExpired
 from gateway.jwks import JWS_ALGORITHM, JWS_REGISTRY, public_keys, signing_key
 from gateway.keyring import Keyring, SigningPurpose
@@ -52,8 +53,8 @@ class ConsentTokens:
             "aud": consent.grantee_code,
             "purpose": consent.purpose.value,
             "scopes": sorted(s for s in consent.scopes.split(",") if s),
-            "iat": int(_aware(consent.created_at).timestamp()),
-            "exp": int(_aware(consent.expires_at).timestamp()),
+            "iat": int(as_utc(consent.created_at).timestamp()),
+            "exp": int(as_utc(consent.expires_at).timestamp()),
         }
         payload = json.dumps(claims, separators=(",", ":"), sort_keys=True).encode()
         header = {"alg": JWS_ALGORITHM, "kid": self.kid, "typ": TOKEN_TYPE}
@@ -83,7 +84,3 @@ class ConsentTokens:
         if exp <= now.timestamp():
             raise ConsentExpired("the consent has expired")
         return cid
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -99,6 +99,46 @@ class RecordStatus(StrEnum):
     EXPIRED = "EXPIRED"
 
 
+# Statuses set by a procedure of the gateway (an open objection, a revocation, an approved repair): a
+# provider's resubmission does not overwrite them; the record changes through that procedure
+# (000 政务 9, 002 二(七)3-4).
+SET_BY_PROCEDURE: frozenset[RecordStatus] = frozenset(
+    {RecordStatus.UNDER_OBJECTION, RecordStatus.REVOKED, RecordStatus.REPAIRED}
+)
+
+
+class FilerKind(StrEnum):
+    """Who filed an objection or a repair application for a record's subject."""
+
+    SUBJECT = "SUBJECT"  # the person the record is about
+    LEGAL_REPRESENTATIVE = "LEGAL_REPRESENTATIVE"  # for the organisation they represent
+    AGENCY = "AGENCY"  # a partner agency acting for an organisation
+
+
+class ObjectionStatus(StrEnum):
+    OPEN = "OPEN"
+    CORRECTED = "CORRECTED"
+    REVOKED = "REVOKED"
+    UPHELD = "UPHELD"
+
+
+class RepairStatus(StrEnum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REFUSED = "REFUSED"
+
+
+class CheckMatter(StrEnum):
+    """What an agency is deciding when it checks a subject's credit (信用核查, 002 二(三)4, 二(四)1);
+    the measures per matter are in ``policies/credit-check.toml``."""
+
+    ADMINISTRATIVE_LICENSING = "ADMINISTRATIVE_LICENSING"
+    PUBLIC_PROCUREMENT = "PUBLIC_PROCUREMENT"
+    FINANCIAL_SUPPORT = "FINANCIAL_SUPPORT"
+    COMMENDATION = "COMMENDATION"
+    PUBLIC_SERVICE = "PUBLIC_SERVICE"
+
+
 class ListKind(StrEnum):
     RED = "RED"
     BLACK = "BLACK"

@@ -133,6 +133,12 @@ class ConsentPurposeMismatch(ConsentError):
     code = "CONSENT_PURPOSE_MISMATCH"
 
 
+class ConsentScopeMissing(ConsentError):
+    """The consent does not open what the operation reads (a credit check reads records and lists)."""
+
+    code = "CONSENT_SCOPE_MISSING"
+
+
 class PersonUnavailable(GatewayError):
     """The one answer for "no such person" and "no valid consent for that person": the gateway must
     not be an oracle of who exists."""
@@ -144,6 +150,26 @@ class Forbidden(GatewayError):
     """The caller's role may not run this operation at all."""
 
     code = "FORBIDDEN_OPERATION"
+
+
+class NotEntitled(GatewayError):
+    """The caller may not act on this record: objections and repair applications come from the
+    record's subject (or for an organisation, its legal representative or an agency acting for it),
+    and only the issuing authority's provider decides them (docs/lifecycle.md)."""
+
+    code = "NOT_ENTITLED"
+
+
+class InvalidState(Conflict):
+    """The record, objection or application is not in a state that allows this step."""
+
+    code = "INVALID_STATE"
+
+
+class RepairTooEarly(InvalidState):
+    """A repair was applied for before the record's minimum display period passed."""
+
+    code = "REPAIR_TOO_EARLY"
 
 
 class PolicyError(GatewayError):

@@ -38,12 +38,15 @@ from gateway.domain import (
     Category,
     ConsentPurpose,
     ConsentStatus,
+    FilerKind,
     LinkRole,
     ListKind,
     ListStatus,
+    ObjectionStatus,
     OrgForm,
     Procedure,
     RecordStatus,
+    RepairStatus,
     Severity,
     SubjectKind,
 )
@@ -214,6 +217,67 @@ class ListEntryRecord(Base):
         ForeignKey("list_entries.id", ondelete="CASCADE"), primary_key=True
     )
     record_id: Mapped[str] = mapped_column(ForeignKey("credit_records.id"), primary_key=True)
+
+
+class Objection(Base):
+    """A subject's objection (异议) to a record, and how the issuing authority resolved it.
+
+    ``prior_status`` is the record's status before it went UNDER_OBJECTION; it is restored when the
+    authority upholds the record as it stands (UPHELD)."""
+
+    __tablename__ = "objections"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("credit_records.id", ondelete="CASCADE"), index=True)
+    subject_id: Mapped[str] = mapped_column(ForeignKey("subjects.id"), index=True)
+    authority_code: Mapped[str] = mapped_column(CODE, index=True)
+    filer_kind: Mapped[FilerKind] = mapped_column(_enum(FilerKind))
+    filed_by: Mapped[str] = mapped_column(String(64), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str] = mapped_column(Text)
+    prior_status: Mapped[RecordStatus] = mapped_column(_enum(RecordStatus))
+    status: Mapped[ObjectionStatus] = mapped_column(_enum(ObjectionStatus), index=True)
+    filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_on: Mapped[date] = mapped_column(Date)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
+    resolution: Mapped[str | None] = mapped_column(Text)
+    record_version: Mapped[int | None] = mapped_column(Integer)  # the version a correction created
+
+
+class RepairApplication(Base):
+    """A subject's application for credit repair (信用修复) of a record, and the authority's decision."""
+
+    __tablename__ = "repair_applications"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("credit_records.id", ondelete="CASCADE"), index=True)
+    subject_id: Mapped[str] = mapped_column(ForeignKey("subjects.id"), index=True)
+    authority_code: Mapped[str] = mapped_column(CODE, index=True)
+    filer_kind: Mapped[FilerKind] = mapped_column(_enum(FilerKind))
+    filed_by: Mapped[str] = mapped_column(String(64), index=True)
+    statement: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str] = mapped_column(Text)
+    status: Mapped[RepairStatus] = mapped_column(_enum(RepairStatus), index=True)
+    filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class RejectedRow(Base):
+    """A submitted or imported row that failed validation, kept for the data-quality measures
+    (000 双公示 三(二): share of quality data). Holds the reason, never the row's values."""
+
+    __tablename__ = "rejected_rows"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    authority_code: Mapped[str | None] = mapped_column(CODE, index=True)
+    source: Mapped[str] = mapped_column(String(200))
+    line: Mapped[int | None] = mapped_column(Integer)
+    field: Mapped[str | None] = mapped_column(String(120))
+    reason: Mapped[str] = mapped_column(String(300))
+    rejected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Consent(Base):

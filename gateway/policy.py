@@ -41,7 +41,7 @@ SCHEMA_FIELDS: tuple[str, ...] = tuple(
          "records listEntries"),
         ("CreditRecord", "id category documentNumber authorityCode authorityName decisionDate content "
          "legalBasis severity procedure status kept penaltyKinds amount10kYuan validUntil publicationUntil "
-         "providerCode receivedAt receivedWithinDeadline version"),
+         "displayUntil repairableFrom providerCode receivedAt receivedWithinDeadline version"),
         ("ListEntry", "id kind listName authorityCode reason listedOn plannedExit status exitedOn records"),
     )
     for field in fields.split()

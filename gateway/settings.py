@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from gateway.audit.settings import AuditSettings
+
 DEFAULT_DATA_DIR = Path("var")
+SHIPPED_POLICIES = Path(__file__).resolve().parent.parent / "policies"
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -56,7 +59,8 @@ class Settings:
     keyring_path: Path = DEFAULT_DATA_DIR / "keyring.json"
     dev_mode: bool = False
     holidays_path: Path | None = None
-    policy_dir: Path = Path("policies")
+    # The shipped policies/ beside the package (a source checkout or editable install).
+    policy_dir: Path = SHIPPED_POLICIES
     max_request_bytes: int = 64 * 1024
     max_batch: int = 5
     rate_per_second: float = 50.0
@@ -68,6 +72,7 @@ class Settings:
     token_max_ttl: int = 86_400  # seconds a token may live, ours or a trusted issuer's
     token_cache_size: int = 10_000  # verified tokens kept (about 600 bytes each); 0 turns the cache off
     trusted_issuers_path: Path | None = None  # JSON list of other issuers and their JWKS
+    audit: AuditSettings = field(default_factory=AuditSettings)  # GATEWAY_AUDIT_* (docs/audit.md)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -101,6 +106,7 @@ class Settings:
                 "GATEWAY_TOKEN_CACHE_SIZE", env.get("GATEWAY_TOKEN_CACHE_SIZE", str(base.token_cache_size)), 0
             ),
             trusted_issuers_path=Path(trusted) if trusted else None,
+            audit=AuditSettings.from_env(env),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

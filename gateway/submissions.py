@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from gateway.crypto import FieldCipher
+from gateway.data_quality import record_rejections
 from gateway.errors import InvalidInput
-from gateway.inputs import RecordInput, parse_record
+from gateway.inputs import RecordInput, RecordKey, parse_record
 from gateway.workdays import WorkCalendar
 from gateway.writer import Outcome, StoreWriter
 
@@ -40,6 +41,7 @@ def submit_records(
         raise InvalidInput("records", f"at most {MAX_RECORDS_PER_SUBMISSION} records per submission")
     result = SubmissionResult()
     valid: list[tuple[int, RecordInput]] = []
+    first_seen: dict[RecordKey, int] = {}
     for index, raw in enumerate(records):
         try:
             record = parse_record({**raw, "providerCode": provider_code}, today=now.date())
@@ -51,6 +53,10 @@ def submit_records(
                 (index, "authorityCode", "a provider submits records of its own authority only")
             )
             continue
+        if record.key in first_seen:
+            result.rejected.append((index, "documentNumber", f"duplicate of record {first_seen[record.key]}"))
+            continue
+        first_seen[record.key] = index
         valid.append((index, record))
     writer = StoreWriter(session, cipher, calendar=calendar, clock=lambda: now)
     for (index, _), outcome in zip(valid, writer.write([r for _, r in valid]), strict=True):
@@ -63,4 +69,8 @@ def submit_records(
         else:
             result.rejected.append((index, outcome.field, outcome.reason or "rejected"))
     result.rejected.sort()
+    # Kept for the data-quality measures (share of rows that passed validation).
+    record_rejections(
+        session, authority_code=provider_code, source="api", rejections=result.rejected, now=now
+    )
     return result

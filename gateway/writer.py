@@ -14,15 +14,16 @@ import json
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from gateway.clock import as_utc, utcnow
 from gateway.crypto import FieldCipher
-from gateway.domain import LinkRole, OrgForm, SubjectKind, reaches_legal_representative
+from gateway.domain import SET_BY_PROCEDURE, LinkRole, OrgForm, SubjectKind, reaches_legal_representative
 from gateway.inputs import (
     Item,
     ListEntryInput,
@@ -69,10 +70,6 @@ def new_id() -> str:
     return secrets.token_hex(16)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def _chunks(values: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
@@ -95,6 +92,7 @@ class StoreWriter:
         self.calendar = calendar
         self.clock = clock
         self.new_id = id_factory
+        self._blind_memo: dict[tuple[str, str], bytes] = {}
 
     # --- public ----------------------------------------------------------------------------------
 
@@ -102,6 +100,7 @@ class StoreWriter:
         """Write one batch; the result list is parallel to ``items``."""
         results: list[ItemResult | None] = [None] * len(items)
         now = self.clock()
+        self._blind_memo.clear()
 
         people = [(i, it) for i, it in enumerate(items) if isinstance(it, PersonInput)]
         orgs = [(i, it) for i, it in enumerate(items) if isinstance(it, OrganizationInput)]
@@ -125,15 +124,27 @@ class StoreWriter:
     # --- persons ---------------------------------------------------------------------------------
 
     def find_persons(self, id_numbers: Iterable[str]) -> dict[str, Person]:
-        """Existing persons by (normalised) identity number, via the blind index."""
-        wanted = {self.cipher.blind_index("id_number", n): n for n in set(id_numbers)}
+        """Existing persons by (normalised) identity number, via the blind index.
+
+        A truncated index is shared by several numbers, in the database and in one batch alike:
+        every candidate is decrypted and kept if its number is one of those asked for."""
+        wanted = set(id_numbers)
+        indexes = sorted({self._blind("id_number", n) for n in wanted})
         found: dict[str, Person] = {}
-        for chunk in _chunks(list(wanted)):
+        for chunk in _chunks(indexes):
             for person in self.session.scalars(select(Person).where(Person.id_number_bidx.in_(chunk))):
                 number = self._decrypt_person(person, "id_number")
-                if number is not None and number == wanted.get(bytes(person.id_number_bidx)):
+                if number in wanted:
                     found[number] = person
         return found
+
+    def _blind(self, kind: str, value: str) -> bytes:
+        """Blind index, computed once per value and batch (lookup and insert both need it)."""
+        key = (kind, value)
+        index = self._blind_memo.get(key)
+        if index is None:
+            index = self._blind_memo[key] = self.cipher.blind_index(kind, value)
+        return index
 
     def _decrypt_person(self, person: Person, field: str) -> str | None:
         blob = getattr(person, f"{field}_enc")
@@ -142,15 +153,20 @@ class StoreWriter:
         return self.cipher.decrypt(blob, table="persons", column=f"{field}_enc", row=person.subject_id)
 
     def _person_values(self, subject_id: str, p: PersonInput) -> dict[str, Any]:
-        def seal(field: str, value: str | None) -> bytes | None:
-            if value is None:
-                return None
-            return self.cipher.encrypt(value, table="persons", column=f"{field}_enc", row=subject_id)
-
-        values: dict[str, Any] = {f"{f}_enc": seal(f, getattr(p, f)) for f in PERSON_FIELDS}
-        values["key_version"] = self.cipher.current_version
-        values["id_number_bidx"] = self.cipher.blind_index("id_number", p.id_number)
-        values["phone_bidx"] = self.cipher.blind_index("phone", p.phone) if p.phone else None
+        version = self.cipher.current_version
+        encrypt = self.cipher.encrypt
+        values: dict[str, Any] = {}
+        for field in PERSON_FIELDS:
+            value = getattr(p, field)
+            column = f"{field}_enc"
+            values[column] = (
+                None
+                if value is None
+                else encrypt(value, table="persons", column=column, row=subject_id, version=version)
+            )
+        values["key_version"] = version
+        values["id_number_bidx"] = self._blind("id_number", p.id_number)
+        values["phone_bidx"] = self._blind("phone", p.phone) if p.phone else None
         return values
 
     def _upsert_persons(
@@ -202,18 +218,19 @@ class StoreWriter:
 
     def find_organizations(self, codes: Iterable[str]) -> dict[str, Organization]:
         """Existing organisations by credit code: clear codes directly, individual businesses by index."""
-        codes = list(set(codes))
+        codes = sorted(set(codes))
         found: dict[str, Organization] = {}
         for chunk in _chunks(codes):
             for org in self.session.scalars(select(Organization).where(Organization.credit_code.in_(chunk))):
                 assert org.credit_code is not None
                 found[org.credit_code] = org
-        wanted = {self.cipher.blind_index("credit_code", c): c for c in codes if c not in found}
-        for chunk in _chunks(list(wanted)):
+        wanted = {c for c in codes if c not in found}
+        indexes = sorted({self._blind("credit_code", c) for c in wanted})
+        for chunk in _chunks(indexes):
             stmt = select(Organization).where(Organization.credit_code_bidx.in_(chunk))
             for org in self.session.scalars(stmt):
                 code = self.organization_code(org)
-                if code == wanted.get(bytes(org.credit_code_bidx or b"")):
+                if code in wanted:
                     found[code] = org
         return found
 
@@ -243,7 +260,7 @@ class StoreWriter:
             values["credit_code_enc"] = self.cipher.encrypt(
                 o.credit_code, table="organizations", column="credit_code_enc", row=subject_id
             )
-            values["credit_code_bidx"] = self.cipher.blind_index("credit_code", o.credit_code)
+            values["credit_code_bidx"] = self._blind("credit_code", o.credit_code)
         else:
             values["credit_code"] = o.credit_code
         return values
@@ -338,16 +355,23 @@ class StoreWriter:
         return values
 
     def find_records(self, keys: Iterable[RecordKey]) -> dict[RecordKey, CreditRecord]:
+        """Existing records by key. Looked up per authority, so that the unique index on
+        (authority_code, document_number, category) serves the query: document numbers alone
+        have no index, and an IN list on them scanned the whole table once per chunk."""
         keys = set(keys)
+        numbers_by_authority: dict[str, set[str]] = {}
+        for key in keys:
+            numbers_by_authority.setdefault(key.authority_code, set()).add(key.document_number)
         found: dict[RecordKey, CreditRecord] = {}
-        numbers = sorted({k.document_number for k in keys})
-        for chunk in _chunks(numbers):
-            for rec in self.session.scalars(
-                select(CreditRecord).where(CreditRecord.document_number.in_(chunk))
-            ):
-                key = RecordKey(rec.authority_code, rec.document_number, rec.category)
-                if key in keys:
-                    found[key] = rec
+        for authority, numbers in sorted(numbers_by_authority.items()):
+            for chunk in _chunks(sorted(numbers)):
+                stmt = select(CreditRecord).where(
+                    CreditRecord.authority_code == authority, CreditRecord.document_number.in_(chunk)
+                )
+                for rec in self.session.scalars(stmt):
+                    key = RecordKey(rec.authority_code, rec.document_number, rec.category)
+                    if key in keys:
+                        found[key] = rec
         return found
 
     def _upsert_records(
@@ -361,6 +385,7 @@ class StoreWriter:
         ids = {key: rec.id for key, rec in existing.items()}
         first_index: dict[RecordKey, int] = {}
         new_rows: list[dict[str, Any]] = []
+        updated_rows: list[dict[str, Any]] = []
         for i, r in records:
             if r.key in first_index:
                 results[i] = ItemResult(
@@ -372,8 +397,9 @@ class StoreWriter:
             if sid is None:
                 results[i] = ItemResult(Outcome.REJECTED, field="subject", reason="unknown subject")
                 continue
-            values = self._record_values(r, sid, now)
             rec = existing.get(r.key)
+            # A resubmission keeps the time the record was first received, and so its deadline flag.
+            values = self._record_values(r, sid, now if rec is None else as_utc(rec.received_at))
             if rec is None:
                 rid = self.new_id()
                 ids[r.key] = rid
@@ -381,11 +407,19 @@ class StoreWriter:
                 results[i] = ItemResult(Outcome.CREATED, rid)
             elif rec.content_hash == values["content_hash"]:
                 results[i] = ItemResult(Outcome.UNCHANGED, rec.id)
+            elif rec.status in SET_BY_PROCEDURE:
+                results[i] = ItemResult(
+                    Outcome.REJECTED,
+                    rec.id,
+                    field="status",
+                    reason=f"the record is {rec.status.value.lower()}; it changes through that procedure",
+                )
             else:
                 self.supersede(rec, values, reason="resubmitted by provider", now=now)
+                updated_rows.append({"id": rec.id, **values})
                 results[i] = ItemResult(Outcome.UPDATED, rec.id)
         self._insert(CreditRecord, new_rows)
-        self._link_legal_representatives([row for row in new_rows])
+        self._link_legal_representatives(new_rows + updated_rows)
         return ids
 
     def supersede(self, rec: CreditRecord, values: dict[str, Any], *, reason: str, now: datetime) -> None:
@@ -402,6 +436,16 @@ class StoreWriter:
         values = {k: v for k, v in values.items() if k != "received_at"} | {"version": rec.version + 1}
         self.session.execute(update(CreditRecord).where(CreditRecord.id == rec.id).values(**values))
 
+    def correct(self, rec: CreditRecord, record: RecordInput, *, reason: str, now: datetime) -> int:
+        """Replace ``rec``'s fields by ``record``'s (same key and subject) as its next version, keeping
+        the old one; receipt time and deadline compliance stay those of the original submission, and a
+        correction that makes it serious reaches the legal representative. Returns the new version."""
+        values = self._record_values(record, rec.subject_id, as_utc(rec.received_at))
+        version = rec.version + 1
+        self.supersede(rec, values, reason=reason, now=now)
+        self._link_legal_representatives([{"id": rec.id, **values}])
+        return version
+
     def _link_legal_representatives(self, rows: Sequence[dict[str, Any]]) -> None:
         """A serious dishonesty of an organisation is recorded against its legal representative too
         (001 (十), 004 三(二))."""
@@ -417,10 +461,14 @@ class StoreWriter:
                 Organization.subject_id.in_(chunk), Organization.legal_representative_id.is_not(None)
             )
             reps.update({sid: rep for sid, rep in self.session.execute(stmt)})
+        linked: set[tuple[str, str]] = set()
+        for chunk in _chunks(sorted(r["id"] for r in candidates)):
+            stmt = select(RecordLink.record_id, RecordLink.subject_id).where(RecordLink.record_id.in_(chunk))
+            linked.update((rid, sid) for rid, sid in self.session.execute(stmt))
         links = [
             {"record_id": r["id"], "subject_id": reps[r["subject_id"]], "role": LinkRole.LEGAL_REPRESENTATIVE}
             for r in candidates
-            if r["subject_id"] in reps
+            if r["subject_id"] in reps and (r["id"], reps[r["subject_id"]]) not in linked
         ]
         self._insert(RecordLink, links)
 
@@ -435,6 +483,9 @@ class StoreWriter:
     ) -> None:
         wanted_keys = {k for _, e in entries for k in e.records if k not in record_ids}
         record_ids = record_ids | {k: r.id for k, r in self.find_records(wanted_keys).items()}
+        existing_entries = self._find_list_entries(
+            {subject_ids[e.subject] for _, e in entries if e.subject in subject_ids}
+        )
         new_entries: list[dict[str, Any]] = []
         new_links: list[dict[str, Any]] = []
         for i, e in entries:
@@ -448,15 +499,7 @@ class StoreWriter:
                     Outcome.REJECTED, field=f"records[{missing[0]}]", reason="unknown record"
                 )
                 continue
-            existing = self.session.scalar(
-                select(ListEntry).where(
-                    ListEntry.authority_code == e.authority_code,
-                    ListEntry.subject_id == sid,
-                    ListEntry.kind == e.kind,
-                    ListEntry.list_name == e.list_name,
-                    ListEntry.listed_on == e.listed_on,
-                )
-            )
+            existing = existing_entries.get((e.authority_code, sid, e.kind, e.list_name, e.listed_on))
             values = {
                 "reason": e.reason,
                 "planned_exit": e.planned_exit,
@@ -491,11 +534,23 @@ class StoreWriter:
         self._insert(ListEntry, new_entries)
         self._insert(ListEntryRecord, new_links)
 
+    def _find_list_entries(self, subject_ids: set[str]) -> dict[tuple[Any, ...], ListEntry]:
+        """Existing entries of these subjects by their unique key, in one query per chunk."""
+        found: dict[tuple[Any, ...], ListEntry] = {}
+        for chunk in _chunks(sorted(subject_ids)):
+            for entry in self.session.scalars(select(ListEntry).where(ListEntry.subject_id.in_(chunk))):
+                key = (entry.authority_code, entry.subject_id, entry.kind, entry.list_name, entry.listed_on)
+                found[key] = entry
+        return found
+
     # --- helpers ---------------------------------------------------------------------------------
 
     def _insert(self, model: type[Any], rows: list[dict[str, Any]]) -> None:
+        """One executemany per table. A Core insert on the table, not the ORM bulk path: the ORM
+        leaves out None values and splits a batch wherever the set of present keys changes (a person
+        with a phone after one without), which turned one statement per batch into one per row."""
         if rows:
-            self.session.execute(insert(model), rows)
+            self.session.execute(insert(model.__table__), rows)
 
 
 def _merge_person(old: PersonInput | None, new: PersonInput) -> PersonInput:
@@ -505,16 +560,24 @@ def _merge_person(old: PersonInput | None, new: PersonInput) -> PersonInput:
     return PersonInput(**{f: getattr(new, f) or getattr(old, f) for f in PERSON_FIELDS})  # type: ignore[arg-type]
 
 
+_PLAIN_TYPES = frozenset({type(None), bool, int, str})
+# What json.dumps(..., ensure_ascii=False) builds on every call, built once: the content hash is
+# computed for every record written, and stored hashes must not change (a test pins one).
+_CANONICAL_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
 def _jsonable(value: Any) -> Any:
+    if type(value) in _PLAIN_TYPES:
+        return value
     if isinstance(value, StrEnum):
         return value.value
-    if value is None or isinstance(value, bool | int | str):
+    if isinstance(value, bool | int | str):
         return value
     return str(value)
 
 
 def _content_hash(values: dict[str, Any]) -> str:
-    canonical = json.dumps({k: _jsonable(v) for k, v in sorted(values.items())}, ensure_ascii=False)
+    canonical = _CANONICAL_JSON.encode({k: _jsonable(v) for k, v in sorted(values.items())})
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from gateway.api.app import create_app
 from gateway.domain import AgencyKind
 from gateway.tokens import Role
+from tests.clock import Clock, app_with_clock
 from tests.gateway_fixtures import BANK_CODE, COMPANY, LI, MARKET, ZHANG, GatewayEnv, build_env
 from tests.server import running
 
@@ -45,7 +46,9 @@ def env(tmp_path: Path, database_url: str) -> GatewayEnv:
 
 @pytest.fixture
 def client(env: GatewayEnv) -> Iterator[httpx.Client]:
-    with running(create_app(env.settings)) as base, httpx.Client(base_url=base, timeout=10) as http:
+    # A fixed clock: the fixture's records have display periods, and the real date moves on.
+    app = app_with_clock(env.settings, Clock(datetime(2026, 3, 12, 9, 0, tzinfo=UTC)))
+    with running(app) as base, httpx.Client(base_url=base, timeout=10) as http:
         yield http
 
 
@@ -210,8 +213,9 @@ def test_provider_submits_records_of_its_own_authority_only(client: httpx.Client
     }  # fmt: skip
     foreign = {**record, "authorityCode": BANK_CODE, "documentNumber": "X-1"}
     bad = {**record, "documentNumber": "X-2", "decisionDate": "2026-02-30"}
+    twice = {**record, "content": "重复提交"}
     headers = env.headers(Role.PROVIDER, org_code=MARKET.credit_code)
-    body = gql(client, mutation, {"records": [record, foreign, bad]}, headers)
+    body = gql(client, mutation, {"records": [record, foreign, bad, twice]}, headers)
     result = body["data"]["submitRecords"]
     assert (result["created"], result["updated"], result["unchanged"]) == (1, 0, 0)
     assert result["rejected"] == [
@@ -221,6 +225,7 @@ def test_provider_submits_records_of_its_own_authority_only(client: httpx.Client
             "reason": "a provider submits records of its own authority only",
         },
         {"index": 2, "field": "decisionDate", "reason": "is not a calendar date"},
+        {"index": 3, "field": "documentNumber", "reason": "duplicate of record 0"},
     ]
     again = gql(client, mutation, {"records": [record]}, headers)["data"]["submitRecords"]
     assert again["unchanged"] == 1

@@ -89,6 +89,9 @@ EXPECTED: dict[str, str] = {
     "CreditRecord.validUntil":  "W   W   W   W   W   W   W   W   W   W   W   W   W   D   W   D   D",
     "CreditRecord.publicationUntil":
                                 "W   W   W   W   W   W   W   W   W   W   W   W   W   D   W   D   D",
+    "CreditRecord.displayUntil":"W   W   W   W   W   W   W   W   W   W   W   W   W   D   W   D   D",
+    "CreditRecord.repairableFrom":
+                                "W   W   W   W   W   W   W   W   W   W   W   W   W   D   W   D   D",
     "CreditRecord.providerCode":"W   W   W   W   W   W   W   W   W   W   W   W   W   D   W   D   D",
     "CreditRecord.receivedAt":  "D   D   W   W   W   W   W   W   W   D   D   D   D   D   W   D   D",
     "CreditRecord.receivedWithinDeadline":

@@ -33,11 +33,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway import db
-from gateway.api.app import create_app, known_fields
+from gateway.api.app import known_fields
 from gateway.api.schema import build_schema
 from gateway.crypto import FieldCipher
 from gateway.domain import AgencyKind, Category, ListKind, OrgForm, Procedure, Severity, SubjectKind
 from gateway.inputs import ListEntryInput, OrganizationInput, PersonInput, RecordInput, SubjectRef
+from gateway.lifecycle.periods import DisplayPeriods, today_in_china
 from gateway.masking import mask
 from gateway.models import CreditRecord, ListEntry, ListEntryRecord, Organization, Person, RecordLink, Subject
 from gateway.policy import Effect, FieldPolicy
@@ -46,12 +47,16 @@ from gateway.visibility import Viewer, visible_list_entries, visible_records
 from gateway.workdays import WorkCalendar
 from gateway.writer import StoreWriter
 from tests.api_client import grant
+from tests.clock import Clock, app_with_clock
 from tests.conftest import PG_ENV, fresh_pg_schema
 from tests.gateway_fixtures import BANK_CODE, MARKET, REPO, GatewayEnv, build_env
 from tests.helpers import credit_code, id_number
 from tests.server import running
 
 GUARDED = ("Person", "Organization", "CreditRecord", "ListEntry")
+NOW = datetime(2026, 3, 12, 9, 0, tzinfo=UTC)
+TODAY = today_in_china(NOW)
+PERIODS = DisplayPeriods.load(REPO / "policies")
 SCHEMA = build_schema()._schema  # type: ignore[attr-defined]
 POLICY = FieldPolicy.load(REPO / "policies", known_fields=known_fields())
 
@@ -325,7 +330,9 @@ class Store:
                  "penaltyKinds": r.penalty_kinds, "amount10kYuan": r.amount_10k_yuan,
                  "validUntil": r.valid_until, "publicationUntil": r.publication_until,
                  "providerCode": r.provider_code, "receivedAt": r.received_at,
-                 "receivedWithinDeadline": r.received_within_deadline, "version": r.version},
+                 "receivedWithinDeadline": r.received_within_deadline, "version": r.version,
+                 # Derived from the display-period table (docs/lifecycle.md), not stored.
+                 "displayUntil": PERIODS.window(r).last_shown, "repairableFrom": PERIODS.window(r).repairable_from},
                 row=r,
             )
             for r in self.session.scalars(stmt)
@@ -409,7 +416,14 @@ class Answer:
             shown = {id(r) for r in visible_list_entries([s.row for s in rows], viewer=viewer)}
         else:
             shown = {
-                id(r) for r in visible_records([s.row for s in rows], viewer=viewer, subject_kinds=self.kinds)
+                id(r)
+                for r in visible_records(
+                    [s.row for s in rows],
+                    viewer=viewer,
+                    subject_kinds=self.kinds,
+                    today=TODAY,
+                    periods=PERIODS,
+                )
             }
         return [s for s in rows if id(s.row) in shown]
 
@@ -442,7 +456,8 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
         env = build_env(tmp, url)
         ids = write_matrix_data(env)
         env = GatewayEnv(env.settings, env.keyring, {**env.ids, **ids})
-        server = stack.enter_context(running(create_app(env.settings)))
+        # The request clock is the data's date: display periods would otherwise move the rows under the test.
+        server = stack.enter_context(running(app_with_clock(env.settings, Clock(NOW))))
         client = stack.enter_context(httpx.Client(base_url=server, timeout=10))
         consents = {
             c.consent_scopes: grant(client, env, list(c.consent_scopes), who="wang")[1]
@@ -454,7 +469,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
 
 def write_matrix_data(env: GatewayEnv) -> dict[str, str]:
     engine = db.make_engine(env.settings.database_url)
-    now = datetime(2026, 3, 12, 9, 0, tzinfo=UTC)
+    now = NOW
     try:
         with Session(engine) as session, session.begin():
             writer = StoreWriter(

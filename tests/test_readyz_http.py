@@ -50,7 +50,10 @@ def test_not_ready_while_postgresql_is_on_a_closed_port(tmp_path: Path, sqlite_u
     for client in serving(env.settings.with_overrides(database_url=closed)):
         assert probe(client) == (503, {"status": "not ready", "problems": ["database unreachable"]})
         response = client.post("/graphql", json={"query": ORG, "variables": {"c": COMPANY.credit_code}})
-        assert response.status_code == 200 and "INTERNAL_ERROR" in response.text  # answered, not a 500
+        # No audit event can be written, so no data leaves: 503 AUDIT_UNAVAILABLE, never a 500.
+        assert response.status_code == 503
+        assert response.json()["errors"][0]["extensions"]["code"] == "AUDIT_UNAVAILABLE"
+        assert response.json().get("data") is None
 
 
 class TcpProxy:

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
 from gateway.crypto import FieldCipher
-from gateway.domain import Category, ListKind, OrgForm, Procedure, RecordStatus, Severity
+from gateway.domain import Category, ListKind, ListStatus, OrgForm, Procedure, RecordStatus, Severity
 from gateway.inputs import (
     ListEntryInput,
     OrganizationInput,
@@ -16,6 +17,7 @@ from gateway.inputs import (
     RecordInput,
     SubjectRef,
 )
+from gateway.keyring import Keyring, SecretBytes
 from gateway.models import (
     CreditRecord,
     CreditRecordVersion,
@@ -25,7 +27,7 @@ from gateway.models import (
     RecordLink,
 )
 from gateway.workdays import WorkCalendar
-from gateway.writer import Outcome, StoreWriter
+from gateway.writer import Outcome, StoreWriter, _content_hash
 from tests.helpers import credit_code, id_number
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -160,3 +162,152 @@ def test_late_records_are_flagged_against_the_working_day_deadline(write, engine
     with Session(engine) as s:
         rec = s.get(CreditRecord, late[0].id)
         assert rec is not None and rec.received_within_deadline is False
+
+
+def test_numbers_sharing_a_truncated_blind_index_stay_two_people(engine: Engine) -> None:
+    # Under this index key the two numbers share their 32-bit blind index (found by search): a
+    # lookup must decrypt every candidate rather than map each index value to one number.
+    fixed = FieldCipher(
+        Keyring(
+            data_keys={1: SecretBytes(bytes(32))}, index_key=SecretBytes(bytes(range(32))), signing_keys={}
+        )
+    )
+    first, second = "371702196503215939", "371702196703162237"
+    assert fixed.blind_index("id_number", first) == fixed.blind_index("id_number", second)
+    batch = [PersonInput(name="甲", id_number=first), PersonInput(name="乙", id_number=second)]
+
+    def write(items):  # type: ignore[no-untyped-def]
+        with Session(engine) as session, session.begin():
+            return StoreWriter(session, fixed, calendar=WorkCalendar(), clock=lambda: NOW).write(items)
+
+    created = write(batch)
+    again = write(batch)
+    assert [r.outcome for r in again] == [Outcome.UNCHANGED, Outcome.UNCHANGED]
+    assert [r.id for r in again] == [r.id for r in created]
+    with Session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Person)) == 2
+
+
+def test_a_batch_is_one_insert_per_table_whatever_fields_are_missing(
+    write, engine: Engine, cipher: FieldCipher
+) -> None:  # type: ignore[no-untyped-def]
+    people = [
+        PersonInput(name="赵一", id_number=id_number(seq=1), phone="13800000001"),
+        PersonInput(name="钱二", id_number=id_number(seq=3)),
+        PersonInput(name="孙三", id_number=id_number(seq=5), health_status="高血压", religion="佛教"),
+        PersonInput(name="李四", id_number=id_number(seq=7), address="山东省菏泽市牡丹区中华路1号"),
+    ]
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    results = write(people)
+    event.remove(engine, "before_cursor_execute", record)
+    inserts = [s for s in statements if s.startswith("INSERT INTO persons")]
+    assert len(inserts) == 1
+    with Session(engine) as s:
+        for person_input, result in zip(people, results, strict=True):
+            row = s.get(Person, result.id)
+            assert row is not None
+            for field in ("name", "phone", "health_status", "religion", "address"):
+                blob = getattr(row, f"{field}_enc")
+                got = (
+                    None
+                    if blob is None
+                    else cipher.decrypt(blob, table="persons", column=f"{field}_enc", row=result.id)
+                )
+                assert got == getattr(person_input, field)
+
+
+def test_the_same_document_number_of_two_authorities_is_two_records(write) -> None:  # type: ignore[no-untyped-def]
+    other = credit_code("113717020000009")
+    second = replace(penalty("D1号"), authority_code=other, provider_code=other)
+    first = write([COMPANY, penalty("D1号"), second])
+    assert [r.outcome for r in first] == [Outcome.CREATED] * 3 and first[1].id != first[2].id
+    again = write([penalty("D1号"), second])
+    assert [(r.outcome, r.id) for r in again] == [
+        (Outcome.UNCHANGED, first[1].id),
+        (Outcome.UNCHANGED, first[2].id),
+    ]
+
+
+def test_list_entries_of_several_subjects_are_found_again_and_updated(write) -> None:  # type: ignore[no-untyped-def]
+    shop = OrganizationInput(
+        name="示例小店", credit_code=credit_code("923717020000003"), form=OrgForm.INDIVIDUAL_BUSINESS
+    )
+
+    def entry(subject: SubjectRef, status: ListStatus = ListStatus.LISTED) -> ListEntryInput:
+        return ListEntryInput(
+            subject=subject,
+            kind=ListKind.RED,
+            list_name="守信激励对象名单",
+            authority_code=AUTHORITY,
+            reason="表彰",
+            listed_on=date(2025, 5, 6),
+            status=status,
+            exited_on=date(2026, 1, 5) if status is ListStatus.EXITED else None,
+        )
+
+    company, person = SubjectRef(credit_code=COMPANY.credit_code), SubjectRef(id_number=REP.id_number)
+    created = write([REP, COMPANY, shop, entry(company), entry(person)])
+    changed = write([entry(company), entry(person, ListStatus.EXITED)])
+    assert [(r.outcome, r.id) for r in changed] == [
+        (Outcome.UNCHANGED, created[3].id),
+        (Outcome.UPDATED, created[4].id),
+    ]
+
+
+def test_the_content_hash_of_a_record_is_stable() -> None:
+    # Stored hashes decide UNCHANGED versus UPDATED on every re-import: the canonical form (sorted
+    # keys, enums by value, dates and amounts as text, JSON without ASCII escapes) must not drift.
+    values = {
+        "subject_id": "0" * 32,
+        "category": Category.ADMINISTRATIVE_PENALTY,
+        "document_number": "菏市监罚〔2025〕318号",
+        "authority_code": "113717000000001X",
+        "authority_name": "菏泽市市场监督管理局",
+        "decision_date": date(2025, 1, 2),
+        "content": '当事人"引号"\\反斜杠\n换行',
+        "legal_basis": "《中华人民共和国食品安全法》第一百二十四条",
+        "severity": Severity.GENERAL,
+        "procedure": Procedure.GENERAL,
+        "status": RecordStatus.ACTIVE,
+        "kept": False,
+        "penalty_kinds": "罚款",
+        "amount_10k_yuan": Decimal("1.25"),
+        "valid_until": None,
+        "publication_until": date(2026, 1, 1),
+        "provider_code": "113717000000001X",
+    }
+    assert _content_hash(values) == "4f88e89dab310be0a2e720357bcb50b90d44fdd4156f837bc4c1a37bf24bd167"
+
+
+def test_resubmission_keeps_the_first_receipt_and_its_deadline_flag(
+    engine: Engine, cipher: FieldCipher
+) -> None:
+    def write_at(when: datetime, items):  # type: ignore[no-untyped-def]
+        with Session(engine) as session, session.begin():
+            return StoreWriter(session, cipher, calendar=WorkCalendar.load(), clock=lambda: when).write(items)
+
+    first = write_at(NOW, [COMPANY, penalty("D1号", content="罚款1万元")])
+    later = NOW.replace(month=6)
+    assert write_at(later, [penalty("D1号", content="罚款3万元")])[0].outcome is Outcome.UPDATED
+    with Session(engine) as s:
+        rec = s.get(CreditRecord, first[1].id)
+        assert rec is not None and rec.received_within_deadline is True
+        assert rec.received_at.replace(tzinfo=UTC) == NOW
+
+
+def test_a_record_raised_to_serious_on_resubmission_reaches_the_legal_representative(
+    write, engine: Engine
+) -> None:  # type: ignore[no-untyped-def]
+    first = write([REP, COMPANY, penalty("E1号", severity=Severity.GENERAL)])
+    with Session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(RecordLink)) == 0
+    write([penalty("E1号", severity=Severity.SERIOUS)])
+    write([penalty("E1号", severity=Severity.SERIOUS, content="罚款并吊销许可证")])
+    with Session(engine) as s:
+        links = s.execute(select(RecordLink.record_id, RecordLink.subject_id)).all()
+    assert links == [(first[2].id, first[0].id)]

@@ -4,16 +4,20 @@ The GraphQL endpoint is ours rather than Strawberry's stock ASGI view so that ev
 oversized or malformed body, bad token, rate limit, batch cap, document limits — has its own stable
 code and HTTP status, and so that execution (synchronous resolvers on a synchronous SQLAlchemy
 session) runs in the thread pool and never blocks the event loop.
+
+Every request leaves exactly one audit event per operation (one for a refusal) before its response
+does; when the event cannot be committed the response is AUDIT_UNAVAILABLE (503) with no data, and
+``/readyz`` says not ready until a write works again (docs/audit.md, "Fail closed").
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import strawberry
@@ -27,16 +31,24 @@ from starlette.routing import Route
 from strawberry.http.ides import get_graphql_ide_html
 
 from gateway import db
+from gateway.api.auditing import RequestAuditor, Trail
 from gateway.api.context import RequestContext, Services
 from gateway.api.errors import error_body, format_error
 from gateway.api.limits import DocumentLimits, check
 from gateway.api.ratelimit import RateLimited, RateLimiter
 from gateway.api.schema import build_schema
+from gateway.audit.committer import AuditUnavailable, GroupCommitter
+from gateway.audit.events import Outcome
+from gateway.audit.heads import HeadSigner
+from gateway.audit.pseudonyms import Pseudonyms
+from gateway.audit.store import AuditLog, HeadSchedule
 from gateway.authentication import TokenVerifier
+from gateway.clock import utcnow
 from gateway.consent_tokens import ConsentTokens
 from gateway.crypto import FieldCipher
 from gateway.errors import GatewayError
 from gateway.keyring import load_keyring
+from gateway.lifecycle.rules import LifecycleRules
 from gateway.policy import FieldPolicy
 from gateway.settings import Settings
 from gateway.tokens import Caller, Role
@@ -56,10 +68,6 @@ def parse_limits(spec: str) -> dict[str, DocumentLimits]:
     return limits
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass(slots=True)
 class Gateway:
     """Everything one worker holds for its lifetime."""
@@ -72,6 +80,8 @@ class Gateway:
     schema: strawberry.Schema
     limits: dict[str, DocumentLimits]
     rate: RateLimiter
+    auditor: RequestAuditor
+    committer: GroupCommitter
     schema_revision: str = field(default_factory=db.head_revision)  # what /readyz expects of the database
 
     @classmethod
@@ -80,6 +90,12 @@ class Gateway:
         cipher = FieldCipher(keyring)
         policy = FieldPolicy.load(settings.policy_dir, known_fields=known_fields())
         engine = db.make_engine(settings.database_url)
+        audit = settings.audit
+        audit_log = AuditLog(
+            HeadSigner(keyring),
+            HeadSchedule(every_events=audit.head_every_events, every_seconds=audit.head_every_seconds),
+            clock=utcnow,
+        )
         services = Services(
             settings=settings,
             cipher=cipher,
@@ -87,6 +103,7 @@ class Gateway:
             consent_tokens=ConsentTokens.from_keyring(keyring),
             calendar=WorkCalendar.load(settings.holidays_path),
             clock=utcnow,
+            lifecycle=LifecycleRules.load(settings.policy_dir),
         )
         return cls(
             settings=settings,
@@ -97,25 +114,47 @@ class Gateway:
             schema=build_schema(dev_mode=settings.dev_mode),
             limits=parse_limits(settings.limits),
             rate=RateLimiter(per_second=settings.rate_per_second, burst=settings.rate_burst),
+            auditor=RequestAuditor(Pseudonyms(cipher, keyring.index_key), clock=utcnow),
+            committer=GroupCommitter(
+                engine,
+                audit_log,
+                window=audit.group_window_ms / 1000,
+                max_events=audit.group_max_events,
+                idle_tick=min(1.0, audit.head_every_seconds),
+            ),
         )
 
     # --- one operation ----------------------------------------------------------------------------
 
-    def execute(self, operation: Any, caller: Caller) -> dict[str, Any]:
+    def execute(
+        self, operation: Any, caller: Caller, trail: Trail | None = None, index: int = 0, size: int = 1
+    ) -> dict[str, Any]:
+        """Run one operation and note its audit event on ``trail`` (a new trail when none is given)."""
+        trail = trail or self.auditor.start(None)
+        trail.caller = caller
+        ctx, body = self._run(operation, caller)
+        trail.documents.append(
+            self.auditor.operation(trail, index=index, size=size, operation=operation, ctx=ctx, body=body)
+        )
+        return body
+
+    def _run(self, operation: Any, caller: Caller) -> tuple[RequestContext | None, dict[str, Any]]:
         if not isinstance(operation, dict):
-            return error_body("MALFORMED_REQUEST", "each operation is a JSON object with a 'query' string")
+            return None, error_body(
+                "MALFORMED_REQUEST", "each operation is a JSON object with a 'query' string"
+            )
         query = operation.get("query")
         variables = operation.get("variables")
         name = operation.get("operationName")
         if not isinstance(query, str) or not (variables is None or isinstance(variables, dict)):
-            return error_body("MALFORMED_REQUEST", "'query' must be a string and 'variables' an object")
+            return None, error_body("MALFORMED_REQUEST", "'query' must be a string and 'variables' an object")
         if not (name is None or isinstance(name, str)):
-            return error_body("MALFORMED_REQUEST", "'operationName' must be a string")
+            return None, error_body("MALFORMED_REQUEST", "'operationName' must be a string")
         limits = self.limits.get(caller.role.value.lower(), DEFAULT_LIMITS)
         try:
             check(query, limits, allow_introspection=self.settings.dev_mode, operation_name=name)
         except GatewayError as exc:
-            return error_body(exc.code, exc.message)
+            return None, error_body(exc.code, exc.message)
         self.services.policy.reload_if_changed()
         with self.sessions() as session:
             ctx = RequestContext(
@@ -127,29 +166,53 @@ class Gateway:
             except Exception:
                 session.rollback()
                 log.exception("operation failed")
-                return error_body("INTERNAL_ERROR", "internal error")
+                return ctx, error_body("INTERNAL_ERROR", "internal error")
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
             body["errors"] = [format_error(e, dev_mode=self.settings.dev_mode) for e in result.errors]
-        return body
+        return ctx, body
 
-    def execute_all(self, operations: Sequence[Any], caller: Caller) -> list[dict[str, Any]]:
-        return [self.execute(op, caller) for op in operations]
+    def execute_all(
+        self, operations: Sequence[Any], caller: Caller, trail: Trail | None = None
+    ) -> list[dict[str, Any]]:
+        trail = trail or self.auditor.start(None)
+        return [self.execute(op, caller, trail, i, len(operations)) for i, op in enumerate(operations)]
 
     # --- HTTP -------------------------------------------------------------------------------------
 
     async def graphql(self, request: Request) -> Response:
-        if request.method == "GET":
-            if self.settings.dev_mode:
-                return HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
-            return JSONResponse(
-                error_body("METHOD_NOT_ALLOWED", "use POST with a JSON body"), status_code=405
+        trail = self.auditor.start(request.client.host if request.client else None)
+        if not self.committer.healthy and not await run_in_threadpool(self.committer.probe):
+            return _audit_unavailable()  # refused before running: nothing can be recorded now
+        response = await self._respond(request, trail)
+        try:
+            seqs = await asyncio.wait_for(
+                asyncio.wrap_future(self.committer.submit(trail.documents)),
+                self.settings.audit.write_timeout_seconds,
             )
+        except (AuditUnavailable, TimeoutError):
+            self.committer.healthy = False
+            return _audit_unavailable()
+        response.headers["X-Audit-Sequence"] = ",".join(map(str, seqs))
+        return response
+
+    def _refuse(
+        self, trail: Trail, code: str, message: str, status: int, headers: dict[str, str] | None = None
+    ) -> Response:
+        trail.documents.append(self.auditor.request_event(trail, code, status))
+        return JSONResponse(error_body(code, message), status_code=status, headers=headers)
+
+    async def _respond(self, request: Request, trail: Trail) -> Response:
+        """The response to a request; every way out notes its audit event(s) on ``trail``."""
+        if request.method == "GET" and self.settings.dev_mode:
+            trail.documents.append(self.auditor.request_event(trail, None, 200, Outcome.ANSWERED))
+            return HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
+        if request.method != "POST":
+            return self._refuse(trail, "METHOD_NOT_ALLOWED", "use POST with a JSON body", 405)
         body = await _read_limited(request, self.settings.max_request_bytes)
         if body is None:
-            return JSONResponse(
-                error_body("REQUEST_TOO_LARGE", f"the body exceeds {self.settings.max_request_bytes} bytes"),
-                status_code=413,
+            return self._refuse(
+                trail, "REQUEST_TOO_LARGE", f"the body exceeds {self.settings.max_request_bytes} bytes", 413
             )
         try:
             payload = json.loads(body)
@@ -160,37 +223,32 @@ class Gateway:
             ValueError,
             RecursionError,
         ):  # also UnicodeError; RecursionError: nested past the parser's depth
-            return JSONResponse(
-                error_body("MALFORMED_REQUEST", "the body is not valid JSON"), status_code=400
-            )
+            return self._refuse(trail, "MALFORMED_REQUEST", "the body is not valid JSON", 400)
         if not isinstance(payload, dict | list):
-            return JSONResponse(
-                error_body("MALFORMED_REQUEST", "the body is a JSON object, or a list of them for a batch"),
-                status_code=400,
+            return self._refuse(
+                trail, "MALFORMED_REQUEST", "the body is a JSON object, or a list of them for a batch", 400
             )
         try:
             caller = self.verifier.authenticate(request.headers.get("authorization"))
         except GatewayError as exc:
-            return JSONResponse(error_body(exc.code, exc.message), status_code=401)
+            return self._refuse(trail, exc.code, exc.message, 401)
+        trail.caller = caller
         try:
-            client = request.client.host if request.client else "unknown"
-            self.rate.take(caller.id if caller.role is not Role.PUBLIC else f"ip:{client}")
+            self.rate.take(caller.id if caller.role is not Role.PUBLIC else f"ip:{trail.client or 'unknown'}")
         except RateLimited as exc:
-            return JSONResponse(
-                error_body(exc.code, exc.message),
-                status_code=429,
-                headers={"Retry-After": str(exc.retry_after)},
+            return self._refuse(
+                trail, exc.code, exc.message, 429, headers={"Retry-After": str(exc.retry_after)}
             )
         if isinstance(payload, list):
             if not payload or len(payload) > self.settings.max_batch:
-                return JSONResponse(
-                    error_body(
-                        "TOO_MANY_OPERATIONS", f"a batch holds 1 to {self.settings.max_batch} operations"
-                    ),
-                    status_code=400,
+                return self._refuse(
+                    trail,
+                    "TOO_MANY_OPERATIONS",
+                    f"a batch holds 1 to {self.settings.max_batch} operations",
+                    400,
                 )
-            return JSONResponse(await run_in_threadpool(self.execute_all, payload, caller))
-        return JSONResponse(await run_in_threadpool(self.execute, payload, caller))
+            return JSONResponse(await run_in_threadpool(self.execute_all, payload, caller, trail))
+        return JSONResponse(await run_in_threadpool(self.execute, payload, caller, trail))
 
     async def healthz(self, _request: Request) -> Response:
         return JSONResponse({"status": "alive"})
@@ -224,7 +282,17 @@ class Gateway:
             self.engine.dispose()  # the next probe, and the next request, connect afresh
         if self.services.policy.last_error is not None:
             problems.append("policy reload failed; serving the last valid policy")
+        if not self.committer.healthy and not self.committer.probe():
+            problems.append("audit log cannot be written; requests are refused")
         return problems
+
+
+def _audit_unavailable() -> Response:
+    return JSONResponse(
+        error_body("AUDIT_UNAVAILABLE", "the audit log cannot be written; no data is released"),
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )
 
 
 async def _read_limited(request: Request, limit: int) -> bytes | None:
@@ -254,12 +322,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         yield
+        await run_in_threadpool(gateway.committer.close)
         gateway.engine.dispose()
 
     app = Starlette(
         lifespan=lifespan,
         routes=[
-            Route("/graphql", gateway.graphql, methods=["GET", "POST"]),
+            # Every method reaches the handler, so that even a refused one leaves its audit event.
+            Route(
+                "/graphql",
+                gateway.graphql,
+                methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            ),
             Route("/healthz", gateway.healthz),
             Route("/readyz", gateway.readyz),
         ],

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from gateway.consent_tokens import ConsentTokens
 from gateway.crypto import FieldCipher
+from gateway.lifecycle.rules import LifecycleRules
 from gateway.policy import FieldPolicy
 from gateway.settings import Settings
 from gateway.tokens import Caller
@@ -27,6 +28,7 @@ class Services:
     consent_tokens: ConsentTokens
     calendar: WorkCalendar
     clock: Callable[[], datetime]
+    lifecycle: LifecycleRules
 
 
 @dataclass(slots=True)
@@ -37,6 +39,8 @@ class RequestContext:
     now: datetime
     # Field outcomes of this request ("Person.phone" -> count per effect), for the audit event.
     field_outcomes: Counter[tuple[str, str]] = field(default_factory=Counter)
+    # The policy rule that masked or denied each such field, so every refusal can be explained.
+    field_rules: dict[str, str] = field(default_factory=dict)
     subjects_touched: set[str] = field(default_factory=set)
     consent_id: str | None = None
     purpose: str | None = None

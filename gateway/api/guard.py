@@ -25,6 +25,8 @@ class Guard(FieldExtension):
         field = f"{type(source).__name__}.{info.field_name}"
         decision = ctx.services.policy.decide(source.policy_subjects, field)
         ctx.field_outcomes[(field, decision.effect.value)] += 1
+        if decision.effect is not Effect.WHOLE:
+            ctx.field_rules[field] = decision.rule
         if decision.effect is Effect.DENIED:
             raise GraphQLError(
                 f"{field} is not available to this caller: {decision.reason}",

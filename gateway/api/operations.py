@@ -11,12 +11,14 @@ from strawberry.types import Info
 from gateway import consent as consents
 from gateway import reads
 from gateway.access import SELF, caller_subjects, consent_subjects, viewer_for
+from gateway.api.consented import consented_person
 from gateway.api.context import RequestContext
+from gateway.api.lifecycle_operations import LifecycleMutation, LifecycleQuery
 from gateway.api.types import Consent, Organization, Person
 from gateway.consent import ConsentAction, ConsentGrant, scopes_of
 from gateway.domain import ConsentPurpose, ConsentScope
-from gateway.errors import Forbidden, NotFound, PersonUnavailable
-from gateway.identifiers import normalize_credit_code, normalize_id_number
+from gateway.errors import Forbidden, NotFound
+from gateway.identifiers import normalize_credit_code
 from gateway.submissions import SubmissionResult, submit_records
 from gateway.tokens import Caller, Role
 
@@ -95,7 +97,7 @@ def _person_for_self(ctx: RequestContext) -> Person:
 
 
 @strawberry.type
-class Query:
+class Query(LifecycleQuery):
     @strawberry.field(description="An organisation or agency by its unified social credit code.")
     def organization(self, info: Info, credit_code: str) -> Organization | None:
         ctx: RequestContext = info.context
@@ -120,21 +122,10 @@ class Query:
     ) -> Person:
         ctx: RequestContext = info.context
         _require(ctx.caller, Role.PARTNER)
-        number = normalize_id_number(id_number, field="idNumber")
-        ctx.purpose = purpose.value
-        # Look the person up whatever the consent says, so both failures cost the same.
-        person_id = reads.find_person_id(ctx.session, ctx.services.cipher, number)
-        if consent is None:
-            raise PersonUnavailable(consents.PERSON_UNAVAILABLE_MESSAGE)
-        consent_id = ctx.services.consent_tokens.verify(consent, now=ctx.now)
-        ctx.consent_id = consent_id
-        row = consents.use(
-            ctx.session, consent_id=consent_id, person_id=person_id, caller_org=ctx.caller.org_code,
-            purpose=purpose, now=ctx.now,
-        )  # fmt: skip
-        assert person_id is not None  # use() raised PersonUnavailable otherwise
+        person_id, row = consented_person(
+            ctx, id_number=id_number, purpose=purpose, consent=consent, field="idNumber"
+        )
         view = reads.persons_by_id(ctx.session, ctx.services.cipher, [person_id])[person_id]
-        ctx.subjects_touched.add(person_id)
         subjects = caller_subjects(ctx.caller) | consent_subjects(scopes_of(row))
         return Person(view=view, policy_subjects=subjects, viewer=viewer_for(ctx.caller))
 
@@ -163,7 +154,7 @@ def _change(info: Info, consent_id: strawberry.ID, action: ConsentAction) -> Con
 
 
 @strawberry.type
-class Mutation:
+class Mutation(LifecycleMutation):
     @strawberry.mutation(description="Grant an organisation access to your record for one purpose.")
     def grant_consent(self, info: Info, input: GrantConsentInput) -> ConsentGrantPayload:
         ctx: RequestContext = info.context

@@ -31,6 +31,7 @@ from gateway.domain import (
     Severity,
     SubjectKind,
 )
+from gateway.lifecycle.periods import today_in_china
 from gateway.models import Consent as ConsentRow
 from gateway.models import CreditRecord as RecordRow
 from gateway.models import ListEntry as ListEntryRow
@@ -120,6 +121,22 @@ class CreditRecord:
     def publication_until(self) -> date | None:
         return self.row.publication_until
 
+    @strawberry.field(
+        extensions=_guarded(),
+        description="Last day the record is shown and used (its display period, 展示期限); null: no end.",
+    )
+    def display_until(self, info: Info) -> date | None:
+        ctx: RequestContext = info.context
+        return ctx.services.lifecycle.periods.window(self.row).last_shown
+
+    @strawberry.field(
+        extensions=_guarded(),
+        description="First day a repair (信用修复) may be applied for; null: not a dishonesty record.",
+    )
+    def repairable_from(self, info: Info) -> date | None:
+        ctx: RequestContext = info.context
+        return ctx.services.lifecycle.periods.window(self.row).repairable_from
+
     @strawberry.field(extensions=_guarded())
     def provider_code(self) -> str | None:
         return self.row.provider_code
@@ -140,10 +157,14 @@ class CreditRecord:
 def _records(info: Info, rows: list[RecordRow], subjects: Subjects, viewer: Viewer) -> list[CreditRecord]:
     ctx: RequestContext = info.context
     kinds = reads.subject_kinds(ctx.session, {r.subject_id for r in rows}) if viewer is Viewer.PUBLIC else {}
-    return [
-        CreditRecord(row=r, policy_subjects=subjects)
-        for r in visible_records(rows, viewer=viewer, subject_kinds=kinds)
-    ]
+    visible = visible_records(
+        rows,
+        viewer=viewer,
+        subject_kinds=kinds,
+        today=today_in_china(ctx.now),
+        periods=ctx.services.lifecycle.periods,
+    )
+    return [CreditRecord(row=r, policy_subjects=subjects) for r in visible]
 
 
 @strawberry.type(description="An entry on a red (trust-keeping) or black (serious dishonesty) list.")
@@ -305,6 +326,7 @@ class Organization:
         view = reads.persons_by_id(ctx.session, ctx.services.cipher, [rep_id]).get(rep_id)
         if view is None:
             return None
+        ctx.subjects_touched.add(rep_id)  # the person was looked at, whatever the policy shows of them
         own = ctx.caller.person_id == rep_id
         subjects = self.person_subjects | ({SELF} if own else set())
         viewer = viewer_for(ctx.caller, own_record=True) if own else self.viewer

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from gateway.clock import utcnow
 from gateway.crypto import FieldCipher
 from gateway.importing.agencies import AgencyDirectory
 from gateway.importing.double_publicity import DoublePublicityTable, check_structure
@@ -29,7 +30,7 @@ from gateway.importing.rows import SourceRow
 from gateway.importing.source import FileFormat, TextSource, detect_encoding, detect_format
 from gateway.inputs import RecordKey
 from gateway.workdays import WorkCalendar
-from gateway.writer import ItemResult, Outcome, StoreWriter, utcnow
+from gateway.writer import ItemResult, Outcome, StoreWriter
 
 DEFAULT_BATCH_SIZE = 1_000
 # Decision dates are calendar dates in mainland China. "Today", for refusing decisions dated in the

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import gateway.audit.models  # noqa: F401 (registers the audit tables on Base.metadata)
 from gateway.db import make_engine
 from gateway.models import Base
 

@@ -1,0 +1,214 @@
+"""The audit event: its document (version 1), and what the database indexes from it.
+
+An event is a JSON object (docs/audit.md, "The event"); its canonical bytes
+(``gateway.audit.canonical``) are the leaf of the tree. Indexed columns and keys are *derived* from
+the document by ``project``, both when an event is written and when ``audit verify`` checks it, so a
+row whose columns say something other than its signed bytes is caught.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from gateway.audit.canonical import format_time, parse_time
+
+EVENT_VERSION = 1
+MAX_NAME = 200  # indexed operation names are cut here; the event keeps the whole name
+MAX_KEY = 120
+
+
+class Outcome(StrEnum):
+    ANSWERED = "ANSWERED"  # executed, no error
+    PARTIAL = "PARTIAL"  # executed with data, and some fields or operations refused
+    REFUSED = "REFUSED"  # refused on purpose (body, token, rate, limits, validation, role, consent)
+    FAILED = "FAILED"  # an internal error
+
+
+class KeyKind(StrEnum):
+    """What an event is indexed by besides its columns (the ``audit_event_keys`` table)."""
+
+    SUBJECT = "subject"  # a subject whose data the operation returned (pseudonymous subject id)
+    PSEUDONYM = "pseudonym"  # a blind-index pseudonym of an identity value in the request
+    FIELD = "field"  # a root field of the operation (``person``, ``organization``, ...)
+    CODE = "code"  # an error code
+
+
+# The field groups of a person's record an individual sees in their query history; the names are the
+# consent scopes (ConsentScope) plus SENSITIVE and HISTORY, which no consent opens.
+FIELD_GROUPS: dict[str, str] = {
+    "Person.id": "IDENTITY",
+    "Person.name": "IDENTITY",
+    "Person.idNumber": "IDENTITY",
+    "Person.phone": "CONTACT",
+    "Person.address": "CONTACT",
+    "Person.healthStatus": "SENSITIVE",
+    "Person.religion": "SENSITIVE",
+    "Person.records": "RECORDS",
+    "Person.linkedRecords": "RECORDS",
+    "Person.listEntries": "LISTS",
+    "Person.queryHistory": "HISTORY",
+}
+
+
+def field_group(field: str) -> str | None:
+    if field in FIELD_GROUPS:
+        return FIELD_GROUPS[field]
+    if field.startswith("CreditRecord."):
+        return "RECORDS"
+    if field.startswith("ListEntry."):
+        return "LISTS"
+    return None
+
+
+def outcome_of(*, executed: bool, has_data: bool, codes: Sequence[str]) -> Outcome:
+    if "INTERNAL_ERROR" in codes:
+        return Outcome.FAILED
+    if not codes:
+        return Outcome.ANSWERED if executed else Outcome.REFUSED
+    return Outcome.PARTIAL if executed and has_data else Outcome.REFUSED
+
+
+@dataclass(frozen=True, slots=True)
+class CallerFacts:
+    """Who called, as the event records it (never the token)."""
+
+    id: str | None = None
+    role: str | None = None
+    organization: str | None = None
+    agency_kind: str | None = None
+    person: str | None = None  # an individual's subject id: pseudonymous
+    issuer: str | None = None
+
+
+def draft_document(
+    *,
+    time: datetime,
+    request_id: str,
+    batch_index: int,
+    batch_size: int,
+    caller: CallerFacts,
+    client: str | None,
+    operation_name: str | None = None,
+    operation_type: str | None = None,
+    document_sha256: str | None = None,
+    root_fields: Iterable[str] = (),
+    variables: Any = None,
+    pseudonyms: Iterable[str] = (),
+    subjects: Iterable[str] = (),
+    field_outcomes: Mapping[tuple[str, str], int] | None = None,
+    rules: Mapping[str, str] | None = None,
+    consent_id: str | None = None,
+    purpose: str | None = None,
+    outcome: Outcome,
+    errors: Iterable[str] = (),
+    http_status: int,
+    duration_us: int,
+) -> dict[str, Any]:
+    """An event document without its sequence number (the log assigns it when appending)."""
+    fields: dict[str, dict[str, int]] = {"whole": {}, "masked": {}, "denied": {}}
+    for (field, effect), count in sorted((field_outcomes or {}).items()):
+        fields[effect.lower()][field] = count
+    return {
+        "v": EVENT_VERSION,
+        "time": format_time(time),
+        "request": request_id,
+        "batch_index": batch_index,
+        "batch_size": batch_size,
+        "caller_id": caller.id,
+        "role": caller.role,
+        "organization": caller.organization,
+        "agency_kind": caller.agency_kind,
+        "caller_person": caller.person,
+        "issuer": caller.issuer,
+        "client": client,
+        "operation_name": operation_name,
+        "operation_type": operation_type,
+        "document_sha256": document_sha256,
+        "root_fields": sorted(set(root_fields)),
+        "variables": variables,
+        "pseudonyms": sorted(set(pseudonyms)),
+        "subjects": sorted(set(subjects)),
+        "fields": fields,
+        "rules": dict(sorted((rules or {}).items())),
+        "consent_id": consent_id,
+        "purpose": purpose,
+        "outcome": outcome.value,
+        "errors": sorted(set(errors)),
+        "http_status": http_status,
+        "duration_us": duration_us,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Projection:
+    """The indexed columns and keys of one event, as derived from its document."""
+
+    time: datetime
+    caller_id: str | None
+    role: str | None
+    organization: str | None
+    caller_person: str | None
+    operation_name: str | None
+    outcome: str
+    consent_id: str | None
+    purpose: str | None
+    keys: frozenset[tuple[str, str]]
+
+    def columns(self) -> dict[str, Any]:
+        return {
+            "time": self.time,
+            "caller_id": self.caller_id,
+            "role": self.role,
+            "organization": self.organization,
+            "caller_person": self.caller_person,
+            "operation_name": self.operation_name,
+            "outcome": self.outcome,
+            "consent_id": self.consent_id,
+            "purpose": self.purpose,
+        }
+
+
+def _cut(value: Any, limit: int) -> str | None:
+    return None if value is None else str(value)[:limit]
+
+
+def project(document: Mapping[str, Any]) -> Projection:
+    keys: set[tuple[str, str]] = set()
+    for kind, name in (
+        (KeyKind.SUBJECT, "subjects"),
+        (KeyKind.PSEUDONYM, "pseudonyms"),
+        (KeyKind.FIELD, "root_fields"),
+        (KeyKind.CODE, "errors"),
+    ):
+        keys.update((kind.value, str(v)[:MAX_KEY]) for v in document.get(name) or ())
+    return Projection(
+        time=parse_time(document["time"]),
+        caller_id=_cut(document.get("caller_id"), 256),
+        role=_cut(document.get("role"), 20),
+        organization=_cut(document.get("organization"), 18),
+        caller_person=_cut(document.get("caller_person"), 32),
+        operation_name=_cut(document.get("operation_name"), MAX_NAME),
+        outcome=str(document["outcome"]),
+        consent_id=_cut(document.get("consent_id"), 64),
+        purpose=_cut(document.get("purpose"), 40),
+        keys=frozenset(keys),
+    )
+
+
+def field_groups(document: Mapping[str, Any]) -> list[str]:
+    """Groups of a person's record the event's fields read whole or masked."""
+    fields = document.get("fields") or {}
+    names = [*(fields.get("whole") or {}), *(fields.get("masked") or {})]
+    return sorted({g for g in (field_group(f) for f in names) if g is not None})
+
+
+_HEX = re.compile(r"^[0-9a-f]+$")
+
+
+def is_subject_id(value: str) -> bool:
+    return len(value) == 32 and bool(_HEX.match(value))

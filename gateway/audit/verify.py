@@ -1,0 +1,309 @@
+"""``audit verify``: recompute the log from its events and check every stored head against it.
+
+Streams the events in sequence order (a chunk at a time, never the whole log) and stops at the first
+problem, naming its index:
+
+- MISSING: a sequence number has no event (deleted);
+- OUT_OF_PLACE: the event at index i says it is event j (inserted, deleted and renumbered, or
+  reordered); the first bad index is min(i, j);
+- MODIFIED: the bytes are not canonical, their leaf hash is not the one written at append time, or
+  the indexed columns or keys say something other than the bytes;
+- HEAD_MISMATCH: the recomputed root differs from a signed head's root (an event was rewritten
+  together with its stored leaf hash and index): the index is the first one that head covers beyond
+  the last head that matched;
+- TRUNCATED: a head (or the tree state) counts more events than the log holds;
+- BAD_SIGNATURE, HEAD_ORDER: a head does not verify with the audit key, or heads shrink or go back
+  in time; NODE_MISMATCH, STATE_MISMATCH, CHECKPOINT_MISMATCH: stored tree data that later proofs and
+  appends rely on differs from the recomputed one.
+
+Heads an outside party kept (``audit export-heads``) can be passed in and are checked the same way.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from gateway.audit.canonical import parse
+from gateway.audit.events import Projection, project
+from gateway.audit.findings import Finding, Problem, Report
+from gateway.audit.heads import TreeHead, verify_head
+from gateway.audit.merkle import Frontier, leaf_hash
+from gateway.audit.models import (
+    STATE_ID,
+    AuditEvent,
+    AuditEventKey,
+    AuditHead,
+    AuditNode,
+    AuditPrune,
+    AuditState,
+)
+from gateway.audit.store import NODE_LEVEL, head_of
+
+CHUNK = 2_000
+
+
+class _Stop(Exception):
+    def __init__(self, finding: Finding) -> None:
+        self.finding = finding
+
+
+@dataclass(frozen=True, slots=True)
+class _Head:
+    head: TreeHead
+    label: str
+
+
+def verify_log(
+    conn: Connection,
+    public_keys: dict[str, bytes],
+    *,
+    external_heads: Sequence[TreeHead] = (),
+    progress: Callable[[int], None] | None = None,
+    chunk: int = CHUNK,
+) -> Report:
+    """Check the whole log; ``public_keys`` are the audit keys by key id (raw Ed25519)."""
+    checkpoint = conn.execute(select(AuditPrune).order_by(AuditPrune.tree_size.desc()).limit(1)).first()
+    frontier = (
+        Frontier.from_bytes(int(checkpoint.tree_size), bytes(checkpoint.frontier))
+        if checkpoint is not None
+        else Frontier()
+    )
+    start = frontier.size
+    state = _Walk(conn, frontier, chunk, progress)
+    try:
+        heads = _checked_heads(conn, public_keys, external_heads)
+        state.expect(heads)
+        state.stream()
+        state.finish()
+    except _Stop as stop:
+        return Report(state.checked, state.frontier.size, len(state.heads_seen), start, stop.finding)
+    return Report(state.checked, state.frontier.size, len(state.heads_seen), start, None)
+
+
+def _checked_heads(
+    conn: Connection, public_keys: dict[str, bytes], external: Sequence[TreeHead]
+) -> list[_Head]:
+    stored = [
+        _Head(head_of(r), f"head #{r.id}") for r in conn.execute(select(AuditHead).order_by(AuditHead.id))
+    ]
+    previous: TreeHead | None = None
+    for item in stored:
+        head = item.head
+        if previous is not None and (
+            head.tree_size < previous.tree_size or head.timestamp_ms < previous.timestamp_ms
+        ):
+            raise _Stop(
+                Finding(
+                    Problem.HEAD_ORDER,
+                    None,
+                    f"{item.label} (size {head.tree_size}) is older or smaller than the head before it",
+                )
+            )
+        previous = head
+    heads = [*stored, *(_Head(h, f"external head of size {h.tree_size}") for h in external)]
+    for item in heads:
+        key = public_keys.get(item.head.key_id)
+        if key is None or not verify_head(item.head, key):
+            raise _Stop(
+                Finding(
+                    Problem.BAD_SIGNATURE,
+                    None,
+                    f"{item.label} (size {item.head.tree_size}) does not verify with audit key {item.head.key_id!r}",
+                )
+            )
+    return heads
+
+
+class _Walk:
+    def __init__(
+        self, conn: Connection, frontier: Frontier, chunk: int, progress: Callable[[int], None] | None
+    ) -> None:
+        self.conn = conn
+        self.frontier = frontier
+        self.chunk = chunk
+        self.progress = progress
+        self.checked = 0
+        self.expected: dict[int, list[_Head]] = defaultdict(list)
+        self.heads_seen: list[_Head] = []
+        self.confirmed = frontier.size  # every index below this is covered by a matching head
+        self.bad_node: Finding | None = None  # reported only when nothing worse is found
+
+    def expect(self, heads: Iterable[_Head]) -> None:
+        for item in heads:
+            size = item.head.tree_size
+            if size < self.frontier.size:
+                self.heads_seen.append(item)  # behind the retention checkpoint: signature only
+            elif size == self.frontier.size:
+                self._match(item, Problem.CHECKPOINT_MISMATCH if size else Problem.HEAD_MISMATCH)
+            else:
+                self.expected[size].append(item)
+
+    def _match(self, item: _Head, problem: Problem = Problem.HEAD_MISMATCH) -> None:
+        self.heads_seen.append(item)
+        size = self.frontier.size
+        if item.head.root_hash != self.frontier.root():
+            raise _Stop(
+                Finding(
+                    problem,
+                    self.confirmed,
+                    f"the events [{self.confirmed}, {size}) do not give the root {item.label} signed "
+                    f"for size {size}: one of them was changed",
+                )
+            )
+        self.confirmed = size
+
+    def stream(self) -> None:
+        while True:
+            rows = self.conn.execute(
+                select(AuditEvent)
+                .where(AuditEvent.seq >= self.frontier.size)
+                .order_by(AuditEvent.seq)
+                .limit(self.chunk)
+            ).all()
+            if not rows:
+                return
+            first, last = int(rows[0].seq), int(rows[-1].seq)
+            keys = self._keys(first, last)
+            computed: dict[tuple[int, int], bytes] = {}
+            for row in rows:
+                self._event(row, keys.get(int(row.seq), set()), computed)
+            self._check_nodes(computed)
+            if self.progress is not None:
+                self.progress(self.checked)
+
+    def _keys(self, first: int, last: int) -> dict[int, set[tuple[str, str]]]:
+        keys: dict[int, set[tuple[str, str]]] = defaultdict(set)
+        for seq, kind, value in self.conn.execute(
+            select(AuditEventKey.seq, AuditEventKey.kind, AuditEventKey.value).where(
+                AuditEventKey.seq >= first, AuditEventKey.seq <= last
+            )
+        ):
+            keys[int(seq)].add((kind, value))
+        return keys
+
+    def _event(self, row: Any, keys: set[tuple[str, str]], computed: dict[tuple[int, int], bytes]) -> None:
+        index = self.frontier.size
+        seq = int(row.seq)
+        if seq != index:
+            raise _Stop(
+                Finding(Problem.MISSING, index, f"event {index} is missing (the next event is {seq})")
+            )
+        body = _raw(row.body)
+        try:
+            document = parse(body)
+            claimed = int(document["seq"])
+        except (ValueError, KeyError, TypeError):
+            raise _Stop(Finding(Problem.MODIFIED, index, f"event {index} is not a canonical event")) from None
+        if claimed != index:
+            raise _Stop(
+                Finding(
+                    Problem.OUT_OF_PLACE,
+                    min(index, claimed),
+                    f"the event stored at {index} is event {claimed}: events were inserted, deleted or reordered",
+                )
+            )
+        leaf = leaf_hash(body)
+        if leaf != _raw(row.leaf_hash):
+            raise _Stop(
+                Finding(Problem.MODIFIED, index, f"event {index} differs from the event appended there")
+            )
+        try:
+            projection = project(document)
+        except (ValueError, KeyError, TypeError):
+            raise _Stop(Finding(Problem.MODIFIED, index, f"event {index} is not a valid event")) from None
+        if not _columns_agree(projection, row) or projection.keys != keys:
+            raise _Stop(
+                Finding(
+                    Problem.MODIFIED,
+                    index,
+                    f"the indexed columns or keys of event {index} differ from the event",
+                )
+            )
+        for level, idx, digest in self.frontier.append(leaf):
+            if level >= NODE_LEVEL:
+                computed[(level, idx)] = digest
+        self.checked += 1
+        for item in self.expected.pop(self.frontier.size, []):
+            self._match(item)
+
+    def _check_nodes(self, computed: dict[tuple[int, int], bytes]) -> None:
+        by_level: dict[int, list[int]] = defaultdict(list)
+        for level, idx in computed:
+            by_level[level].append(idx)
+        for level, indexes in sorted(by_level.items()):
+            stored = {
+                int(idx): bytes(digest)
+                for idx, digest in self.conn.execute(
+                    select(AuditNode.idx, AuditNode.hash).where(
+                        AuditNode.level == level, AuditNode.idx >= min(indexes), AuditNode.idx <= max(indexes)
+                    )
+                )
+            }
+            for idx in sorted(indexes):
+                if stored.get(idx) != computed[(level, idx)] and self.bad_node is None:
+                    first = idx << level
+                    self.bad_node = Finding(
+                        Problem.NODE_MISMATCH,
+                        first,
+                        f"the stored tree node over events [{first}, {(idx + 1) << level}) is wrong or missing",
+                    )
+
+    def finish(self) -> None:
+        size = self.frontier.size
+        if self.expected:
+            wanted = max(self.expected)
+            item = self.expected[wanted][0]
+            raise _Stop(
+                Finding(
+                    Problem.TRUNCATED,
+                    size,
+                    f"the log ends at {size} events but {item.label} was signed for {wanted}: events from {size} on were removed",
+                )
+            )
+        row = self.conn.execute(
+            select(AuditState.size, AuditState.frontier).where(AuditState.id == STATE_ID)
+        ).first()
+        if row is None:
+            raise _Stop(Finding(Problem.STATE_MISMATCH, size, "the audit_state row is missing"))
+        if int(row.size) > size:
+            raise _Stop(
+                Finding(
+                    Problem.TRUNCATED,
+                    size,
+                    f"the log ends at {size} events but the tree state counts {int(row.size)}",
+                )
+            )
+        if int(row.size) != size or bytes(row.frontier) != self.frontier.to_bytes():
+            raise _Stop(
+                Finding(
+                    Problem.STATE_MISMATCH, size, "the stored tree state differs from the recomputed tree"
+                )
+            )
+        if self.bad_node is not None:
+            raise _Stop(self.bad_node)
+
+
+def _raw(value: Any) -> bytes:
+    """Stored bytes as bytes, even when raw SQL wrote text into the column."""
+    return value.encode("utf-8") if isinstance(value, str) else bytes(value)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _columns_agree(projection: Projection, row: Any) -> bool:
+    for name, expected in projection.columns().items():
+        actual = getattr(row, name)
+        if name == "time":
+            if _aware(actual) != expected:
+                return False
+        elif actual != expected:
+            return False
+    return True

@@ -1,0 +1,51 @@
+"""Credit-check service: load a subject's records and list entries, apply ``gateway.lifecycle.checks``
+(the same rows feed the evaluation, ``gateway.evaluations``).
+
+For a person, records reaching them as an organisation's legal representative count too (the seeds
+record an organisation's serious dishonesty against its legal representative, 001 (十), 004 三(二)).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from gateway import reads
+from gateway.domain import CheckMatter
+from gateway.lifecycle.checks import CheckOutcome, Listing, check
+from gateway.lifecycle.periods import today_in_china
+from gateway.lifecycle.rules import LifecycleRules
+from gateway.models import CreditRecord
+
+
+def subject_rows(
+    session: Session, *, subject_id: str, is_person: bool
+) -> tuple[list[CreditRecord], list[Listing]]:
+    """A subject's records (for a person, with those reaching them as a legal representative) and list
+    entries with their justifying records: what checks and grades read."""
+    records = list(reads.records_of(session, [subject_id]).get(subject_id, []))
+    if is_person:
+        records += reads.linked_records_of(session, [subject_id]).get(subject_id, [])
+    entries = reads.list_entries_of(session, [subject_id]).get(subject_id, [])
+    return records, [Listing(e, tuple(reads.records_justifying(session, e.id))) for e in entries]
+
+
+def check_subject(
+    session: Session,
+    *,
+    subject_id: str,
+    is_person: bool,
+    matter: CheckMatter,
+    rules: LifecycleRules,
+    now: datetime,
+) -> CheckOutcome:
+    records, listings = subject_rows(session, subject_id=subject_id, is_person=is_person)
+    return check(
+        matter=matter,
+        records=records,
+        listings=listings,
+        today=today_in_china(now),
+        periods=rules.periods,
+        rules=rules.checks,
+    )

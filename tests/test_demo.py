@@ -1,0 +1,77 @@
+"""The README's first command: ``credit-gateway serve --demo`` answers the curl it prints."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.server import free_port
+
+
+def test_serve_demo_answers_the_sample_queries_it_prints(tmp_path: Path, database_url: str) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "GATEWAY_DATABASE_URL": database_url,
+        "GATEWAY_KEYRING": str(tmp_path / "keyring.json"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    cli = Path(sys.executable).with_name("credit-gateway")
+    proc = subprocess.Popen(
+        [str(cli), "serve", "--demo", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout or []), daemon=True)
+    reader.start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, "the demo gateway exited"
+            try:
+                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the demo gateway did not become ready"
+            time.sleep(0.3)
+        out = "".join(lines)
+        tokens = dict(re.findall(r"^  (\w[^:\n]*):\n    (\S+)$", out, flags=re.M))
+        assert {"auditor", "admin", "partner (market regulation)"} <= set(tokens)
+        public, consented = re.findall(r"-d '(\{.*\})'$", out, flags=re.M)
+        partner = tokens["partner (market regulation)"]
+
+        answer = httpx.post(
+            f"{url}/graphql", content=public, headers={"Content-Type": "application/json"}
+        ).json()
+        organization = answer["data"]["organization"]
+        assert organization["records"] and organization["legalRepresentative"]["name"].count("*") >= 1
+
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {partner}"}
+        person = httpx.post(f"{url}/graphql", content=consented, headers=headers).json()["data"]["person"]
+        assert re.fullmatch(r"\d{17}[\dX]", person["idNumber"])  # whole, under the consent's identity scope
+        assert person["phone"] is None  # contact is outside the consent's scopes
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        reader.join(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+    assert (tmp_path / "keyring.json").stat().st_mode & 0o777 == 0o600
