@@ -191,3 +191,9 @@ class RotationUnfinished(GatewayError):
     """Rows are still on an older data-key version after a rotation ran: run it again to finish."""
 
     code = "ROTATION_UNFINISHED"
+
+
+class AuditProofUnavailable(GatewayError):
+    """A proof needs events the log no longer holds (behind the retention checkpoint)."""
+
+    code = "AUDIT_PROOF_UNAVAILABLE"

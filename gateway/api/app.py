@@ -96,6 +96,7 @@ class Gateway:
             HeadSchedule(every_events=audit.head_every_events, every_seconds=audit.head_every_seconds),
             clock=utcnow,
         )
+        pseudonyms = Pseudonyms(cipher, keyring.index_key)
         services = Services(
             settings=settings,
             cipher=cipher,
@@ -104,6 +105,8 @@ class Gateway:
             calendar=WorkCalendar.load(settings.holidays_path),
             clock=utcnow,
             lifecycle=LifecycleRules.load(settings.policy_dir),
+            pseudonyms=pseudonyms,
+            audit_keys=audit_log.signer.public_keys,
         )
         return cls(
             settings=settings,
@@ -114,7 +117,7 @@ class Gateway:
             schema=build_schema(dev_mode=settings.dev_mode),
             limits=parse_limits(settings.limits),
             rate=RateLimiter(per_second=settings.rate_per_second, burst=settings.rate_burst),
-            auditor=RequestAuditor(Pseudonyms(cipher, keyring.index_key), clock=utcnow),
+            auditor=RequestAuditor(pseudonyms, clock=utcnow),
             committer=GroupCommitter(
                 engine,
                 audit_log,

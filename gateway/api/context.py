@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from gateway.audit.pseudonyms import Pseudonyms
 from gateway.consent_tokens import ConsentTokens
 from gateway.crypto import FieldCipher
 from gateway.lifecycle.rules import LifecycleRules
@@ -29,6 +30,8 @@ class Services:
     calendar: WorkCalendar
     clock: Callable[[], datetime]
     lifecycle: LifecycleRules
+    pseudonyms: Pseudonyms  # identity number -> the log's pseudonym (auditors' subject filter)
+    audit_keys: Mapping[str, bytes]  # audit public keys by key id, to check signed heads
 
 
 @dataclass(slots=True)

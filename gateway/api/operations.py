@@ -11,6 +11,7 @@ from strawberry.types import Info
 from gateway import consent as consents
 from gateway import reads
 from gateway.access import SELF, caller_subjects, consent_subjects, viewer_for
+from gateway.api.audit_operations import AuditQuery
 from gateway.api.consented import consented_person
 from gateway.api.context import RequestContext
 from gateway.api.lifecycle_operations import LifecycleMutation, LifecycleQuery
@@ -97,7 +98,7 @@ def _person_for_self(ctx: RequestContext) -> Person:
 
 
 @strawberry.type
-class Query(LifecycleQuery):
+class Query(LifecycleQuery, AuditQuery):
     @strawberry.field(description="An organisation or agency by its unified social credit code.")
     def organization(self, info: Info, credit_code: str) -> Organization | None:
         ctx: RequestContext = info.context

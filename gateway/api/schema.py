@@ -10,6 +10,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from gateway.api.audit_types import LONG_SCALAR, Long
 from gateway.api.operations import Mutation, Query
 
 
@@ -25,7 +26,7 @@ def build_schema(*, dev_mode: bool = False) -> strawberry.Schema:
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
-        config=StrawberryConfig(disable_field_suggestions=not dev_mode),
+        config=StrawberryConfig(disable_field_suggestions=not dev_mode, scalar_map={Long: LONG_SCALAR}),
         extensions=[partial(ParserCache, maxsize=1_024), partial(ValidationCache, maxsize=1_024)],
     )
 

@@ -7,24 +7,34 @@ stdout or to the named file. Exit codes: 0 done, 1 a problem found or refused, 2
 from __future__ import annotations
 
 import json
+import os
+import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import IO, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from gateway import jwks
+from gateway.audit import queries
+from gateway.audit.events import Outcome
+from gateway.audit.export import ExportFormat, write_events
+from gateway.audit.filters import EventFilter, resolve_subject, utc
 from gateway.audit.heads import HeadSigner, TreeHead, audit_public_keys
 from gateway.audit.models import STATE_ID, AuditHead, AuditState
+from gateway.audit.pseudonyms import Pseudonyms
 from gateway.audit.store import AuditLog, HeadSchedule, head_of
 from gateway.audit.verify import verify_log
 from gateway.commands.common import console, settings, user_errors
+from gateway.crypto import FieldCipher
 from gateway.db import make_engine
-from gateway.errors import GatewayError
+from gateway.errors import GatewayError, InvalidInput
 from gateway.keyring import SigningPurpose, load_keyring
 from gateway.settings import Settings
 
@@ -125,6 +135,102 @@ def export_heads(file: Annotated[Path, typer.Argument(help="Where to write the h
                 count += 1
             out.write("\n]}\n")
     console.print(f"wrote {count} signed heads to {file}", highlight=False)
+
+
+def _instant(name: str, raw: str | None) -> datetime | None:
+    """An ISO 8601 date or date and time; without an offset it is UTC."""
+    if raw is None:
+        return None
+    try:
+        return utc(datetime.fromisoformat(raw.strip()))
+    except ValueError:
+        console.print(
+            f"[red]error:[/red] {name} must be an ISO 8601 date or time, e.g. 2026-03-12T08:00+08:00"
+        )
+        raise typer.Exit(2) from None
+
+
+def _outcome(raw: str | None) -> Outcome | None:
+    if raw is None:
+        return None
+    try:
+        return Outcome(raw.strip().upper())
+    except ValueError:
+        console.print(f"[red]error:[/red] --outcome is one of {', '.join(o.value for o in Outcome)}")
+        raise typer.Exit(2) from None
+
+
+@app.command("export")
+def export(
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="jsonl: the canonical event bytes, one per line; csv: the columns.")] = ExportFormat.JSONL,
+    caller: Annotated[str | None, typer.Option("--caller", help="Caller id.")] = None,
+    organization: Annotated[str | None, typer.Option("--organization", help="The caller's organisation (credit code).")] = None,
+    role: Annotated[str | None, typer.Option("--role", help="The caller's role.")] = None,
+    subject_id_number: Annotated[str | None, typer.Option("--subject-id-number", help="Events about this person (matched by pseudonym).")] = None,
+    outcome: Annotated[str | None, typer.Option("--outcome", help="ANSWERED, PARTIAL, REFUSED or FAILED.")] = None,
+    operation: Annotated[str | None, typer.Option("--operation", help="A root field: person, organization, ...")] = None,
+    operation_name: Annotated[str | None, typer.Option("--operation-name", help="The client's operation name.")] = None,
+    error_code: Annotated[str | None, typer.Option("--error-code", help="An error code the event carries.")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="From this time (inclusive), ISO 8601; UTC without an offset.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Before this time (exclusive), ISO 8601.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here (replaced whole, only when done); default stdout.")] = None,
+) -> None:  # fmt: skip
+    """Export the events a filter selects, oldest first, as JSON Lines or CSV (docs/audit.md)."""
+    cfg = settings()
+    begin, finish, wanted = _instant("--from", start), _instant("--to", end), _outcome(outcome)
+    with user_errors(), _engine(cfg) as engine:
+        subject = None
+        try:
+            if subject_id_number is not None:
+                keyring = load_keyring(cfg.keyring_path)
+                cipher = FieldCipher(keyring)
+                with Session(engine) as session:
+                    subject = resolve_subject(
+                        session,
+                        cipher,
+                        Pseudonyms(cipher, keyring.index_key),
+                        subject_id_number,
+                        field="--subject-id-number",
+                    )
+            chosen = EventFilter(
+                caller_id=caller,
+                organization=organization,
+                role=role,
+                outcome=wanted,
+                operation=operation,
+                operation_name=operation_name,
+                error_code=error_code,
+                subject=subject,
+                start=begin,
+                end=finish,
+            )
+        except InvalidInput as exc:
+            console.print(f"[red]error:[/red] {exc.message}", highlight=False)
+            raise typer.Exit(2) from None
+        with engine.connect() as conn, _sink(output) as out, progress_bar() as bar:
+            task = bar.add_task("exporting events", total=queries.count(conn, chosen))
+            written = write_events(queries.stream(conn, chosen), out, fmt, lambda: bar.advance(task))
+    console.print(f"exported {written} events" + (f" to {output}" if output else ""), highlight=False)
+
+
+@contextmanager
+def _sink(output: Path | None) -> Iterator[IO[bytes]]:
+    """stdout, or a temporary file beside ``output`` renamed over it once complete: an interrupted
+    export never leaves a half-written file under the name asked for."""
+    if output is None:
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    handle = tempfile.NamedTemporaryFile(
+        dir=output.parent or Path("."), prefix=f".{output.name}.", suffix=".partial", delete=False
+    )
+    try:
+        with handle:
+            yield handle
+        os.replace(handle.name, output)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
 
 
 def _now() -> datetime:
