@@ -201,4 +201,18 @@ def _print(
         f"  curl -s {url} -H 'Content-Type: application/json' -H 'Authorization: Bearer {admin}' "
         f"-d {shlex.quote(lifecycle_query)}"
     )
+    auditor = tokens["auditor"].value
+    audit_query = (
+        '{"query": "{ auditEvents(first: 5) { nodes { seq time callerId role rootFields outcome errorCodes '
+        "subjects } pageInfo { endCursor hasNextPage } } auditVerification { treeSize headSignatureValid "
+        'headMatchesTree latestHead { treeSize rootHash keyId } } }"}'
+    )
+    out.print(
+        "\n  The audit log, for the auditor: the first page of events (pass pageInfo.endCursor as"
+        ' `after` for the next) and the verification status (docs/audit.md, "For auditors"):'
+    )
+    out.print(
+        f"  curl -s {url} -H 'Content-Type: application/json' -H 'Authorization: Bearer {auditor}' "
+        f"-d {shlex.quote(audit_query)}"
+    )
     out.print(f"\nGraphiQL: {url} (dev mode)\n")

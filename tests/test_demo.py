@@ -51,7 +51,7 @@ def test_serve_demo_answers_the_sample_queries_it_prints(tmp_path: Path, databas
         out = "".join(lines)
         tokens = dict(re.findall(r"^  (\w[^:\n]*):\n    (\S+)$", out, flags=re.M))
         assert {"auditor", "admin", "partner (market regulation)"} <= set(tokens)
-        public, consented, lifecycle = re.findall(r"-d '(\{.*\})'$", out, flags=re.M)
+        public, consented, lifecycle, audit = re.findall(r"-d '(\{.*\})'$", out, flags=re.M)
         partner = tokens["partner (market regulation)"]
 
         answer = httpx.post(
@@ -70,6 +70,15 @@ def test_serve_demo_answers_the_sample_queries_it_prints(tmp_path: Path, databas
         assert {o["status"] for o in states["objections"]} == {"OPEN", "CORRECTED", "REVOKED", "UPHELD"}
         assert {a["status"] for a in states["repairApplications"]} == {"PENDING", "APPROVED", "REFUSED"}
         assert states["overdueObjections"]
+
+        auditor = {"Content-Type": "application/json", "Authorization": f"Bearer {tokens['auditor']}"}
+        log = httpx.post(f"{url}/graphql", content=audit, headers=auditor).json()["data"]
+        page = log["auditEvents"]
+        assert [n["seq"] for n in page["nodes"]] == [0, 1, 2]  # the three requests above
+        assert page["nodes"][1]["rootFields"] == ["person"] and page["nodes"][1]["subjects"]
+        verification = log["auditVerification"]
+        assert verification["headSignatureValid"] and verification["headMatchesTree"]
+        assert verification["treeSize"] == 3 and verification["latestHead"]["treeSize"] >= 1
     finally:
         proc.send_signal(signal.SIGINT)
         try:
