@@ -6,6 +6,7 @@ hashes, proofs and their verification), ``heads`` (signed tree heads), ``events`
 and what is indexed from it), ``redaction`` (identity values out of documents and variables),
 ``anomalies`` (the flags). The rest works on a SQLAlchemy connection: ``store`` appends, ``tree``
 serves proofs, ``verify`` recomputes everything, ``committer`` groups concurrent appends,
-``queries``/``history``/``prune``/``export`` serve auditors, individuals and operators.
+``filters``/``queries``/``proofs``/``export`` serve auditors (and ``history``/``prune`` individuals
+and operators).
 See docs/audit.md.
 """
