@@ -214,6 +214,7 @@ def test_the_subject_filter_finds_a_persons_lookups_by_identity_number_and_shows
         ({"first": 5, "after": base64.urlsafe_b64encode(b"seq:-1").decode()}, "after"),
         ({"first": 5, "filter": {"subjectIdNumber": "110101199001011234"}}, "subjectIdNumber"),
         ({"first": 5, "filter": {"from": "2026-03-12T00:00:00Z", "to": "2026-03-11T00:00:00Z"}}, "to"),
+        ({"first": 5, "filter": {"from": "2026-03-12T00:00:00", "to": "2026-03-11T00:00:00+08:00"}}, "to"),
     ],
 )
 def test_bad_paging_or_filter_input_is_invalid_input(

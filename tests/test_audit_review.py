@@ -105,6 +105,10 @@ def test_a_cursor_not_handed_out_is_invalid_input(cursor: str) -> None:
 def test_a_time_range_that_ends_before_it_starts_is_invalid_input() -> None:
     with pytest.raises(InvalidInput):
         EventFilter(start=CST_MORNING, end=CST_MORNING)
+    naive = CST_MORNING.replace(tzinfo=None)  # taken as UTC, comparable with an aware bound
+    with pytest.raises(InvalidInput):
+        EventFilter(start=naive, end=CST_MORNING)
+    assert EventFilter(start=naive).start == CST_MORNING
 
 
 def test_stats_count_per_outcome_caller_and_organisation(log: Engine) -> None:
@@ -203,6 +207,14 @@ def test_export_by_subject_identity_number_finds_the_pseudonym(
     assert done.returncode == 0, done.stderr
     assert [json.loads(line)["seq"] for line in done.stdout.splitlines()] == [1]
     assert number not in done.stdout
+
+
+def test_export_to_a_missing_directory_fails_with_a_message(
+    engine: Engine, keyring_path: Path, migrated_url: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "missing" / "events.jsonl"
+    done = run_cli("audit", "export", "--output", str(out), keyring=keyring_path, database_url=migrated_url)
+    assert done.returncode == 1 and "cannot write beside" in done.stderr and "Traceback" not in done.stderr
 
 
 @pytest.mark.parametrize(

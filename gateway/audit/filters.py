@@ -53,6 +53,9 @@ class EventFilter:
     end: datetime | None = None
 
     def __post_init__(self) -> None:
+        # One naive and one aware bound would not even compare: both become UTC instants first.
+        object.__setattr__(self, "start", utc(self.start))
+        object.__setattr__(self, "end", utc(self.end))
         if self.start is not None and self.end is not None and self.start >= self.end:
             raise InvalidInput("to", "must be later than from")
 
@@ -106,9 +109,9 @@ def conditions(f: EventFilter) -> list[ColumnElement[bool]]:
             )
         out.append(exists().where(AuditEventKey.seq == AuditEvent.seq, or_(*keys)))
     if f.start is not None:
-        out.append(AuditEvent.time >= utc(f.start))
+        out.append(AuditEvent.time >= f.start)
     if f.end is not None:
-        out.append(AuditEvent.time < utc(f.end))
+        out.append(AuditEvent.time < f.end)
     return out
 
 

@@ -221,9 +221,12 @@ def _sink(output: Path | None) -> Iterator[IO[bytes]]:
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
         return
-    handle = tempfile.NamedTemporaryFile(
-        dir=output.parent or Path("."), prefix=f".{output.name}.", suffix=".partial", delete=False
-    )
+    try:
+        handle = tempfile.NamedTemporaryFile(
+            dir=output.parent, prefix=f".{output.name}.", suffix=".partial", delete=False
+        )
+    except OSError as exc:
+        raise GatewayError(f"cannot write beside {output}: {exc.strerror}") from None
     try:
         with handle:
             yield handle
