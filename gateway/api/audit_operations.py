@@ -15,16 +15,14 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from gateway.api.audit_tree_types import AuditConsistencyProof, AuditInclusionProof, AuditVerification
 from gateway.api.audit_types import (
     AuditAnomaly,
-    AuditConsistencyProof,
     AuditEvent,
     AuditEventConnection,
     AuditEventFilter,
-    AuditInclusionProof,
     AuditPageInfo,
     AuditStats,
-    AuditVerification,
     Long,
 )
 from gateway.api.context import RequestContext
