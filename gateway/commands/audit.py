@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import Engine, select
 
 from gateway import jwks
+from gateway.audit import prune as pruning
 from gateway.audit.heads import HeadSigner, TreeHead, audit_public_keys
 from gateway.audit.models import STATE_ID, AuditHead, AuditState
 from gateway.audit.store import AuditLog, HeadSchedule, head_of
@@ -129,3 +130,40 @@ def export_heads(file: Annotated[Path, typer.Argument(help="Where to write the h
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+@app.command("prune")
+def prune(
+    before: Annotated[
+        str, typer.Option("--before", help="Remove events before this day (YYYY-MM-DD, China Standard Time).")
+    ],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Remove events older than the cutoff, only behind a signed head, keeping a checkpoint that
+    verification and proofs start from (docs/audit.md, "Retention"). Resumes an interrupted prune."""
+    try:
+        cutoff = date.fromisoformat(before)
+    except ValueError:
+        raise typer.BadParameter(f"not a date YYYY-MM-DD: {before!r}", param_hint="--before") from None
+    cfg = settings()
+    with user_errors(), _engine(cfg) as engine:
+        now = _now()
+        with engine.connect() as conn:
+            chosen = pruning.plan(conn, cutoff=cutoff, now=now, years=cfg.audit.retention_years)
+        size = chosen.checkpoint
+        if size <= chosen.previous and chosen.leftover == 0:
+            typer.echo(f"OK nothing to prune: the log starts at index {chosen.previous}")
+            return
+        console.print(
+            f"removing the events below index {size} (before {cutoff.isoformat()}, behind signed heads); "
+            f"{chosen.leftover} are stored",
+            highlight=False,
+        )
+        if not yes:
+            typer.confirm("remove them for good?", abort=True, err=True)
+        with engine.begin() as conn:
+            pruning.write_checkpoint(conn, chosen, now=now)
+        with progress_bar() as bar:
+            task = bar.add_task("pruning events", total=chosen.leftover)
+            removed = pruning.delete_behind(engine, size, progress=lambda n: bar.update(task, completed=n))
+    typer.echo(f"OK {removed} events removed; the log now starts at index {size}")
