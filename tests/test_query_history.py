@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,16 @@ import httpx
 import pytest
 from sqlalchemy import Engine, event
 
+from gateway import db
 from gateway.api.app import create_app
-from gateway.audit.heads import TreeHead, audit_public_keys, verify_head
+from gateway.audit.events import CallerFacts, Outcome, draft_document
+from gateway.audit.heads import HeadSigner, TreeHead, audit_public_keys, verify_head
 from gateway.audit.merkle import leaf_hash, verify_inclusion
 from gateway.audit.settings import AuditSettings
+from gateway.audit.store import AuditLog, HeadSchedule
 from gateway.tokens import Role
 from tests.audit_helpers import PERSON_QUERY, grant, individual, partner, post, sequences
+from tests.cli import run_cli
 from tests.gateway_fixtures import BANK_CODE, COMPANY, LI, ZHANG, GatewayEnv, build_env
 from tests.server import running
 
@@ -208,3 +213,51 @@ def test_entries_newer_than_the_newest_head_wait_for_their_proof(tmp_path: Path,
     (entry,) = seen["entries"]
     assert entry["seq"] == seq and entry["proof"] is None and entry["proofPending"] is True
     assert seen["head"] is None or seen["head"]["treeSize"] <= seq
+
+
+def _old_lookup(env: GatewayEnv, n: int) -> dict[str, Any]:
+    return draft_document(
+        time=datetime(2015, 1, 1, tzinfo=UTC) + timedelta(days=n),
+        request_id=f"{n:016x}",
+        batch_index=0,
+        batch_size=1,
+        caller=CallerFacts(id="bank", role="partner", organization=BANK_CODE, agency_kind="FINANCE"),
+        client="10.0.0.1",
+        operation_type="query",
+        root_fields=["person"],
+        subjects=[env.ids["zhang"]],
+        field_outcomes={("Person.name", "WHOLE"): 1},
+        purpose="LOAN_APPROVAL",
+        outcome=Outcome.ANSWERED,
+        http_status=200,
+        duration_us=1_000,
+    )
+
+
+def test_proofs_of_retained_lookups_still_verify_after_a_prune(tmp_path: Path, database_url: str) -> None:
+    env = build_env(tmp_path, database_url, audit=AuditSettings(head_every_events=1))
+    engine = db.make_engine(database_url)
+    old = AuditLog(HeadSigner(env.keyring), HeadSchedule(), clock=lambda: datetime(2015, 3, 1, tzinfo=UTC))
+    try:
+        with engine.begin() as conn:  # 40 lookups of Zhang in 2015, under one head
+            old.append(conn, [_old_lookup(env, n) for n in range(40)])
+    finally:
+        engine.dispose()
+    keyring = env.settings.keyring_path
+    pruned = run_cli(
+        "audit", "prune", "--before", "2020-01-01", "--yes", keyring=keyring, database_url=database_url
+    )
+    assert pruned.returncode == 0 and "starts at index 32" in pruned.stdout, pruned.stderr
+    with running(create_app(env.settings)) as base, httpx.Client(base_url=base, timeout=10) as client:
+        token, _ = grant(client, env, ["IDENTITY"])
+        seq = lookup(client, env, ZHANG, token)
+        seen = history(client, individual(env), first=50)
+    root = bytes.fromhex(seen["head"]["rootHash"])
+    assert [e["seq"] for e in seen["entries"]] == [seq, *range(39, 31, -1)]
+    for entry in seen["entries"]:
+        proof = entry["proof"]
+        path = [bytes.fromhex(p) for p in proof["path"]]
+        assert verify_inclusion(entry["seq"], proof["treeSize"], bytes.fromhex(entry["leafHash"]), path, root)
+    assert seen["summary"]["lastTwoYears"] == 1  # 2015 is long ago
+    verified = run_cli("audit", "verify", keyring=keyring, database_url=database_url)
+    assert verified.returncode == 0, verified.stdout
