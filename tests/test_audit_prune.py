@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+from gateway.audit import history
 from gateway.audit import prune as pruning
 from gateway.audit.events import CallerFacts, Outcome, draft_document
 from gateway.audit.findings import Problem
@@ -162,10 +163,32 @@ def test_an_interrupted_prune_verifies_and_resumes(
         conn.execute(text("DELETE FROM audit_events WHERE seq < 30"))
     with old_log.connect() as conn:
         assert verify_log(conn, audit_public_keys(keyring)).ok
+        # The events still stored behind the checkpoint are out of every history already.
+        listed = history.page(
+            conn, person_id=f"{1:032x}", first=50, after=None, include_own=False, own_pseudonyms=()
+        )
+        assert listed.entries and min(e.seq for e in listed.entries) >= 80
+        assert all(e.proof is not None for e in listed.entries if e.seq < 115)
     code, out, err = prune(migrated_url, keyring_path)
     assert code == 0, err
     assert "50 events removed" in out
     assert stored(old_log) == (80, OLD_EVENTS + YOUNG_EVENTS - 80, 0)
+
+
+def test_a_prune_stopped_before_its_nodes_finishes_them_when_run_again(
+    old_log: Engine, migrated_url: str, keyring_path: Path
+) -> None:
+    now = datetime.now(UTC)
+    with old_log.begin() as conn:
+        plan = pruning.plan(conn, cutoff=date(2020, 1, 1), now=now, years=5)
+        pruning.write_checkpoint(conn, plan, now=now)
+        conn.execute(text("DELETE FROM audit_event_keys WHERE seq < 80"))
+        conn.execute(text("DELETE FROM audit_events WHERE seq < 80"))
+    code, out, _ = prune(migrated_url, keyring_path)
+    assert code == 0 and out.startswith("OK nothing to prune")
+    with old_log.connect() as conn:
+        nodes = conn.execute(text("SELECT level, idx FROM audit_nodes")).all()
+    assert nodes and all((idx + 1) << level > 80 for level, idx in nodes)
 
 
 def test_prune_refuses_when_the_stored_tree_disagrees_with_the_signed_head(

@@ -110,13 +110,14 @@ def page(
     """Events about ``person_id``, newest first, ``first`` at most, older than sequence ``after``
     (keyset pagination: stable while new events arrive). ``own_pseudonyms`` are the person's own
     identity pseudonyms, the only ones an event may hold for its bytes to be shown."""
-    stmt = _about(person_id)
+    reader = TreeReader(conn)
+    # Events an interrupted prune left behind its checkpoint are gone from the log's point of view.
+    stmt = _about(person_id).where(AuditEvent.seq >= reader.pruned_below)
     if not include_own:
         stmt = stmt.where(_not_own(person_id))
     if after is not None:
         stmt = stmt.where(AuditEvent.seq < after)
     rows = conn.execute(stmt.order_by(AuditEvent.seq.desc()).limit(first + 1)).all()
-    reader = TreeReader(conn)
     head = reader.latest_head()
     entries = [_entry(row, person_id, head, reader, own_pseudonyms) for row in rows[:first]]
     return Page(entries, head, len(rows) > first)

@@ -152,6 +152,7 @@ def prune(
             chosen = pruning.plan(conn, cutoff=cutoff, now=now, years=cfg.audit.retention_years)
         size = chosen.checkpoint
         if size <= chosen.previous and chosen.leftover == 0:
+            pruning.delete_behind(engine, size)  # nodes a prune stopped before removing, if any
             typer.echo(f"OK nothing to prune: the log starts at index {chosen.previous}")
             return
         console.print(
