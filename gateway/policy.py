@@ -36,7 +36,8 @@ log = logging.getLogger(__name__)
 SCHEMA_FIELDS: tuple[str, ...] = tuple(
     f"{type_name}.{field}"
     for type_name, fields in (
-        ("Person", "id name idNumber phone address healthStatus religion records listEntries linkedRecords"),
+        ("Person", "id name idNumber phone address healthStatus religion records listEntries linkedRecords "
+         "queryHistory"),
         ("Organization", "id kind form name creditCode registeredAddress legalRepresentative agencyKind "
          "records listEntries"),
         ("CreditRecord", "id category documentNumber authorityCode authorityName decisionDate content "

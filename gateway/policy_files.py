@@ -38,9 +38,12 @@ KNOWN_SUBJECTS: frozenset[str] = frozenset((*ROLES, *PARTNER_KINDS, SELF, *CONSE
 # no role may inherit them, nor may they inherit a role (000 个人 五(二): authorised query).
 _PER_REQUEST = frozenset((SELF, *CONSENT_SCOPES))
 
-# Health status and religious belief are for the person alone (000 双公示 二(四)1); checked through
-# Casbin itself after loading, so that no wildcard or inheritance path can reach them.
-SELF_ONLY_FIELDS: frozenset[str] = frozenset({"Person.healthStatus", "Person.religion"})
+# Health status and religious belief are for the person alone (000 双公示 二(四)1), and so is the
+# person's query history (who looked at them: docs/audit.md); checked through Casbin itself after
+# loading, so that no wildcard or inheritance path can reach them.
+SELF_ONLY_FIELDS: frozenset[str] = frozenset(
+    {"Person.healthStatus", "Person.religion", "Person.queryHistory"}
+)
 
 EFFECT_WORDS: tuple[str, ...] = ("allow", "mask")
 
@@ -233,5 +236,5 @@ def _check_self_only(
                     raise PolicyError(
                         path,
                         line_of.get(tuple(rule)),
-                        f"{field} reaches {subject}: health status and religion are for the person alone",
+                        f"{field} reaches {subject}: it is for the person alone",
                     )

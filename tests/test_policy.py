@@ -56,6 +56,7 @@ EXPECTED: dict[str, str] = {
     "Person.records":           "D   D   W   D   D   D   D   D   W   D   D   W   D   W   W   D   D",
     "Person.listEntries":       "D   D   W   D   D   D   D   D   W   D   D   D   W   W   W   D   D",
     "Person.linkedRecords":     "D   D   W   D   D   D   D   D   W   D   D   W   D   W   W   D   D",
+    "Person.queryHistory":      "D   D   W   D   D   D   D   D   D   D   D   D   D   D   W   D   D",
     "Organization.id":          "W   W   W   W   W   W   W   W   W   W   W   W   W   D   D   D   D",
     "Organization.kind":        "W   W   W   W   W   W   W   W   W   W   W   W   W   D   D   D   D",
     "Organization.form":        "W   W   W   W   W   W   W   W   W   W   W   W   W   D   D   D   D",

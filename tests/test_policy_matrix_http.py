@@ -196,6 +196,11 @@ CASES = [
 # --- the query, generated from the schema ---------------------------------------------------------
 
 
+# Guarded fields whose value is an object of an unguarded type: the matrix checks who may reach them
+# (tests/test_query_history.py checks what they hold).
+UNGUARDED_OBJECTS = {"queryHistory": {"__typename": "QueryHistory"}}
+
+
 def fields_of(type_name: str) -> list[tuple[str, str | None, bool]]:
     """(field, guarded child type or None, is a list) for every field of a guarded type."""
     gtype = SCHEMA.type_map[type_name]
@@ -227,7 +232,10 @@ def fragments(*roots: str) -> str:
     parts = []
     for type_name in names:
         selection = " ".join(
-            f if child is None else f"{f} {{ ...{child}Fields }}" for f, child, _ in fields_of(type_name)
+            (f"{f} {{ __typename }}" if f in UNGUARDED_OBJECTS else f)
+            if child is None
+            else f"{f} {{ ...{child}Fields }}"
+            for f, child, _ in fields_of(type_name)
         )
         parts.append(f"fragment {type_name}Fields on {type_name} {{ {selection} }}")
     return "\n".join(parts)  # fmt: skip
@@ -296,7 +304,8 @@ class Store:
         linked = select(CreditRecord).join(RecordLink, RecordLink.record_id == CreditRecord.id)
         return stored(
             {"id": subject_id, "name": plain("name"), "idNumber": plain("id_number"), "phone": plain("phone"),
-             "address": plain("address"), "healthStatus": plain("health_status"), "religion": plain("religion")},
+             "address": plain("address"), "healthStatus": plain("health_status"), "religion": plain("religion"),
+             **UNGUARDED_OBJECTS},
             records=self.records(select(CreditRecord).where(CreditRecord.subject_id == subject_id)),
             linkedRecords=self.records(linked.where(RecordLink.subject_id == subject_id)),
             listEntries=self.list_entries(subject_id),

@@ -17,6 +17,7 @@ from gateway import reads
 from gateway.access import SELF, viewer_for
 from gateway.api.context import RequestContext
 from gateway.api.guard import Guard
+from gateway.api.history_types import QueryHistory, query_history
 from gateway.domain import (
     AgencyKind,
     Category,
@@ -277,6 +278,15 @@ class Person:
         ctx: RequestContext = info.context
         rows = reads.list_entries_of(ctx.session, [self.view.subject_id]).get(self.view.subject_id, [])
         return _list_entries(rows, self.policy_subjects, self.viewer)
+
+    @strawberry.field(
+        extensions=_guarded(),
+        description="Who looked at this person, newest first: for the person alone (docs/audit.md).",
+    )
+    def query_history(
+        self, info: Info, first: int = 20, after: str | None = None, include_own: bool = False
+    ) -> QueryHistory | None:
+        return query_history(info.context, self.view, first=first, after=after, include_own=include_own)
 
 
 @strawberry.type(

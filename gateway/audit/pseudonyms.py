@@ -48,10 +48,8 @@ class Pseudonyms:
     def pseudonym(self, kind: str, value: str) -> str:
         if PSEUDONYM.match(value):
             return value  # already one (a value redacted once is never redacted again)
-        if kind == "id_number":
-            return f"idn:{letters(self._cipher.blind_index('id_number', value.strip().upper()))}"
-        if kind == "phone":
-            return f"tel:{letters(self._cipher.blind_index('phone', _phone(value)))}"
+        if kind in ("id_number", "phone"):
+            return person_pseudonym(self._cipher, kind, value)
         if kind == "credit_code":
             try:
                 code = normalize_credit_code(value)
@@ -67,6 +65,16 @@ class Pseudonyms:
 
     def id_number(self, value: str) -> str:
         return self.pseudonym("id_number", value)
+
+
+def person_pseudonym(cipher: FieldCipher, kind: str, value: str) -> str:
+    """The ``idn:`` or ``tel:`` pseudonym of a person's identity number or phone: needs the cipher
+    only, so a person's own pseudonyms can be recognised without the token key."""
+    if kind == "id_number":
+        return f"idn:{letters(cipher.blind_index('id_number', value.strip().upper()))}"
+    if kind == "phone":
+        return f"tel:{letters(cipher.blind_index('phone', _phone(value)))}"
+    raise ValueError(f"no person pseudonym kind {kind!r}")
 
 
 def _phone(raw: str) -> str:

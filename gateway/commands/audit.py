@@ -12,7 +12,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Annotated
 
@@ -22,6 +22,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from gateway import jwks
+from gateway.audit import prune as pruning
 from gateway.audit import queries
 from gateway.audit.events import Outcome
 from gateway.audit.export import ExportFormat, write_events
@@ -238,3 +239,41 @@ def _sink(output: Path | None) -> Iterator[IO[bytes]]:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+@app.command("prune")
+def prune(
+    before: Annotated[
+        str, typer.Option("--before", help="Remove events before this day (YYYY-MM-DD, China Standard Time).")
+    ],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Remove events older than the cutoff, only behind a signed head, keeping a checkpoint that
+    verification and proofs start from (docs/audit.md, "Retention"). Resumes an interrupted prune."""
+    try:
+        cutoff = date.fromisoformat(before)
+    except ValueError:
+        raise typer.BadParameter(f"not a date YYYY-MM-DD: {before!r}", param_hint="--before") from None
+    cfg = settings()
+    with user_errors(), _engine(cfg) as engine:
+        now = _now()
+        with engine.connect() as conn:
+            chosen = pruning.plan(conn, cutoff=cutoff, now=now, years=cfg.audit.retention_years)
+        size = chosen.checkpoint
+        if size <= chosen.previous and chosen.leftover == 0:
+            pruning.delete_behind(engine, size)  # nodes a prune stopped before removing, if any
+            typer.echo(f"OK nothing to prune: the log starts at index {chosen.previous}")
+            return
+        console.print(
+            f"removing the events below index {size} (before {cutoff.isoformat()}, behind signed heads); "
+            f"{chosen.leftover} are stored",
+            highlight=False,
+        )
+        if not yes:
+            typer.confirm("remove them for good?", abort=True, err=True)
+        with engine.begin() as conn:
+            pruning.write_checkpoint(conn, chosen, now=now)
+        with progress_bar() as bar:
+            task = bar.add_task("pruning events", total=chosen.leftover)
+            removed = pruning.delete_behind(engine, size, progress=lambda n: bar.update(task, completed=n))
+    typer.echo(f"OK {removed} events removed; the log now starts at index {size}")
