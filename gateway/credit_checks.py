@@ -28,7 +28,8 @@ def subject_rows(
     if is_person:
         records += reads.linked_records_of(session, [subject_id]).get(subject_id, [])
     entries = reads.list_entries_of(session, [subject_id]).get(subject_id, [])
-    return records, [Listing(e, tuple(reads.records_justifying(session, e.id))) for e in entries]
+    justifying = reads.records_justifying(session, [e.id for e in entries])
+    return records, [Listing(e, tuple(justifying.get(e.id, ()))) for e in entries]
 
 
 def check_subject(

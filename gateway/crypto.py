@@ -19,7 +19,6 @@ whoever steals the index key together with the data still cannot read identities
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import os
 import struct
@@ -91,7 +90,9 @@ class FieldCipher:
     def blind_index(self, kind: str, normalized_value: str) -> bytes:
         """Truncated HMAC of a normalised value; ``kind`` separates the domains of different fields."""
         bits = BLIND_INDEX_BITS[kind]
-        mac = hmac.new(self._index_key, f"{kind}\x1f{normalized_value}".encode(), hashlib.sha256).digest()
+        # hmac.digest is OpenSSL's one-shot HMAC: the same bytes as hmac.new(...).digest(), at a
+        # fraction of the cost; bulk writes compute one or two indexes per person.
+        mac = hmac.digest(self._index_key, f"{kind}\x1f{normalized_value}".encode(), "sha256")
         return mac[: (bits + 7) // 8] if bits % 8 == 0 else _truncate_bits(mac, bits)
 
 

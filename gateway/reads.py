@@ -15,6 +15,8 @@ from gateway.domain import SubjectKind
 from gateway.models import CreditRecord, ListEntry, ListEntryRecord, Organization, Person, RecordLink, Subject
 
 PERSON_FIELDS = ("name", "id_number", "phone", "address", "health_status", "religion")
+# Ids per IN list: well under the bound-parameter limits of SQLite and PostgreSQL drivers.
+IN_CHUNK = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,11 +152,17 @@ def subject_kinds(session: Session, subject_ids: Iterable[str]) -> dict[str, Sub
     }
 
 
-def records_justifying(session: Session, list_entry_id: str) -> list[CreditRecord]:
-    stmt = (
-        select(CreditRecord)
-        .join(ListEntryRecord, ListEntryRecord.record_id == CreditRecord.id)
-        .where(ListEntryRecord.list_entry_id == list_entry_id)
-        .order_by(CreditRecord.decision_date.desc(), CreditRecord.id)
-    )
-    return list(session.scalars(stmt))
+def records_justifying(session: Session, list_entry_ids: Sequence[str]) -> dict[str, list[CreditRecord]]:
+    """The records that justify each of these list entries, in one query (per chunk of ids)."""
+    grouped: dict[str, list[CreditRecord]] = defaultdict(list)
+    ids = sorted(set(list_entry_ids))
+    for start in range(0, len(ids), IN_CHUNK):
+        stmt = (
+            select(ListEntryRecord.list_entry_id, CreditRecord)
+            .join(CreditRecord, CreditRecord.id == ListEntryRecord.record_id)
+            .where(ListEntryRecord.list_entry_id.in_(ids[start : start + IN_CHUNK]))
+            .order_by(CreditRecord.decision_date.desc(), CreditRecord.id)
+        )
+        for entry_id, rec in session.execute(stmt):
+            grouped[entry_id].append(rec)
+    return grouped

@@ -577,7 +577,11 @@ def _jsonable(value: Any) -> Any:
 
 
 def _content_hash(values: dict[str, Any]) -> str:
-    canonical = _CANONICAL_JSON.encode({k: _jsonable(v) for k, v in sorted(values.items())})
+    # Plain values (most of a record) skip the call to _jsonable: this runs for every record written.
+    plain = _PLAIN_TYPES
+    canonical = _CANONICAL_JSON.encode(
+        {k: v if type(v) in plain else _jsonable(v) for k, v in sorted(values.items())}
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from gateway.audit.canonical import NotCanonical, canonical_bytes, clean_text, format_time, parse
+from gateway.audit.canonical import NotCanonical, canonical_bytes, clean_text, format_time, parse, parse_time
 from gateway.audit.heads import HeadSigner, TreeHead, audit_public_keys, head_message, millis, verify_head
 from gateway.audit.merkle import leaf_hash
 from gateway.keyring import Keyring, SigningPurpose
@@ -33,6 +33,30 @@ def test_non_canonical_bytes_do_not_parse() -> None:
         parse(b'{"b":1, "a":2}')
     with pytest.raises(ValueError):
         parse(b'{"b":1,"a":2}')
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b'{"a":1.5}', b'{"a":NaN}', b'{"a":-Infinity}', b'{"a":"\\ud800"}', b'{"a":1,"a":1}', b'{"a":-0}'],
+)
+def test_bytes_of_values_without_a_canonical_form_do_not_parse(data: bytes) -> None:
+    with pytest.raises(ValueError):
+        parse(data)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-03-12T17:00:01.000005",
+        "2026-3-12T17:00:01.000005Z",
+        "2026-03-12 17:00:01.000005Z",
+        "２026-03-12T17:00:01.000005Z",
+    ],
+)
+def test_an_event_time_has_exactly_one_form(text: str) -> None:
+    assert parse_time("2026-03-12T17:00:01.000005Z") == datetime(2026, 3, 12, 17, 0, 1, 5, tzinfo=UTC)
+    with pytest.raises(ValueError):
+        parse_time(text)
 
 
 def test_lone_surrogates_are_replaced_and_times_have_one_form() -> None:

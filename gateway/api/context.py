@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from gateway.api.loaders import Loaders
 from gateway.audit.pseudonyms import Pseudonyms
 from gateway.consent_tokens import ConsentTokens
 from gateway.crypto import FieldCipher
@@ -47,3 +48,8 @@ class RequestContext:
     subjects_touched: set[str] = field(default_factory=set)
     consent_id: str | None = None
     purpose: str | None = None
+    # Batched reads for nested fields, cached for this request only (never shared: see loaders).
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.session)

@@ -9,7 +9,6 @@ from datetime import date, datetime
 import strawberry
 from strawberry.types import Info
 
-from gateway import reads
 from gateway.access import SELF, caller_subjects, viewer_for
 from gateway.api.context import RequestContext
 from gateway.api.types import CreditRecord
@@ -34,7 +33,7 @@ def record_for_caller(info: Info, row: RecordRow | None) -> CreditRecord | None:
         return None
     own = ctx.caller.person_id == row.subject_id
     viewer = viewer_for(ctx.caller, own_record=own)
-    kinds = reads.subject_kinds(ctx.session, [row.subject_id]) if viewer is Viewer.PUBLIC else {}
+    kinds = ctx.loaders.kinds_of([row.subject_id]) if viewer is Viewer.PUBLIC else {}
     visible = visible_records(
         [row],
         viewer=viewer,

@@ -157,7 +157,7 @@ class CreditRecord:
 
 def _records(info: Info, rows: list[RecordRow], subjects: Subjects, viewer: Viewer) -> list[CreditRecord]:
     ctx: RequestContext = info.context
-    kinds = reads.subject_kinds(ctx.session, {r.subject_id for r in rows}) if viewer is Viewer.PUBLIC else {}
+    kinds = ctx.loaders.kinds_of(r.subject_id for r in rows) if viewer is Viewer.PUBLIC else {}
     visible = visible_records(
         rows,
         viewer=viewer,
@@ -213,15 +213,16 @@ class ListEntry:
     @strawberry.field(extensions=_guarded(), description="The records that justify the listing.")
     def records(self, info: Info) -> list[CreditRecord] | None:
         ctx: RequestContext = info.context
-        rows = reads.records_justifying(ctx.session, self.row.id)
+        rows = ctx.loaders.justifying.load(self.row.id)
         return _records(info, rows, self.policy_subjects, self.viewer)
 
 
-def _list_entries(rows: list[ListEntryRow], subjects: Subjects, viewer: Viewer) -> list[ListEntry]:
-    return [
-        ListEntry(row=r, policy_subjects=subjects, viewer=viewer)
-        for r in visible_list_entries(rows, viewer=viewer)
-    ]
+def _list_entries(info: Info, subject_id: str, subjects: Subjects, viewer: Viewer) -> list[ListEntry]:
+    ctx: RequestContext = info.context
+    visible = visible_list_entries(ctx.loaders.list_entries.load(subject_id), viewer=viewer)
+    # Each entry may ask for its justifying records: one query for all of them.
+    ctx.loaders.justifying.expect(r.id for r in visible)
+    return [ListEntry(row=r, policy_subjects=subjects, viewer=viewer) for r in visible]
 
 
 @strawberry.type(description="A natural person. Identity fields are stored encrypted and shown per policy.")
@@ -261,7 +262,7 @@ class Person:
     @strawberry.field(extensions=_guarded())
     def records(self, info: Info) -> list[CreditRecord] | None:
         ctx: RequestContext = info.context
-        rows = reads.records_of(ctx.session, [self.view.subject_id]).get(self.view.subject_id, [])
+        rows = ctx.loaders.records.load(self.view.subject_id)
         return _records(info, rows, self.policy_subjects, self.viewer)
 
     @strawberry.field(
@@ -270,14 +271,12 @@ class Person:
     )
     def linked_records(self, info: Info) -> list[CreditRecord] | None:
         ctx: RequestContext = info.context
-        rows = reads.linked_records_of(ctx.session, [self.view.subject_id]).get(self.view.subject_id, [])
+        rows = ctx.loaders.linked_records.load(self.view.subject_id)
         return _records(info, rows, self.policy_subjects, self.viewer)
 
     @strawberry.field(extensions=_guarded())
     def list_entries(self, info: Info) -> list[ListEntry] | None:
-        ctx: RequestContext = info.context
-        rows = reads.list_entries_of(ctx.session, [self.view.subject_id]).get(self.view.subject_id, [])
-        return _list_entries(rows, self.policy_subjects, self.viewer)
+        return _list_entries(info, self.view.subject_id, self.policy_subjects, self.viewer)
 
     @strawberry.field(
         extensions=_guarded(),
@@ -345,14 +344,12 @@ class Organization:
     @strawberry.field(extensions=_guarded())
     def records(self, info: Info) -> list[CreditRecord] | None:
         ctx: RequestContext = info.context
-        rows = reads.records_of(ctx.session, [self.view.subject_id]).get(self.view.subject_id, [])
+        rows = ctx.loaders.records.load(self.view.subject_id)
         return _records(info, rows, self.policy_subjects, self.viewer)
 
     @strawberry.field(extensions=_guarded())
     def list_entries(self, info: Info) -> list[ListEntry] | None:
-        ctx: RequestContext = info.context
-        rows = reads.list_entries_of(ctx.session, [self.view.subject_id]).get(self.view.subject_id, [])
-        return _list_entries(rows, self.policy_subjects, self.viewer)
+        return _list_entries(info, self.view.subject_id, self.policy_subjects, self.viewer)
 
 
 @strawberry.type(description="A consent an individual granted; visible to that individual only.")
