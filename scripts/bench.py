@@ -1,7 +1,7 @@
 """The request-path benchmark: the bare framework path, the full gateway, and the gateway without its
 audit log, side by side in one run on the same data.
 
-    python scripts/bench.py [--quick] [--database-url URL ...] [--people 10000,1000000]
+    python scripts/bench.py [--quick] [--database-url URL ...] [--people 10000,sqlite:1000000]
         [--transports asgi,uvicorn1,uvicorn2] [--concurrency 1,32] [--seconds 5] [--requests 20000]
         [--profile] [--out bench-results]
 
@@ -64,6 +64,12 @@ QUERIES = {
 CALLER_OF = {"person": "partner", "organization": "partner", "public": "public"}
 
 
+def _population(item: str) -> tuple[str | None, int]:
+    """'10000' (every database) or 'sqlite:1000000' (that database only)."""
+    database, _, count = item.rpartition(":")
+    return database or None, int(count)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -72,9 +78,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--quick", action="store_true", help="a small, short run (CI): 2,000 people, asgi and uvicorn1"
     )
     parser.add_argument(
-        "--database-url", action="append", help="SQLite (default) or postgresql://…; repeat for both"
+        "--database-url",
+        action="append",
+        help="'sqlite' (default: a file under --out/cache) or postgresql://…; repeat for both",
     )
-    parser.add_argument("--people", default="10000", help="populations, comma-separated")
+    parser.add_argument(
+        "--people",
+        default="10000",
+        help="populations, comma-separated; 'sqlite:N' or 'postgresql:N' for one database only",
+    )
+    parser.add_argument("--seed-only", action="store_true", help="build (or find) the stores, then stop")
     parser.add_argument("--transports", default="asgi,uvicorn1,uvicorn2")
     parser.add_argument("--concurrency", default="1,32", help="concurrent clients, comma-separated")
     parser.add_argument("--seconds", type=float, default=5.0, help="time bound of one cell")
@@ -82,7 +95,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--profile", action="store_true", help="also profile the in-process full person lookup"
     )
-    parser.add_argument("--profile-requests", type=int, default=3_000)
+    parser.add_argument("--profile-requests", type=int, default=1_000)
     parser.add_argument(
         "--pg-schema", default="bench", help="PostgreSQL stores live in schemas <this>_<people>"
     )
@@ -91,7 +104,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.quick:
         args.people, args.transports, args.concurrency = "2000", "asgi,uvicorn1", "1,4"
         args.seconds, args.requests, args.profile_requests = 0.5, 60, 100
-    args.people = [int(n) for n in args.people.split(",")]
+    args.people = [_population(item) for item in args.people.split(",")]
     args.transports = args.transports.split(",")
     args.concurrency = [int(n) for n in args.concurrency.split(",")]
     args.requests = min(args.requests, bench_data.PICKS * bench_data.CONSENT_USES - 1_000)
@@ -204,7 +217,7 @@ def uvicorn_env(store: bench_data.Store) -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    out: Path = args.out
+    out: Path = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     started = time.time()
 
@@ -215,14 +228,21 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict[str, Any]] = []
     stores: list[bench_data.Store] = []
     for url in args.database_url:
-        for people in args.people:
+        dialect = "sqlite" if url == "sqlite" else "postgresql"
+        for only, people in args.people:
+            if only not in (None, dialect):
+                continue
             store = bench_data.prepare(
                 None if url == "sqlite" else url, people, out / "cache", log=log, pg_schema=args.pg_schema
             )
             stores.append(store)
+            if args.seed_only:
+                continue
             cells = Cells(store)
             for transport in args.transports:
                 rows.extend(asyncio.run(run_transport(args, store, cells, transport, log)))
+    if args.seed_only:
+        return 0
     report: dict[str, Any] = {
         "meta": {**meta, "seconds": round(time.time() - started, 1)},
         "stores": [

@@ -106,10 +106,10 @@ def prepare(
         dialect = "postgresql"
     marker = home / "store.json"
     if marker.exists():
-        store = Store(**json.loads(marker.read_text()))
-        if store.url == url:
+        kept = json.loads(marker.read_text())
+        if (kept["database"], kept["people"]) == (dialect, people):
             log(f"{dialect} {people:,} people: reusing the cached store")
-            return store
+            return Store(**{**kept, "url": url, "keyring_path": str(home / "keyring.json")})
     if home.exists():
         shutil.rmtree(home)
     home.mkdir(parents=True)

@@ -75,7 +75,7 @@ def machine(args: argparse.Namespace, pg_urls: list[str]) -> dict[str, Any]:
         "arguments": {
             "quick": args.quick,
             "databases": ["sqlite" if u == "sqlite" else "postgresql" for u in args.database_url],
-            "people": args.people,
+            "people": [f"{only}:{n}" if only else str(n) for only, n in args.people],
             "transports": args.transports,
             "concurrency": args.concurrency,
             "seconds": args.seconds,
