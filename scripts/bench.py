@@ -88,7 +88,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="populations, comma-separated; 'sqlite:N' or 'postgresql:N' for one database only",
     )
     parser.add_argument("--seed-only", action="store_true", help="build (or find) the stores, then stop")
-    parser.add_argument("--transports", default="asgi,uvicorn1,uvicorn2")
+    parser.add_argument("--transports", default="asgi,uvicorn1,uvicorn2", help="none: only the profile")
     parser.add_argument("--concurrency", default="1,32", help="concurrent clients, comma-separated")
     parser.add_argument("--seconds", type=float, default=5.0, help="time bound of one cell")
     parser.add_argument("--requests", type=int, default=20_000, help="request bound of one cell")
@@ -105,7 +105,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.people, args.transports, args.concurrency = "2000", "asgi,uvicorn1", "1,4"
         args.seconds, args.requests, args.profile_requests = 0.5, 60, 100
     args.people = [_population(item) for item in args.people.split(",")]
-    args.transports = args.transports.split(",")
+    args.transports = [t for t in args.transports.split(",") if t not in ("", "none")]  # none: profile only
     args.concurrency = [int(n) for n in args.concurrency.split(",")]
     args.requests = min(args.requests, bench_data.PICKS * bench_data.CONSENT_USES - 1_000)
     args.database_url = args.database_url or ["sqlite"]
@@ -259,9 +259,10 @@ def main(argv: list[str] | None = None) -> int:
             stores[0], settings_for(stores[0]), Cells(stores[0]), args.profile_requests, out / "profile.txt"
         )
     (out / "bench.json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
-    bench_report.chart(rows, out / "bench.png")
-    log(bench_report.table(report))
-    log(f"wrote {out / 'bench.json'} and {out / 'bench.png'}")
+    if rows:
+        bench_report.chart(rows, out / "bench.png")
+        log(bench_report.table(report))
+    log(f"wrote the report into {out}")
     errors = sum(r["errors"] for r in rows)
     if errors:
         log(f"{errors} requests failed")
