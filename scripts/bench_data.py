@@ -62,7 +62,7 @@ MARKET = OrganizationInput(
     form=OrgForm.AGENCY,
     agency_kind=AgencyKind.MARKET_REGULATION,
 )
-REPRESENTATIVE_ID = "371702195001010016"[:17]
+REPRESENTATIVE_ID = "37170219500101001"  # the first 17 characters; the check character is computed
 
 
 @dataclass(frozen=True)
