@@ -3,7 +3,9 @@ audit log, side by side in one run on the same data.
 
     python scripts/bench.py [--quick] [--database-url URL ...] [--people 10000,sqlite:1000000]
         [--transports asgi,uvicorn1,uvicorn2] [--concurrency 1,32] [--seconds 5] [--requests 20000]
-        [--profile] [--out bench-results]
+        [--profile] [--seed-only] [--out bench-results]
+
+docs/performance.md has the commands of the documented runs, their results and the profile.
 
 For each database and population it seeds (or reuses) a store, then, per transport, runs three
 lookups — a partner's consented ``person`` lookup, a partner's ``organization`` lookup of a company
