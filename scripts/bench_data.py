@@ -1,0 +1,232 @@
+"""The benchmark's data: a seeded store per database and population, kept between runs.
+
+``credit-gateway seed``'s own code (``gateway.seeding.run_seed``) writes ``people`` people and a tenth
+as many organisations through the encrypted write path; the benchmark then adds one company with
+exactly 50 published penalty records (the ``organization`` lookup) and picks, at random, people to
+look up and organisations with records for the public disclosure query. Seeding a million people
+takes minutes, so a finished store is kept under the output directory's ``cache/`` (SQLite: the
+database file and its keyring; PostgreSQL: a schema ``bench_<people>`` and the keyring), keyed by
+database and population, and reused while its ``store.json`` is there.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from gateway import consent, db, reads
+from gateway.consent_tokens import ConsentTokens
+from gateway.crypto import FieldCipher
+from gateway.domain import (
+    AgencyKind,
+    Category,
+    ConsentPurpose,
+    ConsentScope,
+    OrgForm,
+    Procedure,
+    Severity,
+    SubjectKind,
+)
+from gateway.identifiers import credit_code_check_char, id_number_check_char
+from gateway.inputs import OrganizationInput, PersonInput, RecordInput, SubjectRef
+from gateway.keyring import Keyring, create_keyring_file, load_keyring
+from gateway.models import CreditRecord, Organization, Person
+from gateway.seed import SeedPlan
+from gateway.seeding import run_seed, tune_sqlite
+from gateway.workdays import WorkCalendar
+from gateway.writer import StoreWriter
+
+SEED = 1
+PICKS = 64  # people looked up, and organisations shown to the public, in rotation
+ORG_RECORDS = 50
+CONSENT_USES = 1_000  # gateway.consent.MAX_USES
+
+
+def _credit_code(first17: str) -> str:
+    return first17 + credit_code_check_char(first17)
+
+
+MARKET = OrganizationInput(
+    name="基准市市场监督管理局",
+    credit_code=_credit_code("11371700999990001"),
+    kind=SubjectKind.GOVERNMENT_AGENCY,
+    form=OrgForm.AGENCY,
+    agency_kind=AgencyKind.MARKET_REGULATION,
+)
+REPRESENTATIVE_ID = "37170219500101001"  # the first 17 characters; the check character is computed
+
+
+@dataclass(frozen=True)
+class Store:
+    """A ready store: where it is, and what the benchmark looks up in it."""
+
+    database: str  # "sqlite" or "postgresql"
+    people: int
+    url: str
+    keyring_path: str
+    org_code: str  # the company with ORG_RECORDS records
+    public_codes: list[str]
+    person_ids: list[str]
+    seed_seconds: float  # how long seeding took when the store was built (0: not seeded by this code)
+
+    def tokens(self) -> ConsentTokens:
+        return ConsentTokens.from_keyring(load_keyring(Path(self.keyring_path)))
+
+
+def pg_schema_url(base: str, schema: str) -> str:
+    url = make_url(db.normalize_url(base)).update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
+
+
+def prepare(
+    database_url: str | None,
+    people: int,
+    cache: Path,
+    *,
+    log: Callable[[str], None] = print,
+    pg_schema: str = "bench",
+) -> Store:
+    """The cached store for (database, people), built when missing."""
+    if database_url is None or database_url.startswith("sqlite"):
+        home = cache / f"sqlite-{people}"
+        url = f"sqlite:///{home / 'credit.db'}"
+        dialect = "sqlite"
+    else:
+        home = cache / f"postgresql-{pg_schema}-{people}"
+        url = pg_schema_url(database_url, f"{pg_schema}_{people}")
+        dialect = "postgresql"
+    marker = home / "store.json"
+    if marker.exists():
+        kept = json.loads(marker.read_text())
+        if (kept["database"], kept["people"]) == (dialect, people):
+            log(f"{dialect} {people:,} people: reusing the cached store")
+            return Store(**{**kept, "url": url, "keyring_path": str(home / "keyring.json")})
+    if home.exists():
+        shutil.rmtree(home)
+    home.mkdir(parents=True)
+    if dialect == "postgresql":
+        _fresh_schema(database_url, f"{pg_schema}_{people}")  # type: ignore[arg-type]
+    keyring_path = home / "keyring.json"
+    keyring = Keyring.generate()
+    create_keyring_file(keyring_path, keyring)
+    db.upgrade(url)
+    engine = db.make_engine(url)
+    tune_sqlite(engine)
+    cipher = FieldCipher(keyring)
+    log(f"{dialect} {people:,} people: seeding …")
+    started = time.perf_counter()
+    try:
+        plan = SeedPlan(seed=SEED, people=people, orgs=max(100, people // 10))
+        run_seed(engine, cipher, plan, calendar=WorkCalendar.load())
+        seeded = time.perf_counter() - started
+        log(f"{dialect} {people:,} people: seeded in {seeded:.0f} s")
+        org_code = _add_company(engine, cipher)
+        with Session(engine) as session:
+            person_ids = list(session.scalars(select(Person.subject_id).order_by(func.random()).limit(PICKS)))
+            public_codes = list(
+                session.scalars(
+                    select(Organization.credit_code)
+                    .join(CreditRecord, CreditRecord.subject_id == Organization.subject_id)
+                    .where(Organization.credit_code.is_not(None), Organization.form == OrgForm.LEGAL_PERSON)
+                    .group_by(Organization.credit_code)
+                    .order_by(func.random())
+                    .limit(PICKS)
+                )
+            )
+    finally:
+        engine.dispose()
+    store = Store(
+        dialect, people, url, str(keyring_path), org_code, public_codes, person_ids, round(seeded, 1)
+    )
+    marker.write_text(json.dumps(asdict(store), indent=1))
+    return store
+
+
+def _fresh_schema(base: str, schema: str) -> None:
+    admin = create_engine(db.normalize_url(base), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    finally:
+        admin.dispose()
+
+
+def _add_company(engine: Engine, cipher: FieldCipher) -> str:
+    """A company with exactly ORG_RECORDS published penalty records and a legal representative."""
+    representative = PersonInput(
+        name="基准人",
+        id_number=REPRESENTATIVE_ID + id_number_check_char(REPRESENTATIVE_ID),
+        phone="13800000000",
+    )
+    company = OrganizationInput(
+        name="基准市鑫源商贸有限公司",
+        credit_code=_credit_code("91371702999990001"),
+        registered_address="山东省菏泽市牡丹区人民路1号",
+        legal_representative=representative,
+    )
+    ref = SubjectRef(credit_code=company.credit_code)
+    records = [
+        RecordInput(
+            subject=ref,
+            category=Category.ADMINISTRATIVE_PENALTY,
+            document_number=f"基市监罚〔2026〕{n + 1}号",
+            authority_code=MARKET.credit_code,
+            authority_name=MARKET.name,
+            decision_date=date(2026, 1, 5) + timedelta(days=6 * n),
+            content=f"销售不合格食品，罚款{n + 1}万元",
+            provider_code=MARKET.credit_code,
+            severity=Severity.GENERAL,
+            procedure=Procedure.GENERAL,
+        )
+        for n in range(ORG_RECORDS)
+    ]
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    with Session(engine) as session, session.begin():
+        writer = StoreWriter(session, cipher, calendar=WorkCalendar.load(), clock=lambda: now)
+        writer.write([MARKET, company, *records])
+    return company.credit_code
+
+
+def identity_numbers(store: Store) -> list[str]:
+    """The identity numbers of the picked people (decrypted here; never written to the cache)."""
+    cipher = FieldCipher(load_keyring(Path(store.keyring_path)))
+    engine = db.make_engine(store.url)
+    try:
+        with Session(engine) as session:
+            views = reads.persons_by_id(session, cipher, store.person_ids)
+    finally:
+        engine.dispose()
+    return [views[pid].id_number for pid in store.person_ids]
+
+
+def grant_consents(store: Store, grantee: str) -> list[str]:
+    """A fresh consent token per picked person for ``grantee`` (identity, contact, records, lists),
+    each good for CONSENT_USES lookups: one benchmark cell never runs out."""
+    tokens = store.tokens()
+    engine = db.make_engine(store.url)
+    now = datetime.now(UTC)
+    request = consent.ConsentGrant(
+        grantee_code=grantee,
+        purpose=ConsentPurpose.FINANCIAL_SERVICE,
+        scopes=frozenset(ConsentScope),
+        ttl=timedelta(days=1),
+        max_uses=CONSENT_USES,
+    )
+    try:
+        with Session(engine, expire_on_commit=False) as session, session.begin():
+            rows = [
+                consent.grant(session, person_id=pid, request=request, now=now) for pid in store.person_ids
+            ]
+    finally:
+        engine.dispose()
+    return [tokens.issue(row) for row in rows]
