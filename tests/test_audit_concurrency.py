@@ -114,3 +114,15 @@ def test_a_closed_committer_commits_what_was_queued(engine: Engine, keyring: Key
     closer.start()
     closer.join(30)
     assert sorted(s for f in futures for s in f.result(0)) == list(range(5))
+
+
+def test_a_lone_client_never_waits_the_group_window(engine: Engine, keyring: Keyring) -> None:
+    # A window this long would hold every request for ten seconds if the writer waited it alone.
+    committer = GroupCommitter(engine, _log(keyring), window=10.0)
+    try:
+        seqs = [committer.append([_document("lone", n)], timeout=30) for n in range(5)]
+    finally:
+        committer.close()
+    assert seqs == [[0], [1], [2], [3], [4]]
+    assert committer.transactions == 5
+    assert committer.windows_waited == 0

@@ -6,6 +6,11 @@ worker takes the first waiting batch, collects whatever else arrives within ``wi
 waiting request, each with its own sequence numbers, or with AUDIT_UNAVAILABLE when the transaction
 failed. A request never answers before its event is durable.
 
+The window is only waited when there is company to wait for: when the previous transaction carried
+more than one request. A lone client would otherwise pay the whole window on every request for a
+batch that never forms; under concurrency, requests queue while the writer commits, the next
+transaction carries several, and the window is waited again.
+
 When idle the writer signs a head if one is due (docs/audit.md, "Signed tree heads"). ``healthy`` is
 False from a failed write until the next successful one; ``probe`` tries a write and rolls it back.
 """
@@ -64,6 +69,8 @@ class GroupCommitter:
         self.healthy = True
         self.transactions = 0  # appends committed, for the benchmark and tests
         self.events = 0
+        self.windows_waited = 0  # transactions that waited for company, for the benchmark and tests
+        self._last_requests = 1  # requests in the previous transaction
         self._queue: queue.SimpleQueue[_Waiting | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -144,7 +151,10 @@ class GroupCommitter:
     def _collect(self, first: _Waiting) -> tuple[list[_Waiting], bool]:
         batch = [first]
         count = len(first.documents)
-        deadline = time.monotonic() + self.window
+        wait = self.window if self._last_requests > 1 else 0.0
+        if wait:
+            self.windows_waited += 1
+        deadline = time.monotonic() + wait
         while count < self.max_events:
             remaining = deadline - time.monotonic()
             try:
@@ -155,6 +165,7 @@ class GroupCommitter:
                 return batch, True
             batch.append(item)
             count += len(item.documents)
+        self._last_requests = len(batch)
         return batch, False
 
     def _commit(self, batch: list[_Waiting]) -> None:
