@@ -108,6 +108,7 @@ def test_a_person_sees_the_lookups_of_themself_and_nobody_elses(looked_up: Looku
         assert entry["purpose"] == "FINANCIAL_SERVICE" and entry["consentId"] == looked_up.consent
         assert entry["fieldGroups"] == ["IDENTITY", "RECORDS"]
         assert entry["outcome"] == "PARTIAL" and entry["ownRead"] is False  # phone: denied
+        assert datetime.fromisoformat(entry["time"]).utcoffset() == timedelta(0)  # UTC on every database
         document = json.loads(entry["event"])
         assert document["subjects"] == [env.ids["zhang"]] and document["seq"] == entry["seq"]
         assert leaf_hash(entry["event"].encode("utf-8")).hex() == entry["leafHash"]

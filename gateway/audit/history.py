@@ -26,6 +26,7 @@ from gateway.audit.events import KeyKind, field_groups
 from gateway.audit.heads import TreeHead
 from gateway.audit.models import AuditEvent, AuditEventKey
 from gateway.audit.tree import TreeDataMissing, TreeReader
+from gateway.clock import as_utc
 from gateway.lifecycle.periods import CHINA_STANDARD_TIME, add_months
 
 MAX_PAGE = 50
@@ -138,7 +139,7 @@ def _entry(
             proof = None  # behind a retention checkpoint: cannot happen for a retained event
     return Entry(
         seq=seq,
-        time=row.time,
+        time=as_utc(row.time),
         role=row.role,
         agency_kind=document.get("agency_kind"),
         organization=row.organization,
