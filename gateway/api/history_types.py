@@ -13,9 +13,10 @@ import strawberry
 from sqlalchemy import select
 from strawberry.types import Info
 
+from gateway.api.audit_tree_types import AuditSignedHead, signed_head
+from gateway.api.audit_types import Long
 from gateway.api.context import RequestContext
 from gateway.audit import history
-from gateway.audit.heads import TreeHead
 from gateway.audit.pseudonyms import person_pseudonym
 from gateway.errors import Forbidden, InvalidInput
 from gateway.models import Organization
@@ -23,27 +24,17 @@ from gateway.reads import PersonView
 from gateway.tokens import Role
 
 
-@strawberry.type(description="A signed tree head of the audit log (docs/audit.md, 'Signed tree heads').")
-class SignedTreeHead:
-    tree_size: int
-    root_hash: str = strawberry.field(description="SHA-256 root, hex.")
-    timestamp: str = strawberry.field(description="Milliseconds since the Unix epoch, as signed (decimal).")
-    time: datetime
-    key_id: str = strawberry.field(description="The audit key that signed (public keys: the audit JWKS).")
-    signature: str = strawberry.field(description="Ed25519 signature over the 50-byte head message, base64.")
-
-
 @strawberry.type(description="RFC 9162 inclusion proof of one event in the tree of the served head.")
 class InclusionProof:
-    leaf_index: int
-    tree_size: int
+    leaf_index: Long
+    tree_size: Long
     leaf_hash: str = strawberry.field(description="SHA-256(0x00 || event bytes), hex.")
     path: list[str] = strawberry.field(description="Audit path, hex, leaf to root.")
 
 
 @strawberry.type(description="One lookup of the person, as the audit log recorded it.")
 class QueryHistoryEntry:
-    seq: int = strawberry.field(description="The event's sequence number (its leaf index).")
+    seq: Long = strawberry.field(description="The event's sequence number (its leaf index).")
     time: datetime
     role: str | None = strawberry.field(description="The caller's role: partner, provider, public, …")
     agency_kind: str | None
@@ -90,7 +81,7 @@ class QueryHistorySummary:
 class QueryHistory:
     person_id: strawberry.Private[str]
     entries: list[QueryHistoryEntry]
-    head: SignedTreeHead | None = strawberry.field(description="The head every proof leads to.")
+    head: AuditSignedHead | None = strawberry.field(description="The head every proof leads to.")
     has_more: bool
     end_cursor: str | None = strawberry.field(description="Pass as `after` for the next (older) page.")
 
@@ -137,7 +128,7 @@ def query_history(
     return QueryHistory(
         person_id=view.subject_id,
         entries=entries,
-        head=_head(result.head),
+        head=signed_head(result.head),
         has_more=result.has_more,
         end_cursor=str(entries[-1].seq) if entries and result.has_more else None,
     )
@@ -188,18 +179,4 @@ def _entry(e: history.Entry, names: dict[str, str]) -> QueryHistoryEntry:
         proof=proof,
         proof_pending=proof is None,
         event=e.body.decode("utf-8") if e.body is not None else None,
-    )
-
-
-def _head(head: TreeHead | None) -> SignedTreeHead | None:
-    if head is None:
-        return None
-    doc = head.to_json()
-    return SignedTreeHead(
-        tree_size=head.tree_size,
-        root_hash=doc["root_hash"],
-        timestamp=str(head.timestamp_ms),
-        time=head.time,
-        key_id=head.key_id,
-        signature=doc["signature"],
     )
