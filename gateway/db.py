@@ -24,27 +24,56 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, flushed_later: bool = False, **kwargs: Any) -> Engine:
+    """An engine whose commits are durable when they return — or, with ``flushed_later``, durable
+    only once a later durable commit on the same database has returned.
+
+    ``flushed_later`` is for the GraphQL requests' units of work alone: a request's answer leaves
+    only after its audit event was committed durably on the durable engine, and that commit flushes
+    the write-ahead log up to its own record, so every change committed before it with it (SQLite in
+    WAL mode: one WAL file, synced whole; PostgreSQL: one WAL stream, flushed in order). A consented
+    lookup then pays one fsync (the audit group's) instead of two. docs/audit.md, "Durability".
+    """
     url = normalize_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas_flushed_later if flushed_later else _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    if flushed_later:
+        event.listen(engine, "connect", _postgres_commit_flushed_later, insert=True)
+    return engine
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, synchronous: str = "FULL") -> None:
     # WAL lets readers run beside the single writer; synchronous=FULL makes every commit durable,
     # which the audit log relies on; foreign keys are off by default in SQLite.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute(f"PRAGMA synchronous={synchronous}")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _postgres_commit_flushed_later(dbapi_connection: Any, _record: Any) -> None:
+    # A session setting, outside any transaction so that the pool's rollback on return keeps it;
+    # set here rather than in the URL's ``options``, which may already carry a search_path.
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET SESSION synchronous_commit TO off")
+    cursor.close()
+    dbapi_connection.autocommit = autocommit
+
+
+def _sqlite_pragmas_flushed_later(dbapi_connection: Any, record: Any) -> None:
+    # NORMAL in WAL mode: a commit appends to the WAL without syncing it; the next FULL commit by
+    # any connection syncs the file, earlier frames included.
+    _sqlite_pragmas(dbapi_connection, record, synchronous="NORMAL")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -160,7 +160,7 @@ def bare_app(settings: Settings, partner_org: str = BANK) -> Starlette:
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         yield
-        gateway.engine.dispose()
+        gateway.dispose()
 
     app = Starlette(
         lifespan=lifespan, routes=[Route("/graphql", view, methods=["POST"]), Route("/healthz", _healthz)]
@@ -191,7 +191,7 @@ def close_app(app: Starlette) -> None:
     """What the lifespan's shutdown does, for apps driven in process (no lifespan events there)."""
     gateway: Gateway = app.state.gateway
     gateway.committer.close()
-    gateway.engine.dispose()
+    gateway.dispose()
 
 
 async def aclose_app(app: Starlette) -> None:

@@ -192,8 +192,8 @@ def main() -> None:
                 f"ratio {with_audit / without:.2f}; {committer.events} events in "
                 f"{committer.transactions} transactions ({per_tx:.1f} per transaction)"
             )
-            audited.engine.dispose()
-            plain.engine.dispose()
+            audited.dispose()
+            plain.dispose()
 
 
 if __name__ == "__main__":

@@ -127,7 +127,7 @@ def gateway(tmp_path: Path, database_url: str) -> Iterator[tuple[Gateway, dict[i
     try:
         yield gw, codes
     finally:
-        gw.engine.dispose()
+        gw.dispose()
 
 
 def _counted(gw: Gateway, caller: Caller, code: str) -> tuple[int, dict[str, Any]]:

@@ -147,7 +147,7 @@ def planned(tmp_path: Path, database_url: str) -> Iterator[list[Plan]]:
         assert all("errors" not in a for a in answers), [a.get("errors") for a in answers]
         yield planner.plans
     finally:
-        gw.engine.dispose()
+        gw.dispose()
 
 
 def _audit(engine: Engine, keyring: Any) -> None:

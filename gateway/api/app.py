@@ -73,7 +73,8 @@ class Gateway:
     """Everything one worker holds for its lifetime."""
 
     settings: Settings
-    engine: Engine
+    engine: Engine  # the requests' units of work: durable with their audit event (db.make_engine)
+    audit_engine: Engine  # the audit writer's: every commit durable
     sessions: sessionmaker[Session]
     services: Services
     verifier: TokenVerifier
@@ -89,7 +90,8 @@ class Gateway:
         keyring = load_keyring(settings.keyring_path)
         cipher = FieldCipher(keyring)
         policy = FieldPolicy.load(settings.policy_dir, known_fields=known_fields())
-        engine = db.make_engine(settings.database_url)
+        engine = db.make_engine(settings.database_url, flushed_later=True)
+        audit_engine = db.make_engine(settings.database_url)
         audit = settings.audit
         audit_log = AuditLog(
             HeadSigner(keyring),
@@ -111,6 +113,7 @@ class Gateway:
         return cls(
             settings=settings,
             engine=engine,
+            audit_engine=audit_engine,
             sessions=db.session_factory(engine),
             services=services,
             verifier=TokenVerifier.from_settings(settings, keyring),
@@ -119,7 +122,7 @@ class Gateway:
             rate=RateLimiter(per_second=settings.rate_per_second, burst=settings.rate_burst),
             auditor=RequestAuditor(pseudonyms, clock=utcnow),
             committer=GroupCommitter(
-                engine,
+                audit_engine,
                 audit_log,
                 window=audit.group_window_ms / 1000,
                 max_events=audit.group_max_events,
@@ -253,6 +256,11 @@ class Gateway:
             return JSONResponse(await run_in_threadpool(self.execute_all, payload, caller, trail))
         return JSONResponse(await run_in_threadpool(self.execute, payload, caller, trail))
 
+    def dispose(self) -> None:
+        """Close both engines' pooled connections."""
+        self.engine.dispose()
+        self.audit_engine.dispose()
+
     async def healthz(self, _request: Request) -> Response:
         return JSONResponse({"status": "alive"})
 
@@ -282,7 +290,7 @@ class Gateway:
                     "run 'credit-gateway db upgrade'"
                 )
         if problems:
-            self.engine.dispose()  # the next probe, and the next request, connect afresh
+            self.dispose()  # the next probe, and the next request, connect afresh
         if self.services.policy.last_error is not None:
             problems.append("policy reload failed; serving the last valid policy")
         if not self.committer.healthy and not self.committer.probe():
@@ -326,7 +334,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         yield
         await run_in_threadpool(gateway.committer.close)
-        gateway.engine.dispose()
+        gateway.dispose()
 
     app = Starlette(
         lifespan=lifespan,
