@@ -388,5 +388,10 @@ def test_rows_handed_to_the_driver_read_back_as_sqlalchemys_own_inserts(
             for table in ("credit_records", "list_entries", "subjects"):
                 raw = f"SELECT * FROM {table} ORDER BY 1"
                 assert a.exec_driver_sql(raw).all() == b.exec_driver_sql(raw).all()
+            blobs = (
+                "SELECT subject_id, typeof(name_enc), typeof(phone_enc), id_number_bidx, phone_bidx, "
+                "length(address_enc) FROM persons ORDER BY 1"
+            )
+            assert a.exec_driver_sql(blobs).all() == b.exec_driver_sql(blobs).all()
     finally:
         core.dispose()
