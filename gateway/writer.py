@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -99,11 +99,22 @@ class StoreWriter:
 
     # --- public ----------------------------------------------------------------------------------
 
-    def write(self, items: Sequence[Item]) -> list[ItemResult]:
-        """Write one batch; the result list is parallel to ``items``."""
+    def write(
+        self, items: Sequence[Item], *, blind_indexes: Mapping[tuple[str, str], bytes] | None = None
+    ) -> list[ItemResult]:
+        """Write one batch; the result list is parallel to ``items``.
+
+        ``blind_indexes``, by (kind, normalised value), are indexes computed ahead (seeding computes
+        them in the process that draws the batches). They are used only if one of them, checked
+        here, is what this writer's cipher gives: indexes under another key would file people where
+        no lookup finds them."""
         results: list[ItemResult | None] = [None] * len(items)
         now = self.clock()
         self._blind_memo.clear()
+        if blind_indexes:
+            (kind, value), index = next(iter(blind_indexes.items()))
+            if self.cipher.blind_index(kind, value) == index:
+                self._blind_memo.update(blind_indexes)
 
         people = [(i, it) for i, it in enumerate(items) if isinstance(it, PersonInput)]
         orgs = [(i, it) for i, it in enumerate(items) if isinstance(it, OrganizationInput)]
