@@ -68,6 +68,32 @@ class FieldCipher:
         sealed = aead.encrypt(nonce, plaintext.encode("utf-8"), _aad(header, table, column, row))
         return header + nonce + sealed
 
+    def encrypt_row(
+        self, plaintexts: dict[str, str | None], *, table: str, row: str, version: int | None = None
+    ) -> dict[str, bytes | None]:
+        """``encrypt`` of each column's value (None stays None), the same stored format, each value
+        under its own random nonce. The nonces of the row come from one read of the OS CSPRNG instead
+        of one per value: bulk writes encrypt several fields of every person. Nothing is kept
+        between calls, so a forked process can never repeat a nonce drawn here."""
+        version = self.current_version if version is None else version
+        try:
+            aead = self._aead[version]
+        except KeyError:
+            raise KeyringError(f"the keyring has no data key version {version}") from None
+        header = _HEADER.pack(FORMAT_VERSION, version)
+        nonces = os.urandom(NONCE_BYTES * len(plaintexts))
+        prefix = b"credit-gateway/v1\x1f" + header + f"\x1f{table}\x1f".encode()
+        suffix = f"\x1f{row}".encode()
+        sealed: dict[str, bytes | None] = {}
+        for n, (column, plaintext) in enumerate(plaintexts.items()):
+            if plaintext is None:
+                sealed[column] = None
+                continue
+            nonce = nonces[n * NONCE_BYTES : (n + 1) * NONCE_BYTES]
+            aad = prefix + column.encode() + suffix
+            sealed[column] = header + nonce + aead.encrypt(nonce, plaintext.encode("utf-8"), aad)
+        return sealed
+
     def decrypt(self, blob: bytes, *, table: str, column: str, row: str) -> str:
         if len(blob) < _HEADER.size + NONCE_BYTES + 16:
             raise DecryptionFailed(f"{table}.{column}: stored value is truncated")

@@ -71,6 +71,9 @@ class Batch:
     index: int
     people: int
     items: list[Item] = field(default_factory=list)
+    blind_indexes: dict[tuple[str, str], bytes] = field(default_factory=dict)
+    """Blind indexes of the batch's identifiers by (kind, value), when computed ahead by the
+    process drawing the batches (``gateway.seed_background``); the writer computes any left out."""
 
 
 def person_record_count(rng: random.Random) -> int:

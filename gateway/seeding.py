@@ -110,7 +110,7 @@ def write_batch(
             clock=batch_clock(plan, batch.index),
             id_factory=id_factory(plan, batch.index),
         )
-        return writer.write(batch.items)
+        return writer.write(batch.items, blind_indexes=batch.blind_indexes)
 
 
 def run_seed(

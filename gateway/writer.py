@@ -12,14 +12,15 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Dialect, LargeBinary, Table, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
 
 from gateway.clock import as_utc, utcnow
 from gateway.crypto import FieldCipher
@@ -47,6 +48,7 @@ from gateway.personal_traits import find_personal_traits
 from gateway.workdays import WorkCalendar
 
 PERSON_FIELDS = ("name", "id_number", "phone", "address", "health_status", "religion")
+_PERSON_COLUMNS = tuple((field, f"{field}_enc") for field in PERSON_FIELDS)
 # Lookups use IN lists; keep them well under SQLite's bound-parameter limit.
 LOOKUP_CHUNK = 2_000
 
@@ -93,14 +95,26 @@ class StoreWriter:
         self.clock = clock
         self.new_id = id_factory
         self._blind_memo: dict[tuple[str, str], bytes] = {}
+        self._deadline_memo: dict[tuple[date, date], bool] = {}
 
     # --- public ----------------------------------------------------------------------------------
 
-    def write(self, items: Sequence[Item]) -> list[ItemResult]:
-        """Write one batch; the result list is parallel to ``items``."""
+    def write(
+        self, items: Sequence[Item], *, blind_indexes: Mapping[tuple[str, str], bytes] | None = None
+    ) -> list[ItemResult]:
+        """Write one batch; the result list is parallel to ``items``.
+
+        ``blind_indexes``, by (kind, normalised value), are indexes computed ahead (seeding computes
+        them in the process that draws the batches). They are used only if one of them, checked
+        here, is what this writer's cipher gives: indexes under another key would file people where
+        no lookup finds them."""
         results: list[ItemResult | None] = [None] * len(items)
         now = self.clock()
         self._blind_memo.clear()
+        if blind_indexes:
+            (kind, value), index = next(iter(blind_indexes.items()))
+            if self.cipher.blind_index(kind, value) == index:
+                self._blind_memo.update(blind_indexes)
 
         people = [(i, it) for i, it in enumerate(items) if isinstance(it, PersonInput)]
         orgs = [(i, it) for i, it in enumerate(items) if isinstance(it, OrganizationInput)]
@@ -154,16 +168,10 @@ class StoreWriter:
 
     def _person_values(self, subject_id: str, p: PersonInput) -> dict[str, Any]:
         version = self.cipher.current_version
-        encrypt = self.cipher.encrypt
-        values: dict[str, Any] = {}
-        for field in PERSON_FIELDS:
-            value = getattr(p, field)
-            column = f"{field}_enc"
-            values[column] = (
-                None
-                if value is None
-                else encrypt(value, table="persons", column=column, row=subject_id, version=version)
-            )
+        plaintexts = {column: getattr(p, field) for field, column in _PERSON_COLUMNS}
+        values: dict[str, Any] = self.cipher.encrypt_row(
+            plaintexts, table="persons", row=subject_id, version=version
+        )
         values["key_version"] = version
         values["id_number_bidx"] = self._blind("id_number", p.id_number)
         values["phone_bidx"] = self._blind("phone", p.phone) if p.phone else None
@@ -348,11 +356,21 @@ class StoreWriter:
         }
         values["content_hash"] = _content_hash(values)
         values["received_at"] = received
-        values["received_within_deadline"] = self.calendar.within_deadline(r.decision_date, received.date())
+        values["received_within_deadline"] = self._within_deadline(r.decision_date, received.date())
         values["personal_traits_flagged"] = bool(
             find_personal_traits(" ".join(filter(None, (r.content, r.legal_basis))))
         )
         return values
+
+    def _within_deadline(self, decided: date, received: date) -> bool:
+        """The calendar's answer, computed once per pair of days and writer: a batch's records share
+        their receipt day and most share a decision day with another, and the calendar walks every
+        day in between."""
+        key = (decided, received)
+        within = self._deadline_memo.get(key)
+        if within is None:
+            within = self._deadline_memo[key] = self.calendar.within_deadline(decided, received)
+        return within
 
     def find_records(self, keys: Iterable[RecordKey]) -> dict[RecordKey, CreditRecord]:
         """Existing records by key. Looked up per authority, so that the unique index on
@@ -381,28 +399,29 @@ class StoreWriter:
         results: list[ItemResult | None],
         now: datetime,
     ) -> dict[RecordKey, str]:
-        existing = self.find_records(r.key for _, r in records)
+        keys = [r.key for _, r in records]  # a property that builds a new key at every use
+        existing = self.find_records(keys)
         ids = {key: rec.id for key, rec in existing.items()}
         first_index: dict[RecordKey, int] = {}
         new_rows: list[dict[str, Any]] = []
         updated_rows: list[dict[str, Any]] = []
-        for i, r in records:
-            if r.key in first_index:
+        for (i, r), key in zip(records, keys, strict=True):
+            if key in first_index:
                 results[i] = ItemResult(
-                    Outcome.REJECTED, field="documentNumber", reason=f"duplicate of item {first_index[r.key]}"
+                    Outcome.REJECTED, field="documentNumber", reason=f"duplicate of item {first_index[key]}"
                 )
                 continue
-            first_index[r.key] = i
+            first_index[key] = i
             sid = subject_ids.get(r.subject)
             if sid is None:
                 results[i] = ItemResult(Outcome.REJECTED, field="subject", reason="unknown subject")
                 continue
-            rec = existing.get(r.key)
+            rec = existing.get(key)
             # A resubmission keeps the time the record was first received, and so its deadline flag.
             values = self._record_values(r, sid, now if rec is None else as_utc(rec.received_at))
             if rec is None:
                 rid = self.new_id()
-                ids[r.key] = rid
+                ids[key] = rid
                 new_rows.append({"id": rid, "version": 1, **values})
                 results[i] = ItemResult(Outcome.CREATED, rid)
             elif rec.content_hash == values["content_hash"]:
@@ -548,9 +567,87 @@ class StoreWriter:
     def _insert(self, model: type[Any], rows: list[dict[str, Any]]) -> None:
         """One executemany per table. A Core insert on the table, not the ORM bulk path: the ORM
         leaves out None values and splits a batch wherever the set of present keys changes (a person
-        with a phone after one without), which turned one statement per batch into one per row."""
-        if rows:
-            self.session.execute(insert(model.__table__), rows)
+        with a phone after one without), which turned one statement per batch into one per row.
+
+        On SQLite the rows go to the driver as tuples already converted column by column (see
+        :class:`_DriverInsert`); other databases keep SQLAlchemy's executemany, which PostgreSQL
+        turns into multi-row ``VALUES`` statements."""
+        if not rows:
+            return
+        table = model.__table__
+        connection = self.session.connection()
+        if connection.dialect.name == "sqlite":
+            plan = _DriverInsert.for_rows(table, rows[0].keys(), connection.dialect)
+            parameters = None if plan is None else plan.parameters(rows)
+            if plan is not None and parameters is not None:
+                connection.exec_driver_sql(plan.sql, parameters)
+                return
+        self.session.execute(insert(table), rows)
+
+
+class _DriverInsert:
+    """An INSERT compiled once per table and set of columns, with each column's bind processor.
+
+    SQLAlchemy's executemany builds every row's parameters one bind at a time (about a quarter of
+    seeding's CPU time); converting whole columns with the same processors and zipping them into
+    tuples gives the driver the same values for a fraction of that. Used only when every column
+    with a default is given, so that no default SQLAlchemy would have filled in is left out."""
+
+    _cache: ClassVar[dict[tuple[str, str, tuple[str, ...]], _DriverInsert | None]] = {}
+
+    def __init__(
+        self, sql: str, keys: tuple[str, ...], processors: list[Callable[[Any], Any] | None]
+    ) -> None:
+        self.sql = sql
+        self.keys = keys
+        self.processors = processors
+
+    @classmethod
+    def for_rows(cls, table: Table, keys: Iterable[str], dialect: Dialect) -> _DriverInsert | None:
+        key = (dialect.name, table.name, tuple(keys))
+        if key not in cls._cache:
+            cls._cache[key] = cls._build(table, key[2], dialect)
+        return cls._cache[key]
+
+    @classmethod
+    def _build(cls, table: Table, keys: tuple[str, ...], dialect: Dialect) -> _DriverInsert | None:
+        columns = table.columns
+        if any(k not in columns for k in keys):
+            return None
+        given = set(keys)
+        if any(
+            c.key not in given and (c.default is not None or c.server_default is not None) for c in columns
+        ):
+            return None
+        compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
+        order = tuple(compiled.positiontup or ())
+        if sorted(order) != sorted(keys):
+            return None
+        processors = [_driver_processor(columns[k].type, dialect) for k in order]
+        return cls(str(compiled), order, processors)
+
+    def parameters(self, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]] | None:
+        """The rows as driver tuples, or None when a row lacks a column of the first one or a value
+        does not convert: then SQLAlchemy's own executemany runs and refuses the batch with the
+        ``StatementError`` it always raised (the import falls back to one row per transaction on
+        SQLAlchemy's errors, and would not on a bare ``KeyError`` or ``LookupError``)."""
+        columns: list[Iterable[Any]] = []
+        try:
+            for key, process in zip(self.keys, self.processors, strict=True):
+                values = [row[key] for row in rows]
+                columns.append(values if process is None else map(process, values))
+            return list(zip(*columns, strict=True))
+        except Exception:  # any failure: SQLAlchemy converts again and reports it
+            return None
+
+
+def _driver_processor(column_type: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+    """SQLAlchemy's bind processor for the type, except for binary columns on SQLite: there it only
+    wraps ``bytes`` in a ``memoryview``, and sqlite3 stores both as the same BLOB (eight such columns
+    a person)."""
+    if dialect.name == "sqlite" and isinstance(column_type, LargeBinary):
+        return None
+    return column_type.dialect_impl(dialect).bind_processor(dialect)
 
 
 def _merge_person(old: PersonInput | None, new: PersonInput) -> PersonInput:

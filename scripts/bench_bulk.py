@@ -77,7 +77,7 @@ def bench_seed(url: str, cipher: FieldCipher, people: int, orgs: int) -> dict[st
     engine = db.make_engine(url)
     tune_sqlite(engine)
     try:
-        with background_batches(plan) as batches:
+        with background_batches(plan, cipher) as batches:
             started, cpu = time.perf_counter(), time.process_time()
             tally = run_seed(engine, cipher, plan, calendar=WorkCalendar.load(), batches=batches)
             seconds, cpu = time.perf_counter() - started, time.process_time() - cpu

@@ -93,3 +93,22 @@ def test_key_material_never_appears_in_reprs(keyring: Keyring) -> None:
         for secret in secret_hexes:
             assert secret not in text
         assert "reveal" not in text
+
+
+def test_a_row_encrypted_at_once_reads_back_field_by_field_each_under_its_own_nonce(
+    cipher: FieldCipher,
+) -> None:
+    plain = {"name_enc": "张伟", "phone_enc": None, "address_enc": "山东省菏泽市", "religion_enc": "佛教"}
+    sealed = cipher.encrypt_row(plain, table="persons", row="r1")
+    assert sealed["phone_enc"] is None
+    blobs = {column: blob for column, blob in sealed.items() if blob is not None}
+    for column, blob in blobs.items():
+        assert cipher.decrypt(blob, table="persons", column=column, row="r1") == plain[column]
+        assert key_version_of(blob) == cipher.current_version
+        with pytest.raises(DecryptionFailed):
+            cipher.decrypt(blob, table="persons", column=column, row="r2")
+    assert len({blob[3:15] for blob in blobs.values()}) == len(blobs)
+    with pytest.raises(DecryptionFailed):
+        cipher.decrypt(blobs["name_enc"], table="persons", column="address_enc", row="r1")
+    again = cipher.encrypt_row(plain, table="persons", row="r1")
+    assert all(again[c] != blob for c, blob in blobs.items())

@@ -11,6 +11,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from gateway.domain import (
 from gateway.errors import InvalidInput
 from gateway.identifiers import birth_date, normalize_credit_code, normalize_id_number
 from gateway.inputs import ListEntryInput, OrganizationInput, PersonInput, RecordInput, phone
+from gateway.keyring import Keyring
 from gateway.models import (
     CreditRecord,
     ListEntry,
@@ -47,7 +49,7 @@ from gateway.models import (
 )
 from gateway.regions import COUNTY_BY_CODE
 from gateway.seed import SeedPlan, generate
-from gateway.seed_background import background_batches
+from gateway.seed_background import background_batches, blind_indexes
 from gateway.seed_subjects import org_code_check_char
 from gateway.seeding import SeedTally, run_seed
 from gateway.workdays import WorkCalendar
@@ -453,3 +455,38 @@ def test_the_seed_command_does_not_offer_to_replace_a_broken_keyring(
     assert result.returncode == 1
     assert "not a valid keyring" in result.stderr and "Traceback" not in result.stderr
     assert keyring.read_text(encoding="utf-8") == "not a keyring"
+
+
+def _indexes(engine: Engine) -> set[tuple[Any, ...]]:
+    with Session(engine) as s:
+        people = s.execute(select(Person.subject_id, Person.id_number_bidx, Person.phone_bidx)).all()
+        orgs = s.execute(select(Organization.subject_id, Organization.credit_code_bidx)).all()
+    return {tuple(row) for row in people} | {tuple(row) for row in orgs}
+
+
+def test_blind_indexes_drawn_with_the_batches_are_those_the_writer_computes(
+    engine: Engine, other_engine: Engine, cipher: FieldCipher
+) -> None:
+    seed(engine, cipher)
+    with background_batches(PLAN, cipher) as batches:
+        seed(other_engine, cipher, batches=batches)
+    assert snapshot(engine, cipher) == snapshot(other_engine, cipher)
+    assert _indexes(engine) == _indexes(other_engine)
+    with background_batches(PLAN, cipher) as batches:
+        again = seed(other_engine, cipher, batches=batches)
+    assert again.total(Outcome.CREATED) == again.total(Outcome.UPDATED) == 0
+
+
+def test_blind_indexes_computed_under_another_key_are_not_used(
+    engine: Engine, other_engine: Engine, cipher: FieldCipher
+) -> None:
+    (batch,) = generate(SeedPlan(seed=7, people=20, orgs=4))
+    wrong = blind_indexes(batch.items, FieldCipher(Keyring.generate()))
+    seed(engine, cipher, SeedPlan(seed=7, people=20, orgs=4))
+    seed(
+        other_engine,
+        cipher,
+        SeedPlan(seed=7, people=20, orgs=4),
+        batches=[replace(batch, blind_indexes=wrong)],
+    )
+    assert _indexes(engine) == _indexes(other_engine)

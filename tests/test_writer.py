@@ -3,11 +3,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
+from gateway import db
 from gateway.crypto import FieldCipher
 from gateway.domain import Category, ListKind, ListStatus, OrgForm, Procedure, RecordStatus, Severity
 from gateway.inputs import (
@@ -21,13 +24,15 @@ from gateway.keyring import Keyring, SecretBytes
 from gateway.models import (
     CreditRecord,
     CreditRecordVersion,
+    ListEntry,
     ListEntryRecord,
     Organization,
     Person,
     RecordLink,
+    Subject,
 )
 from gateway.workdays import WorkCalendar
-from gateway.writer import Outcome, StoreWriter, _content_hash
+from gateway.writer import Outcome, StoreWriter, _content_hash, _DriverInsert
 from tests.helpers import credit_code, id_number
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -311,3 +316,82 @@ def test_a_record_raised_to_serious_on_resubmission_reaches_the_legal_representa
     with Session(engine) as s:
         links = s.execute(select(RecordLink.record_id, RecordLink.subject_id)).all()
     assert links == [(first[2].id, first[0].id)]
+
+
+def _table_rows(engine: Engine, cipher: FieldCipher) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row the writer can insert, read back through SQLAlchemy, ciphertexts decrypted (their
+    nonces differ from one write to the next)."""
+    tables: dict[str, list[tuple[Any, ...]]] = {}
+    with Session(engine) as s:
+        for model in (Subject, Person, Organization, CreditRecord, RecordLink, ListEntry, ListEntryRecord):
+            table = model.__table__
+            rows = []
+            for row in s.execute(select(table)).mappings():
+                values = dict(row)
+                for column, blob in row.items():
+                    if column.endswith("_enc") and blob is not None:
+                        key = values.get("subject_id")
+                        values[column] = cipher.decrypt(blob, table=table.name, column=column, row=key)
+                rows.append(tuple(sorted(values.items())))
+            tables[table.name] = sorted(rows, key=repr)
+    return tables
+
+
+def test_rows_handed_to_the_driver_read_back_as_sqlalchemys_own_inserts(
+    engine: Engine, cipher: FieldCipher, tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite gets pre-converted tuples (``_DriverInsert``); every column type, None and enum must
+    store exactly what SQLAlchemy's executemany stores."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the driver path is SQLite's")
+    shop = OrganizationInput(
+        name="牡丹区张伟烧烤店", credit_code=credit_code("923717020000002"), form=OrgForm.INDIVIDUAL_BUSINESS
+    )
+    fined = replace(
+        penalty("E1号"), amount_10k_yuan=Decimal("1.2345"), valid_until=date(2027, 2, 20), kept=None
+    )
+    entry = ListEntryInput(
+        subject=SubjectRef(credit_code=COMPANY.credit_code),
+        kind=ListKind.BLACK,
+        list_name="严重违法失信名单",
+        authority_code=AUTHORITY,
+        reason="严重违法",
+        listed_on=date(2026, 2, 25),
+        records=(fined.key,),
+    )
+    batch = [
+        REP,
+        PersonInput(name="钱二", id_number=id_number(seq=3)),
+        COMPANY,
+        shop,
+        fined,
+        penalty("E2号"),
+        entry,
+    ]
+
+    def write_into(target: Engine) -> None:
+        ids = iter(f"{n:032x}" for n in range(1, 100))
+        with Session(target) as session, session.begin():
+            StoreWriter(
+                session, cipher, calendar=WorkCalendar.load(), clock=lambda: NOW, id_factory=lambda: next(ids)
+            ).write(batch)
+
+    write_into(engine)
+    url = f"sqlite:///{tmp_path / 'core.db'}"
+    db.upgrade(url)
+    core = db.make_engine(url)
+    monkeypatch.setattr(_DriverInsert, "for_rows", classmethod(lambda *_args: None))
+    try:
+        write_into(core)
+        assert _table_rows(engine, cipher) == _table_rows(core, cipher)
+        with core.connect() as a, engine.connect() as b:
+            for table in ("credit_records", "list_entries", "subjects"):
+                raw = f"SELECT * FROM {table} ORDER BY 1"
+                assert a.exec_driver_sql(raw).all() == b.exec_driver_sql(raw).all()
+            blobs = (
+                "SELECT subject_id, typeof(name_enc), typeof(phone_enc), id_number_bidx, phone_bidx, "
+                "length(address_enc) FROM persons ORDER BY 1"
+            )
+            assert a.exec_driver_sql(blobs).all() == b.exec_driver_sql(blobs).all()
+    finally:
+        core.dispose()

@@ -124,7 +124,7 @@ def _run(engine: Engine, cipher: FieldCipher, plan: SeedPlan, calendar: WorkCale
     done = 0
     try:
         # The generator process starts before the progress display's thread: it is forked.
-        with background_batches(plan) as batches, Progress(*columns, console=console) as progress:
+        with background_batches(plan, cipher) as batches, Progress(*columns, console=console) as progress:
             task = progress.add_task("seed", total=plan.people)
 
             def advance(batch: Batch) -> None:

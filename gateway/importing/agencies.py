@@ -17,24 +17,27 @@ from gateway.models import Organization
 
 
 class AgencyDirectory:
-    """Name → credit code of registered agencies, cached for the run (agencies do not change
-    during a CSV import, which cannot register them)."""
+    """Name → credit code of registered agencies, read once for the run (agencies do not change
+    during a CSV import, which cannot register them).
+
+    All agencies are read in one query when the directory is made: there are hundreds, not
+    millions, and a directory that holds them needs no database connection afterwards, so rows can
+    be converted in a process that has none (``gateway.importing.background``)."""
 
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+        stmt = select(Organization.name, Organization.credit_code).where(
+            Organization.form == OrgForm.AGENCY, Organization.credit_code.is_not(None)
+        )
         self._codes: dict[str, list[str]] = {}
+        with Session(engine) as session:
+            for agency_name, code in session.execute(stmt):
+                self._codes.setdefault(agency_name, []).append(code)
 
     def code_for(self, name: str, *, field: str = "authorityName") -> str:
         name = name.strip()
         if not name:
             raise InvalidInput(field, "is required")
-        if name not in self._codes:
-            stmt = select(Organization.credit_code).where(
-                Organization.form == OrgForm.AGENCY, Organization.name == name
-            )
-            with Session(self._engine) as session:
-                self._codes[name] = [c for c in session.scalars(stmt) if c is not None]
-        codes = self._codes[name]
+        codes = self._codes.get(name, [])
         if not codes:
             raise InvalidInput(
                 field, "names no registered agency; import the agency first (JSON Lines type agency)"

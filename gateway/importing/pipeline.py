@@ -10,7 +10,8 @@ a file is idempotent: the writer recognises every row it already holds (UNCHANGE
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from gateway.clock import utcnow
 from gateway.crypto import FieldCipher
+from gateway.importing import background
 from gateway.importing.agencies import AgencyDirectory
 from gateway.importing.double_publicity import DoublePublicityTable, check_structure
 from gateway.importing.errors import DatabaseUnavailable, ImportFileError
@@ -152,7 +154,9 @@ def import_file(
     on_progress: Progress | None = None,
 ) -> ImportReport:
     """Import one file and report on every line. File-level problems (unreadable, encoding, layout,
-    missing columns) end up in the report's error, with nothing written."""
+    missing columns) end up in the report's error, with nothing written. Files of
+    ``background.MIN_BYTES`` or more are read and validated in a child process while this one writes
+    (``gateway.importing.background``); the rows, their order and the report are the same."""
     started = time.perf_counter()
     report = ImportReport(file=str(path), format=file_format.value)
     try:
@@ -163,19 +167,22 @@ def import_file(
             if fmt is FileFormat.CSV:
                 check_structure(source.text)
         progress = on_progress or (lambda done, total: None)
-        with TextSource(path, report.encoding) as source:
+        with TextSource(path, report.encoding) as source, ExitStack() as stack:
+            rows = _rows(fmt, source, report, engine, today or clock().astimezone(CHINA_STANDARD_TIME).date())
+            reader: background.BackgroundRows | None = None
+            if source.size >= background.MIN_BYTES and background.can_fork():
+                reader = stack.enter_context(background.background_rows(rows, source))
             importer = Importer(
                 engine,
                 cipher,
                 calendar,
                 batch_size=batch_size,
                 clock=clock,
-                on_batch=lambda: progress(source.bytes_read, source.size),
+                on_batch=lambda: progress(
+                    source.bytes_read if reader is None else reader.bytes_read, source.size
+                ),
             )
-            importer.run(
-                _rows(fmt, source, report, engine, today or clock().astimezone(CHINA_STANDARD_TIME).date()),
-                report,
-            )
+            importer.run(rows if reader is None else reader, report)
             progress(source.size, source.size)
     except (ImportFileError, DatabaseUnavailable) as exc:
         report.fail(exc.code, exc.message)
@@ -185,7 +192,10 @@ def import_file(
 
 def _rows(
     fmt: FileFormat, source: TextSource, report: ImportReport, engine: Engine, today: date
-) -> Iterator[SourceRow]:
+) -> Iterable[SourceRow]:
+    """A lazy reader of the file's rows. A CSV header is read and matched here, so that its file-level
+    errors come before any row, and the agency directory is read, so that reading rows needs no
+    database connection."""
     if fmt is FileFormat.JSONL:
         return read_jsonl(source.text, today=today)
     table = DoublePublicityTable(source.text)
