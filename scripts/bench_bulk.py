@@ -37,7 +37,7 @@ from gateway import db
 from gateway.audit.events import CallerFacts, Outcome, draft_document
 from gateway.audit.heads import HeadSigner, audit_public_keys
 from gateway.audit.store import AuditLog, HeadSchedule
-from gateway.audit.verify import verify_log
+from gateway.audit.verify import default_workers, verify_log
 from gateway.crypto import FieldCipher
 from gateway.importing.pipeline import import_file
 from gateway.keyring import Keyring
@@ -148,7 +148,7 @@ def bench_verify(url: str, keyring: Keyring, events: int) -> dict[str, Any]:
         build_seconds = time.perf_counter() - built
         with engine.connect() as conn:
             started, cpu = time.perf_counter(), time.process_time()
-            report = verify_log(conn, audit_public_keys(keyring))
+            report = verify_log(conn, audit_public_keys(keyring), workers=default_workers())
             seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
         engine.dispose()
