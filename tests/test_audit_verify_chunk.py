@@ -166,3 +166,18 @@ def test_a_key_longer_than_its_column_fails_the_page_even_when_stored_whole() ->
     rows = _document(rows, 0, subjects=[long])
     keys = [k for k in keys if not (k[0] == 5 and k[1] == "subject")] + [(5, "subject", long)]
     assert page(rows, keys) is None
+
+
+def test_time_read_as_text_passes_only_in_the_form_sqlalchemy_writes_on_sqlite() -> None:
+    rows, keys = a_page()
+    as_text = [{**r, "time": r["time"].strftime("%Y-%m-%d %H:%M:%S.%f")} for r in rows]
+    assert page(as_text, keys) == b"".join(r["leaf_hash"] for r in rows)
+    written = as_text[1]["time"]
+    for other in (
+        written.replace(" ", "T"),
+        written + "+00:00",
+        written[:19],
+        written[:-1] + "7",
+        written + " ",
+    ):
+        assert page(_with(as_text, 1, time=other), keys) is None
