@@ -103,7 +103,7 @@ def verify_log(
             )
             # On a finding, drop the pages still queued rather than check them.
             stack.callback(pool.shutdown, wait=True, cancel_futures=True)
-        state = _Walk(conn, frontier, chunk, progress, pool, workers)
+        state = _Walk(conn, frontier, chunk, progress, pool, workers, int(size))
         try:
             heads = _checked_heads(conn, public_keys, external_heads)
             state.expect(heads)
@@ -172,10 +172,14 @@ class _Walk:
         progress: Callable[[int], None] | None,
         pool: ProcessPoolExecutor | None,
         workers: int,
+        stated_size: int,
     ) -> None:
         self.conn = conn
         self.pool = pool
         self.workers = workers
+        # Workers read only below the tree size stated at the start; events appended while the
+        # check runs are read by this connection, up to the end, as without workers.
+        self.stated_size = stated_size
         self.frontier = frontier
         self.chunk = chunk
         self.progress = progress
@@ -225,9 +229,11 @@ class _Walk:
         in_flight: deque[tuple[int, Future[tuple[int, bytes | None]]]] = deque()
         ahead = self.frontier.size
         while True:
-            while len(in_flight) < 2 * self.workers:
+            while len(in_flight) < 2 * self.workers and ahead + self.chunk <= self.stated_size:
                 in_flight.append((ahead, pool.submit(check_page, ahead, self.chunk)))
                 ahead += self.chunk
+            if not in_flight:
+                return
             start, future = in_flight.popleft()
             count, leaves = future.result()
             if start != self.frontier.size or count < self.chunk:
