@@ -308,3 +308,14 @@ def test_worker_processes_find_exactly_what_one_process_finds(
         pooled = verify_log(conn, audit_public_keys(keyring), chunk=7, workers=2, parallel_from=0)
     assert pooled == alone
     assert alone.ok is (tampering == "untouched")
+
+
+def test_the_command_takes_a_number_of_workers(
+    log_engine: Engine, keyring_path: Path, migrated_url: str
+) -> None:
+    for workers in ("1", "2"):
+        ok = run_cli("audit", "verify", "--workers", workers, keyring=keyring_path, database_url=migrated_url)
+        assert ok.returncode == 0, ok.stderr
+        assert ok.stdout.startswith("OK 40 events verified")
+    refused = run_cli("audit", "verify", "--workers", "0", keyring=keyring_path, database_url=migrated_url)
+    assert refused.returncode != 0
