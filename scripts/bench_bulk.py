@@ -13,13 +13,15 @@ log built through ``AuditLog.append`` in large batches (heads every 1,000 events
 ``credit-gateway audit verify`` does. Only the command's own work is timed: not building its input.
 
 Rates are wall-clock; ``cpu_seconds`` is this process's CPU time over the same span, steadier on a
-shared machine (for seeding it leaves out the child process that draws the batches).
+shared machine (for seeding it leaves out the child process that draws the batches); verification
+runs in worker processes as the command does (one per CPU), whose CPU time is ``worker_cpu_seconds``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import sys
 import tempfile
 import time
@@ -37,7 +39,7 @@ from gateway import db
 from gateway.audit.events import CallerFacts, Outcome, draft_document
 from gateway.audit.heads import HeadSigner, audit_public_keys
 from gateway.audit.store import AuditLog, HeadSchedule
-from gateway.audit.verify import verify_log
+from gateway.audit.verify import default_workers, verify_log
 from gateway.crypto import FieldCipher
 from gateway.importing.pipeline import import_file
 from gateway.keyring import Keyring
@@ -146,15 +148,23 @@ def bench_verify(url: str, keyring: Keyring, events: int) -> dict[str, Any]:
         built = time.perf_counter()
         build_log(engine, keyring, events)
         build_seconds = time.perf_counter() - built
+        workers = default_workers()
         with engine.connect() as conn:
-            started, cpu = time.perf_counter(), time.process_time()
-            report = verify_log(conn, audit_public_keys(keyring))
+            started, cpu, children = time.perf_counter(), time.process_time(), _children_cpu()
+            report = verify_log(conn, audit_public_keys(keyring), workers=workers)
             seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+            children = _children_cpu() - children  # the workers, reaped when verify_log returns
     finally:
         engine.dispose()
     assert report.ok, report.finding
     return {"events": report.events, "heads": report.heads, "build_seconds": build_seconds, "seconds": seconds,
-            "cpu_seconds": cpu, "rate": report.events / seconds}  # fmt: skip
+            "cpu_seconds": cpu, "workers": workers, "worker_cpu_seconds": children,
+            "rate": report.events / seconds}  # fmt: skip
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:

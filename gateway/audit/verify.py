@@ -21,8 +21,12 @@ Heads an outside party kept (``audit export-heads``) can be passed in and are ch
 
 from __future__ import annotations
 
-from collections import defaultdict
+import multiprocessing
+import os
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -33,19 +37,20 @@ from gateway.audit.canonical import parse
 from gateway.audit.events import Projection, project
 from gateway.audit.findings import Finding, Problem, Report
 from gateway.audit.heads import TreeHead, verify_head
-from gateway.audit.merkle import Frontier, leaf_hash
+from gateway.audit.merkle import HASH_SIZE, Frontier, leaf_hash
 from gateway.audit.models import (
     STATE_ID,
-    AuditEvent,
-    AuditEventKey,
     AuditHead,
     AuditNode,
     AuditPrune,
     AuditState,
 )
 from gateway.audit.store import NODE_LEVEL, head_of
+from gateway.audit.verify_chunk import check_chunk, check_page, init_worker, read_page
 
 CHUNK = 2_000
+# Below this many events worker processes cost more to start (~0.5 s) than they save.
+PARALLEL_FROM = 50_000
 
 
 class _Stop(Exception):
@@ -66,8 +71,15 @@ def verify_log(
     external_heads: Sequence[TreeHead] = (),
     progress: Callable[[int], None] | None = None,
     chunk: int = CHUNK,
+    workers: int = 1,
+    parallel_from: int = PARALLEL_FROM,
 ) -> Report:
-    """Check the whole log; ``public_keys`` are the audit keys by key id (raw Ed25519)."""
+    """Check the whole log; ``public_keys`` are the audit keys by key id (raw Ed25519).
+
+    With ``workers`` > 1, and at least ``parallel_from`` events to check, pages are read and checked
+    in that many worker processes (``check_page``; spawned, so safe from a threaded process), their
+    results taken in log order, so the first bad index and every finding are the same as with one.
+    Not for an in-memory SQLite database, which other processes cannot open."""
     checkpoint = conn.execute(select(AuditPrune).order_by(AuditPrune.tree_size.desc()).limit(1)).first()
     frontier = (
         Frontier.from_bytes(int(checkpoint.tree_size), bytes(checkpoint.frontier))
@@ -75,15 +87,40 @@ def verify_log(
         else Frontier()
     )
     start = frontier.size
-    state = _Walk(conn, frontier, chunk, progress)
-    try:
-        heads = _checked_heads(conn, public_keys, external_heads)
-        state.expect(heads)
-        state.stream()
-        state.finish()
-    except _Stop as stop:
-        return Report(state.checked, state.frontier.size, len(state.heads_seen), start, stop.finding)
+    with ExitStack() as stack:
+        pool = None
+        url = conn.engine.url
+        in_memory = url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+        size = conn.execute(select(AuditState.size).where(AuditState.id == STATE_ID)).scalar() or 0
+        if workers > 1 and not in_memory and int(size) - start >= parallel_from:
+            pool = stack.enter_context(
+                ProcessPoolExecutor(
+                    workers,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=init_worker,
+                    initargs=(url.render_as_string(hide_password=False),),
+                )
+            )
+            # On a finding, drop the pages still queued rather than check them.
+            stack.callback(pool.shutdown, wait=True, cancel_futures=True)
+        state = _Walk(conn, frontier, chunk, progress, pool, workers, int(size))
+        try:
+            heads = _checked_heads(conn, public_keys, external_heads)
+            state.expect(heads)
+            state.stream()
+            state.finish()
+        except _Stop as stop:
+            return Report(state.checked, state.frontier.size, len(state.heads_seen), start, stop.finding)
     return Report(state.checked, state.frontier.size, len(state.heads_seen), start, None)
+
+
+def default_workers() -> int:
+    """Worker processes for ``audit verify``: one per CPU this process may run on, at most 8."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, 8))
 
 
 def _checked_heads(
@@ -120,11 +157,29 @@ def _checked_heads(
     return heads
 
 
+@dataclass(frozen=True, slots=True)
+class _Page:
+    rows: Sequence[Any]  # EVENT_COLUMNS of each event, in sequence order
+    keys: Sequence[Any]  # (seq, kind, value) stored for the sequence numbers the rows span
+
+
 class _Walk:
     def __init__(
-        self, conn: Connection, frontier: Frontier, chunk: int, progress: Callable[[int], None] | None
+        self,
+        conn: Connection,
+        frontier: Frontier,
+        chunk: int,
+        progress: Callable[[int], None] | None,
+        pool: ProcessPoolExecutor | None,
+        workers: int,
+        stated_size: int,
     ) -> None:
         self.conn = conn
+        self.pool = pool
+        self.workers = workers
+        # Workers read only below the tree size stated at the start; events appended while the
+        # check runs are read by this connection, up to the end, as without workers.
+        self.stated_size = stated_size
         self.frontier = frontier
         self.chunk = chunk
         self.progress = progress
@@ -159,33 +214,58 @@ class _Walk:
         self.confirmed = size
 
     def stream(self) -> None:
-        while True:
-            rows = self.conn.execute(
-                select(AuditEvent)
-                .where(AuditEvent.seq >= self.frontier.size)
-                .order_by(AuditEvent.seq)
-                .limit(self.chunk)
-            ).all()
-            if not rows:
-                return
-            first, last = int(rows[0].seq), int(rows[-1].seq)
-            keys = self._keys(first, last)
-            computed: dict[tuple[int, int], bytes] = {}
-            for row in rows:
-                self._event(row, keys.get(int(row.seq), set()), computed)
-            self._check_nodes(computed)
-            if self.progress is not None:
-                self.progress(self.checked)
+        """Check the events page by page, in order. With a pool, worker processes read and check
+        the next pages while this one is applied; the log's last page, and anything the pages in
+        flight did not foresee, are done here."""
+        if self.pool is not None:
+            self._stream_in_workers(self.pool)
+        while (page := self._page(self.frontier.size)) is not None:
+            self._apply(page, check_chunk(self.frontier.size, page.rows, page.keys))
 
-    def _keys(self, first: int, last: int) -> dict[int, set[tuple[str, str]]]:
-        keys: dict[int, set[tuple[str, str]]] = defaultdict(set)
-        for seq, kind, value in self.conn.execute(
-            select(AuditEventKey.seq, AuditEventKey.kind, AuditEventKey.value).where(
-                AuditEventKey.seq >= first, AuditEventKey.seq <= last
-            )
-        ):
-            keys[int(seq)].add((kind, value))
-        return keys
+    def _stream_in_workers(self, pool: ProcessPoolExecutor) -> None:
+        """Full pages, each read and checked by a worker (``check_page``), at most ``2 * workers``
+        ahead, taken in log order. A page a worker could not pass is read again and checked event
+        by event here, which names its first bad index."""
+        in_flight: deque[tuple[int, Future[tuple[int, bytes | None]]]] = deque()
+        ahead = self.frontier.size
+        while True:
+            while len(in_flight) < 2 * self.workers and ahead + self.chunk <= self.stated_size:
+                in_flight.append((ahead, pool.submit(check_page, ahead, self.chunk)))
+                ahead += self.chunk
+            if not in_flight:
+                return
+            start, future = in_flight.popleft()
+            count, leaves = future.result()
+            if start != self.frontier.size or count < self.chunk:
+                return  # the end of the log: the caller reads on from the tree size
+            if leaves is not None:
+                self._apply(None, leaves)
+            elif (page := self._page(start)) is not None:
+                self._apply(page, None)
+            else:
+                return
+
+    def _page(self, start: int) -> _Page | None:
+        rows, keys = read_page(self.conn, start, self.chunk)
+        return _Page(rows, keys) if rows else None
+
+    def _apply(self, page: _Page | None, leaves: bytes | None) -> None:
+        """Add a page's events to the tree. ``leaves`` are its leaf hashes when ``check_chunk``
+        passed every per-event check for it; otherwise (None) each event of ``page`` is checked one
+        by one, which names the first bad index (or finds nothing wrong after all)."""
+        computed: dict[tuple[int, int], bytes] = {}
+        if leaves is not None:
+            for offset in range(0, len(leaves), HASH_SIZE):
+                self._add(leaves[offset : offset + HASH_SIZE], computed)
+        elif page is not None:
+            keys: dict[int, set[tuple[str, str]]] = defaultdict(set)
+            for seq, kind, value in page.keys:
+                keys[int(seq)].add((kind, value))
+            for row in page.rows:
+                self._event(row, keys.get(int(row.seq), set()), computed)
+        self._check_nodes(computed)
+        if self.progress is not None:
+            self.progress(self.checked)
 
     def _event(self, row: Any, keys: set[tuple[str, str]], computed: dict[tuple[int, int], bytes]) -> None:
         index = self.frontier.size
@@ -225,12 +305,17 @@ class _Walk:
                     f"the indexed columns or keys of event {index} differ from the event",
                 )
             )
+        self._add(leaf, computed)
+
+    def _add(self, leaf: bytes, computed: dict[tuple[int, int], bytes]) -> None:
+        """Append a checked event's leaf hash; match the heads signed for the size it makes."""
         for level, idx, digest in self.frontier.append(leaf):
             if level >= NODE_LEVEL:
                 computed[(level, idx)] = digest
         self.checked += 1
-        for item in self.expected.pop(self.frontier.size, []):
-            self._match(item)
+        if self.frontier.size in self.expected:
+            for item in self.expected.pop(self.frontier.size):
+                self._match(item)
 
     def _check_nodes(self, computed: dict[tuple[int, int], bytes]) -> None:
         by_level: dict[int, list[int]] = defaultdict(list)

@@ -31,7 +31,7 @@ from gateway.audit.heads import HeadSigner, TreeHead, audit_public_keys
 from gateway.audit.models import STATE_ID, AuditHead, AuditState
 from gateway.audit.pseudonyms import Pseudonyms
 from gateway.audit.store import AuditLog, HeadSchedule, head_of
-from gateway.audit.verify import verify_log
+from gateway.audit.verify import default_workers, verify_log
 from gateway.commands.common import console, settings, user_errors
 from gateway.crypto import FieldCipher
 from gateway.db import make_engine
@@ -82,6 +82,14 @@ def verify(
         Path | None,
         typer.Option("--heads", help="Also check heads kept outside the gateway (an export-heads file)."),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Worker processes checking events (default: one per CPU, at most 8; 1: none).",
+        ),
+    ] = None,
 ) -> None:
     """Recompute the tree from every event and check every signed head; name the first bad index."""
     cfg = settings()
@@ -93,7 +101,11 @@ def verify(
             with progress_bar() as bar:
                 task = bar.add_task("verifying events", total=int(total))
                 report = verify_log(
-                    conn, keys, external_heads=external, progress=lambda n: bar.update(task, completed=n)
+                    conn,
+                    keys,
+                    external_heads=external,
+                    progress=lambda n: bar.update(task, completed=n),
+                    workers=workers or default_workers(),
                 )
         if report.finding is not None:
             finding = report.finding
