@@ -171,7 +171,7 @@ def use(
     if person_id is None or not secrets.compare_digest(consent.person_id, person_id):
         raise PersonUnavailable(PERSON_UNAVAILABLE_MESSAGE)
     params = {"consent_id": consent_id, "now": now, "updated_at": now}
-    if session.get_bind().dialect.update_returning:
+    if session.get_bind(Consent).dialect.update_returning:
         if session.scalars(_COUNT_USE_RETURNING, params).one_or_none() is None:
             raise ConsentExhausted("the consent has no uses left")
         return consent
