@@ -19,6 +19,7 @@ from enum import StrEnum
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from gateway.clock import as_utc
 from gateway.domain import ConsentPurpose, ConsentScope, ConsentStatus
@@ -45,21 +46,24 @@ PERSON_UNAVAILABLE_MESSAGE = "no person record is available for this identity nu
 # parameters: building them per call cost more Python than the database spent running them.
 _CONSENT_BY_ID = select(Consent).where(Consent.id == bindparam("consent_id"))
 # One atomic conditional UPDATE: it counts the use only while the consent still has uses left, is
-# active and has not expired, whatever another transaction did since the checks read the row.
+# active and has not expired, whatever another transaction did since the checks read the row. It is
+# a Core statement on the table: the ORM's UPDATE path copied and annotated the statement on every
+# execution, for an object it does not need to synchronise (``use`` reads the row back itself).
+_CONSENTS = Consent.__table__
 _COUNT_USE = (
-    update(Consent)
+    update(_CONSENTS)
     .where(
-        Consent.id == bindparam("consent_id"),
-        Consent.uses < Consent.max_uses,
-        Consent.status == ConsentStatus.ACTIVE,
-        Consent.expires_at > bindparam("now"),
+        _CONSENTS.c.id == bindparam("consent_id"),
+        _CONSENTS.c.uses < _CONSENTS.c.max_uses,
+        _CONSENTS.c.status == ConsentStatus.ACTIVE,
+        _CONSENTS.c.expires_at > bindparam("now"),
     )
-    .values(uses=Consent.uses + 1, updated_at=bindparam("updated_at"))
-    .execution_options(synchronize_session=False)
+    .values(uses=_CONSENTS.c.uses + 1, updated_at=bindparam("updated_at"))
 )
-# The same UPDATE returning the counted row (SQLite >= 3.35, PostgreSQL), loaded over the session's
-# object in place of a separate refresh SELECT.
-_COUNT_USE_RETURNING = _COUNT_USE.returning(Consent).execution_options(populate_existing=True)
+# The same UPDATE returning the counted row (SQLite >= 3.35, PostgreSQL): its values are set on the
+# session's object as loaded, in place of a separate refresh SELECT.
+_COUNT_USE_RETURNING = _COUNT_USE.returning(*_CONSENTS.c)
+_CONSENT_COLUMNS = tuple((attr.key, attr.columns[0]) for attr in Consent.__mapper__.column_attrs)
 
 
 class ConsentAction(StrEnum):
@@ -172,8 +176,11 @@ def use(
         raise PersonUnavailable(PERSON_UNAVAILABLE_MESSAGE)
     params = {"consent_id": consent_id, "now": now, "updated_at": now}
     if session.get_bind(Consent).dialect.update_returning:
-        if session.scalars(_COUNT_USE_RETURNING, params).one_or_none() is None:
+        row = session.execute(_COUNT_USE_RETURNING, params).one_or_none()
+        if row is None:
             raise ConsentExhausted("the consent has no uses left")
+        for key, column in _CONSENT_COLUMNS:
+            set_committed_value(consent, key, row._mapping[column])
         return consent
     counted = session.execute(_COUNT_USE, params)
     if counted.rowcount != 1:  # type: ignore[attr-defined]
