@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from gateway.clock import as_utc
 from gateway.domain import ConsentPurpose, ConsentScope, ConsentStatus
@@ -40,6 +41,29 @@ MAX_TTL = timedelta(days=365)
 MAX_USES = 1_000
 _CONSENT_ID = re.compile(r"[0-9a-f]{32}")  # secrets.token_hex(16), as grant() makes them
 PERSON_UNAVAILABLE_MESSAGE = "no person record is available for this identity number with this consent"
+
+# The statements of ``use``, on every consented lookup, are built once at import with named
+# parameters: building them per call cost more Python than the database spent running them.
+_CONSENT_BY_ID = select(Consent).where(Consent.id == bindparam("consent_id"))
+# One atomic conditional UPDATE: it counts the use only while the consent still has uses left, is
+# active and has not expired, whatever another transaction did since the checks read the row. It is
+# a Core statement on the table: the ORM's UPDATE path copied and annotated the statement on every
+# execution, for an object it does not need to synchronise (``use`` reads the row back itself).
+_CONSENTS = Consent.__table__
+_COUNT_USE = (
+    update(_CONSENTS)
+    .where(
+        _CONSENTS.c.id == bindparam("consent_id"),
+        _CONSENTS.c.uses < _CONSENTS.c.max_uses,
+        _CONSENTS.c.status == ConsentStatus.ACTIVE,
+        _CONSENTS.c.expires_at > bindparam("now"),
+    )
+    .values(uses=_CONSENTS.c.uses + 1, updated_at=bindparam("updated_at"))
+)
+# The same UPDATE returning the counted row (SQLite >= 3.35, PostgreSQL): its values are set on the
+# session's object as loaded, in place of a separate refresh SELECT.
+_COUNT_USE_RETURNING = _COUNT_USE.returning(*_CONSENTS.c)
+_CONSENT_COLUMNS = tuple((attr.key, attr.columns[0]) for attr in Consent.__mapper__.column_attrs)
 
 
 class ConsentAction(StrEnum):
@@ -133,8 +157,11 @@ def use(
     its state. ``person_id`` is the subject the caller asked for (None when the identity number is
     unknown); a mismatch is PERSON_UNAVAILABLE, the same answer as for a lookup without consent, and
     the use is not counted.
+
+    The returned row is as the UPDATE left it: read back by its RETURNING clause where the database
+    has one, else by a refresh.
     """
-    consent = session.get(Consent, consent_id)
+    consent = session.scalars(_CONSENT_BY_ID, {"consent_id": consent_id}).one_or_none()
     if consent is None or caller_org is None or not secrets.compare_digest(consent.grantee_code, caller_org):
         raise ConsentWrongGrantee("this consent was not granted to the calling organisation")
     if consent.status is ConsentStatus.REVOKED:
@@ -147,17 +174,15 @@ def use(
         raise ConsentPurposeMismatch("the stated purpose is not the purpose the person agreed to")
     if person_id is None or not secrets.compare_digest(consent.person_id, person_id):
         raise PersonUnavailable(PERSON_UNAVAILABLE_MESSAGE)
-    counted = session.execute(
-        update(Consent)
-        .where(
-            Consent.id == consent_id,
-            Consent.uses < Consent.max_uses,
-            Consent.status == ConsentStatus.ACTIVE,
-            Consent.expires_at > now,
-        )
-        .values(uses=Consent.uses + 1, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    params = {"consent_id": consent_id, "now": now, "updated_at": now}
+    if session.get_bind(Consent).dialect.update_returning:
+        row = session.execute(_COUNT_USE_RETURNING, params).one_or_none()
+        if row is None:
+            raise ConsentExhausted("the consent has no uses left")
+        for key, column in _CONSENT_COLUMNS:
+            set_committed_value(consent, key, row._mapping[column])
+        return consent
+    counted = session.execute(_COUNT_USE, params)
     if counted.rowcount != 1:  # type: ignore[attr-defined]
         raise ConsentExhausted("the consent has no uses left")
     session.refresh(consent)

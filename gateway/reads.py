@@ -1,5 +1,13 @@
 """Read services for the GraphQL layer: find subjects by identifier, decrypt identities, load the
-records and list entries of many subjects at once (one query per kind, not one per subject)."""
+records and list entries of many subjects at once (one query per kind, not one per subject).
+
+Every statement here is built once, at import, with named bound parameters (``bindparam``; an
+expanding one for each IN list) and executed with that request's values. Building a ``select()`` on
+every call cost more Python than SQLite spent running it: coercing each clause, then walking the
+new construct for its compiled-cache key. A construct built once keeps its cache key (SQLAlchemy
+memoises it on the object), so a request pays only the cache look-up and the parameters. The SQL
+text, and therefore the plans of tests/test_query_plans.py, are those of the per-call statements.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from gateway.crypto import FieldCipher
@@ -17,6 +25,47 @@ from gateway.models import CreditRecord, ListEntry, ListEntryRecord, Organizatio
 PERSON_FIELDS = ("name", "id_number", "phone", "address", "health_status", "religion")
 # Ids per IN list: well under the bound-parameter limits of SQLite and PostgreSQL drivers.
 IN_CHUNK = 1_000
+
+# Persons whose identity number has this blind index: only the columns the comparison needs, so
+# no Person objects are built for candidates that are then thrown away.
+_PERSON_CANDIDATES = select(Person.subject_id, Person.id_number_enc).where(
+    Person.id_number_bidx == bindparam("bidx")
+)
+_PERSONS_BY_ID = select(Person).where(Person.subject_id.in_(bindparam("ids", expanding=True)))
+# The organisation and its subject's kind in one statement (a primary-key join), not two.
+_ORGANIZATION_BY_CODE = (
+    select(Organization, Subject.kind)
+    .join(Subject, Subject.id == Organization.subject_id)
+    .where(Organization.credit_code == bindparam("code"))
+)
+_ORGANIZATIONS_BY_BIDX = (
+    select(Organization, Subject.kind)
+    .join(Subject, Subject.id == Organization.subject_id)
+    .where(Organization.credit_code_bidx == bindparam("bidx"))
+)
+_RECORDS_OF = (
+    select(CreditRecord)
+    .where(CreditRecord.subject_id.in_(bindparam("ids", expanding=True)))
+    .order_by(CreditRecord.decision_date.desc(), CreditRecord.id)
+)
+_LINKED_RECORDS_OF = (
+    select(RecordLink.subject_id, CreditRecord)
+    .join(CreditRecord, CreditRecord.id == RecordLink.record_id)
+    .where(RecordLink.subject_id.in_(bindparam("ids", expanding=True)))
+    .order_by(CreditRecord.decision_date.desc(), CreditRecord.id)
+)
+_LIST_ENTRIES_OF = (
+    select(ListEntry)
+    .where(ListEntry.subject_id.in_(bindparam("ids", expanding=True)))
+    .order_by(ListEntry.listed_on.desc())
+)
+_SUBJECT_KINDS = select(Subject.id, Subject.kind).where(Subject.id.in_(bindparam("ids", expanding=True)))
+_RECORDS_JUSTIFYING = (
+    select(ListEntryRecord.list_entry_id, CreditRecord)
+    .join(CreditRecord, CreditRecord.id == ListEntryRecord.record_id)
+    .where(ListEntryRecord.list_entry_id.in_(bindparam("ids", expanding=True)))
+    .order_by(CreditRecord.decision_date.desc(), CreditRecord.id)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +110,10 @@ def find_person_id(session: Session, cipher: FieldCipher, id_number: str) -> str
     person."""
     bidx = cipher.blind_index("id_number", id_number)
     found: str | None = None
-    for person in session.scalars(select(Person).where(Person.id_number_bidx == bidx)):
-        number = cipher.decrypt(
-            person.id_number_enc, table="persons", column="id_number_enc", row=person.subject_id
-        )
+    for subject_id, id_number_enc in session.execute(_PERSON_CANDIDATES, {"bidx": bidx}):
+        number = cipher.decrypt(id_number_enc, table="persons", column="id_number_enc", row=subject_id)
         if number == id_number:
-            found = person.subject_id
+            found = subject_id
     return found
 
 
@@ -74,21 +121,23 @@ def persons_by_id(session: Session, cipher: FieldCipher, subject_ids: Iterable[s
     ids = sorted(set(subject_ids))
     if not ids:
         return {}
-    rows = session.scalars(select(Person).where(Person.subject_id.in_(ids)))
+    rows = session.scalars(_PERSONS_BY_ID, {"ids": ids})
     return {p.subject_id: decrypt_person(cipher, p) for p in rows}
 
 
 def find_organization(session: Session, cipher: FieldCipher, credit_code: str) -> OrganizationView | None:
-    org = session.scalar(select(Organization).where(Organization.credit_code == credit_code))
-    if org is None:
+    """The organisation with this credit code: a clear code by equality, else (an individual
+    business, whose code is stored encrypted) by blind index, every candidate decrypted and compared."""
+    found = session.execute(_ORGANIZATION_BY_CODE, {"code": credit_code}).first()
+    if found is None:
         bidx = cipher.blind_index("credit_code", credit_code)
-        for candidate in session.scalars(select(Organization).where(Organization.credit_code_bidx == bidx)):
-            if organization_code(cipher, candidate) == credit_code:
-                org = candidate
-    if org is None:
+        for candidate in session.execute(_ORGANIZATIONS_BY_BIDX, {"bidx": bidx}):
+            if organization_code(cipher, candidate[0]) == credit_code:
+                found = candidate
+    if found is None:
         return None
-    kind = session.scalar(select(Subject.kind).where(Subject.id == org.subject_id))
-    assert kind is not None
+    org: Organization = found[0]
+    kind: SubjectKind = found[1]
     return OrganizationView(org.subject_id, kind, org, credit_code)
 
 
@@ -104,12 +153,7 @@ def organization_code(cipher: FieldCipher, org: Organization) -> str:
 def records_of(session: Session, subject_ids: Sequence[str]) -> dict[str, list[CreditRecord]]:
     grouped: dict[str, list[CreditRecord]] = defaultdict(list)
     if subject_ids:
-        stmt = (
-            select(CreditRecord)
-            .where(CreditRecord.subject_id.in_(subject_ids))
-            .order_by(CreditRecord.decision_date.desc(), CreditRecord.id)
-        )
-        for rec in session.scalars(stmt):
+        for rec in session.scalars(_RECORDS_OF, {"ids": list(subject_ids)}):
             grouped[rec.subject_id].append(rec)
     return grouped
 
@@ -118,13 +162,7 @@ def linked_records_of(session: Session, subject_ids: Sequence[str]) -> dict[str,
     """Records reachable from a subject through a link (e.g. as an organisation's legal representative)."""
     grouped: dict[str, list[CreditRecord]] = defaultdict(list)
     if subject_ids:
-        stmt = (
-            select(RecordLink.subject_id, CreditRecord)
-            .join(CreditRecord, CreditRecord.id == RecordLink.record_id)
-            .where(RecordLink.subject_id.in_(subject_ids))
-            .order_by(CreditRecord.decision_date.desc(), CreditRecord.id)
-        )
-        for subject_id, rec in session.execute(stmt):
+        for subject_id, rec in session.execute(_LINKED_RECORDS_OF, {"ids": list(subject_ids)}):
             grouped[subject_id].append(rec)
     return grouped
 
@@ -132,12 +170,7 @@ def linked_records_of(session: Session, subject_ids: Sequence[str]) -> dict[str,
 def list_entries_of(session: Session, subject_ids: Sequence[str]) -> dict[str, list[ListEntry]]:
     grouped: dict[str, list[ListEntry]] = defaultdict(list)
     if subject_ids:
-        stmt = (
-            select(ListEntry)
-            .where(ListEntry.subject_id.in_(subject_ids))
-            .order_by(ListEntry.listed_on.desc())
-        )
-        for entry in session.scalars(stmt):
+        for entry in session.scalars(_LIST_ENTRIES_OF, {"ids": list(subject_ids)}):
             grouped[entry.subject_id].append(entry)
     return grouped
 
@@ -146,10 +179,7 @@ def subject_kinds(session: Session, subject_ids: Iterable[str]) -> dict[str, Sub
     ids = sorted(set(subject_ids))
     if not ids:
         return {}
-    return {
-        sid: kind
-        for sid, kind in session.execute(select(Subject.id, Subject.kind).where(Subject.id.in_(ids)))
-    }
+    return {sid: kind for sid, kind in session.execute(_SUBJECT_KINDS, {"ids": ids})}
 
 
 def records_justifying(session: Session, list_entry_ids: Sequence[str]) -> dict[str, list[CreditRecord]]:
@@ -157,12 +187,6 @@ def records_justifying(session: Session, list_entry_ids: Sequence[str]) -> dict[
     grouped: dict[str, list[CreditRecord]] = defaultdict(list)
     ids = sorted(set(list_entry_ids))
     for start in range(0, len(ids), IN_CHUNK):
-        stmt = (
-            select(ListEntryRecord.list_entry_id, CreditRecord)
-            .join(CreditRecord, CreditRecord.id == ListEntryRecord.record_id)
-            .where(ListEntryRecord.list_entry_id.in_(ids[start : start + IN_CHUNK]))
-            .order_by(CreditRecord.decision_date.desc(), CreditRecord.id)
-        )
-        for entry_id, rec in session.execute(stmt):
+        for entry_id, rec in session.execute(_RECORDS_JUSTIFYING, {"ids": ids[start : start + IN_CHUNK]}):
             grouped[entry_id].append(rec)
     return grouped

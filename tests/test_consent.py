@@ -4,7 +4,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from gateway import consent as consents
@@ -74,6 +74,32 @@ def test_a_consent_counts_its_uses_and_refuses_past_the_maximum(
     assert _use(engine, cid, person_ids[0]).uses == 2
     with pytest.raises(ConsentExhausted):
         _use(engine, cid, person_ids[0])
+
+
+@pytest.mark.parametrize("returning", [True, False], ids=["update-returning", "refresh"])
+def test_a_counted_use_returns_the_row_as_the_update_left_it_in_two_statements(
+    engine: Engine, person_ids: list[str], monkeypatch: pytest.MonkeyPatch, returning: bool
+) -> None:
+    """The conditional UPDATE reads the counted row back itself (RETURNING): the read and the UPDATE,
+    no refresh. Without RETURNING (a SQLite older than 3.35) the row is refreshed instead."""
+    cid = _grant(engine, person_ids[0])
+    monkeypatch.setattr(engine.dialect, "update_returning", returning)
+    later = NOW + timedelta(hours=1)
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement.split(None, 1)[0].upper())
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        row = _use(engine, cid, person_ids[0], now=later)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert statements == (["SELECT", "UPDATE"] if returning else ["SELECT", "UPDATE", "SELECT"])
+    with Session(engine) as s:
+        stored = s.scalars(select(Consent).where(Consent.id == cid)).one()
+        assert (row.uses, row.updated_at, row.status) == (1, later, ConsentStatus.ACTIVE)
+        assert (stored.uses, stored.updated_at) == (row.uses, row.updated_at)
 
 
 @pytest.mark.parametrize(
