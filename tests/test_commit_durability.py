@@ -71,6 +71,11 @@ def test_a_consent_use_is_committed_before_the_audit_event_that_releases_the_ans
             event.remove(gw.audit_engine, "commit", audit_commit)
     assert answer.status_code == 200 and answer.json()["data"]["person"]["name"] == ZHANG.name
     assert commits[:2] == ["unit of work", "audit event"], commits
-    with gw.audit_engine.connect() as conn:  # the use is there for a durable reader, counted once
-        uses = conn.execute(text("SELECT uses FROM consents WHERE id = :id"), {"id": consent_id}).scalar_one()
+    try:  # the use is there for a durable reader, counted once
+        with gw.audit_engine.connect() as conn:
+            uses = conn.execute(
+                text("SELECT uses FROM consents WHERE id = :id"), {"id": consent_id}
+            ).scalar_one()
+    finally:
+        gw.dispose()  # the server's shutdown disposed the engines before this read opened a connection
     assert uses == 1
