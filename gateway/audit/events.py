@@ -177,26 +177,34 @@ def _cut(value: Any, limit: int) -> str | None:
     return None if value is None else str(value)[:limit]
 
 
+# The text columns an event is indexed by, each cut to its column's length, and the lists whose
+# values become its keys: read by ``project`` and by verification's page check (audit/verify_chunk.py).
+CUT_COLUMNS: tuple[tuple[str, int], ...] = (
+    ("caller_id", 256),
+    ("role", 20),
+    ("organization", 18),
+    ("caller_person", 32),
+    ("operation_name", MAX_NAME),
+    ("consent_id", 64),
+    ("purpose", 40),
+)
+KEY_LISTS: tuple[tuple[KeyKind, str], ...] = (
+    (KeyKind.SUBJECT, "subjects"),
+    (KeyKind.PSEUDONYM, "pseudonyms"),
+    (KeyKind.FIELD, "root_fields"),
+    (KeyKind.CODE, "errors"),
+)
+
+
 def project(document: Mapping[str, Any]) -> Projection:
     keys: set[tuple[str, str]] = set()
-    for kind, name in (
-        (KeyKind.SUBJECT, "subjects"),
-        (KeyKind.PSEUDONYM, "pseudonyms"),
-        (KeyKind.FIELD, "root_fields"),
-        (KeyKind.CODE, "errors"),
-    ):
+    for kind, name in KEY_LISTS:
         keys.update((kind.value, str(v)[:MAX_KEY]) for v in document.get(name) or ())
     return Projection(
         time=parse_time(document["time"]),
-        caller_id=_cut(document.get("caller_id"), 256),
-        role=_cut(document.get("role"), 20),
-        organization=_cut(document.get("organization"), 18),
-        caller_person=_cut(document.get("caller_person"), 32),
-        operation_name=_cut(document.get("operation_name"), MAX_NAME),
         outcome=str(document["outcome"]),
-        consent_id=_cut(document.get("consent_id"), 64),
-        purpose=_cut(document.get("purpose"), 40),
         keys=frozenset(keys),
+        **{name: _cut(document.get(name), limit) for name, limit in CUT_COLUMNS},
     )
 
 

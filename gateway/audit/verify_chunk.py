@@ -43,7 +43,7 @@ from sqlalchemy import Connection, Engine, select
 
 from gateway import db
 from gateway.audit.canonical import _ENCODER, _TIME, _refuse_number
-from gateway.audit.events import MAX_KEY, KeyKind
+from gateway.audit.events import CUT_COLUMNS, KEY_LISTS, MAX_KEY
 from gateway.audit.models import AuditEvent, AuditEventKey
 
 # What ``select`` in ``verify`` reads per event, in this order.
@@ -62,25 +62,12 @@ EVENT_COLUMNS = (
     "leaf_hash",
 )
 _SELECT_EVENTS = [getattr(AuditEvent, name) for name in EVENT_COLUMNS]
-# The text columns ``project`` cuts, with the cut (events.project), in EVENT_COLUMNS order.
-_CUT = (
-    ("caller_id", 256),
-    ("role", 20),
-    ("organization", 18),
-    ("caller_person", 32),
-    ("operation_name", 200),
-    ("consent_id", 64),
-    ("purpose", 40),
-)
+# The text columns ``project`` cuts, with the cut, in EVENT_COLUMNS order.
+_CUT = CUT_COLUMNS
 _CUT_VALUES = itemgetter(*(name for name, _ in _CUT))
 _LIMITS = tuple(limit for _, limit in _CUT)
 _TEXT_OR_NULL = frozenset({str, type(None)})
-_KEY_LISTS = (
-    (KeyKind.SUBJECT.value, "subjects"),
-    (KeyKind.PSEUDONYM.value, "pseudonyms"),
-    (KeyKind.FIELD.value, "root_fields"),
-    (KeyKind.CODE.value, "errors"),
-)
+_KEY_LISTS = tuple((kind.value, name) for kind, name in KEY_LISTS)
 
 # canonical.parse's decoder (floats and constants refused as read), its scanner called directly:
 # one C call an event instead of json.loads' three Python frames.
