@@ -58,13 +58,8 @@ class FieldCipher:
     def encrypt(
         self, plaintext: str, *, table: str, column: str, row: str, version: int | None = None
     ) -> bytes:
-        version = self.current_version if version is None else version
-        try:
-            aead = self._aead[version]
-        except KeyError:
-            raise KeyringError(f"the keyring has no data key version {version}") from None
+        header, aead = self._sealer(version)
         nonce = os.urandom(NONCE_BYTES)
-        header = _HEADER.pack(FORMAT_VERSION, version)
         sealed = aead.encrypt(nonce, plaintext.encode("utf-8"), _aad(header, table, column, row))
         return header + nonce + sealed
 
@@ -75,24 +70,26 @@ class FieldCipher:
         under its own random nonce. The nonces of the row come from one read of the OS CSPRNG instead
         of one per value: bulk writes encrypt several fields of every person. Nothing is kept
         between calls, so a forked process can never repeat a nonce drawn here."""
-        version = self.current_version if version is None else version
-        try:
-            aead = self._aead[version]
-        except KeyError:
-            raise KeyringError(f"the keyring has no data key version {version}") from None
-        header = _HEADER.pack(FORMAT_VERSION, version)
+        header, aead = self._sealer(version)
         nonces = os.urandom(NONCE_BYTES * len(plaintexts))
-        prefix = b"credit-gateway/v1\x1f" + header + f"\x1f{table}\x1f".encode()
-        suffix = f"\x1f{row}".encode()
         sealed: dict[str, bytes | None] = {}
         for n, (column, plaintext) in enumerate(plaintexts.items()):
             if plaintext is None:
                 sealed[column] = None
                 continue
             nonce = nonces[n * NONCE_BYTES : (n + 1) * NONCE_BYTES]
-            aad = prefix + column.encode() + suffix
+            aad = _aad(header, table, column, row)
             sealed[column] = header + nonce + aead.encrypt(nonce, plaintext.encode("utf-8"), aad)
         return sealed
+
+    def _sealer(self, version: int | None) -> tuple[bytes, AESGCM]:
+        """The stored header and the AEAD of a data key version (the current one by default)."""
+        version = self.current_version if version is None else version
+        try:
+            aead = self._aead[version]
+        except KeyError:
+            raise KeyringError(f"the keyring has no data key version {version}") from None
+        return _HEADER.pack(FORMAT_VERSION, version), aead
 
     def decrypt(self, blob: bytes, *, table: str, column: str, row: str) -> str:
         if len(blob) < _HEADER.size + NONCE_BYTES + 16:
