@@ -21,11 +21,10 @@ import pickle
 import signal
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import fields
-from multiprocessing.reduction import ForkingPickler
 from queue import Empty
 from typing import Any
 
+from gateway.child_pickling import send_by_constructor
 from gateway.importing.report import Rejection
 from gateway.importing.rows import SourceRow
 from gateway.importing.source import TextSource
@@ -41,10 +40,6 @@ _ROW_CLASSES += (SubjectRef, RecordKey)
 
 class ParserFailed(RuntimeError):
     """The child reading the file stopped with an error that could not be handed over as it was."""
-
-
-def _by_constructor(item: Any) -> tuple[type, tuple[Any, ...]]:
-    return type(item), tuple(getattr(item, f.name) for f in fields(item))
 
 
 class BackgroundRows:
@@ -80,10 +75,7 @@ class BackgroundRows:
 def _produce(rows: Iterable[SourceRow], source: TextSource, queue: Any) -> None:
     # Ctrl-C reaches the whole process group; the parent handles it and stops this process.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # Slotted dataclasses unpickle through a generic __setstate__ that looks up their fields for
-    # every object; rebuilding them by constructor is cheaper for the receiving writer.
-    for cls in _ROW_CLASSES:
-        ForkingPickler.register(cls, _by_constructor)
+    send_by_constructor(_ROW_CLASSES)
     code = 0
     chunk: list[SourceRow] = []
     try:
