@@ -148,14 +148,19 @@ def test_an_inserted_event_is_named(log_engine: Engine, keyring: Keyring) -> Non
     assert finding is not None and (finding.problem, finding.index) == (Problem.OUT_OF_PLACE, 5)
 
 
-def test_reordered_events_are_named(log_engine: Engine, keyring: Keyring) -> None:
-    _shift(log_engine, 3, 100)
+def _reorder(engine: Engine) -> None:
+    """Swap events 3 and 4 (and their keys), moving the events after them out of the way and back."""
+    _shift(engine, 3, 100)
     sql(
-        log_engine,
+        engine,
         "UPDATE audit_events SET seq = 4 WHERE seq = 103",
         "UPDATE audit_events SET seq = 3 WHERE seq = 104",
     )
-    _shift(log_engine, 105, -100)
+    _shift(engine, 105, -100)
+
+
+def test_reordered_events_are_named(log_engine: Engine, keyring: Keyring) -> None:
+    _reorder(log_engine)
     finding = verify(log_engine, keyring).finding
     assert finding is not None and (finding.problem, finding.index) == (Problem.OUT_OF_PLACE, 3)
 
@@ -263,16 +268,6 @@ def _rewrite_with_leaf(engine: Engine) -> None:
     forged = canonical_bytes({**document(15), "seq": 15, "client": "10.9.9.9"})
     sql(engine, "UPDATE audit_events SET body = :body, leaf_hash = :leaf WHERE seq = 15",
         body=forged, leaf=leaf_hash(forged))  # fmt: skip
-
-
-def _reorder(engine: Engine) -> None:
-    _shift(engine, 3, 100)
-    sql(
-        engine,
-        "UPDATE audit_events SET seq = 4 WHERE seq = 103",
-        "UPDATE audit_events SET seq = 3 WHERE seq = 104",
-    )
-    _shift(engine, 105, -100)
 
 
 TAMPERING = {

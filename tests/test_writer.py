@@ -18,6 +18,7 @@ from gateway.inputs import (
     OrganizationInput,
     PersonInput,
     RecordInput,
+    RecordKey,
     SubjectRef,
 )
 from gateway.keyring import Keyring, SecretBytes
@@ -73,16 +74,21 @@ def write(engine: Engine, cipher: FieldCipher):  # type: ignore[no-untyped-def]
     return run
 
 
-def test_subjects_records_and_lists_are_created_then_unchanged_on_rewrite(write, engine: Engine) -> None:  # type: ignore[no-untyped-def]
-    entry = ListEntryInput(
+def blacklisting(record: RecordKey) -> ListEntryInput:
+    """The company on the serious-violation black list, justified by ``record``."""
+    return ListEntryInput(
         subject=SubjectRef(credit_code=COMPANY.credit_code),
         kind=ListKind.BLACK,
         list_name="严重违法失信名单",
         authority_code=AUTHORITY,
         reason="严重违法",
         listed_on=date(2026, 2, 25),
-        records=(penalty().key,),
+        records=(record,),
     )
+
+
+def test_subjects_records_and_lists_are_created_then_unchanged_on_rewrite(write, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    entry = blacklisting(penalty().key)
     batch = [REP, COMPANY, penalty(), entry]
     first = write(batch)
     assert [r.outcome for r in first] == [Outcome.CREATED] * 4
@@ -350,15 +356,7 @@ def test_rows_handed_to_the_driver_read_back_as_sqlalchemys_own_inserts(
     fined = replace(
         penalty("E1号"), amount_10k_yuan=Decimal("1.2345"), valid_until=date(2027, 2, 20), kept=None
     )
-    entry = ListEntryInput(
-        subject=SubjectRef(credit_code=COMPANY.credit_code),
-        kind=ListKind.BLACK,
-        list_name="严重违法失信名单",
-        authority_code=AUTHORITY,
-        reason="严重违法",
-        listed_on=date(2026, 2, 25),
-        records=(fined.key,),
-    )
+    entry = blacklisting(fined.key)
     batch = [
         REP,
         PersonInput(name="钱二", id_number=id_number(seq=3)),
