@@ -40,10 +40,10 @@ import bench_report
 import httpx
 from bench_load import Request
 
+from gateway.access.tokens import Role, TokenIssuer
 from gateway.domain import AgencyKind
-from gateway.keyring import load_keyring
+from gateway.keys.keyring import load_keyring
 from gateway.settings import Settings
-from gateway.tokens import Role, TokenIssuer
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = {

@@ -39,7 +39,8 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
-from gateway import reads
+from gateway.access.policy import Decision, Effect
+from gateway.access.tokens import PUBLIC_CALLER, Caller, Role
 from gateway.api import operations
 from gateway.api.app import Gateway, create_app
 from gateway.api.auditing import RequestAuditor, Trail
@@ -49,10 +50,9 @@ from gateway.audit.events import Outcome
 from gateway.domain import AgencyKind, ConsentPurpose, ConsentScope
 from gateway.errors import PersonUnavailable
 from gateway.identifiers import normalize_id_number
-from gateway.models import Consent
-from gateway.policy import Decision, Effect
 from gateway.settings import Settings
-from gateway.tokens import PUBLIC_CALLER, Caller, Role
+from gateway.store import reads
+from gateway.store.models import Consent
 
 VARIANTS = ("bare", "full", "noaudit")
 BANK = "91370000999999100Q"  # the partner agency (a bank) whose token and consents the benchmark uses

@@ -32,19 +32,20 @@ from typing import Any
 import httpx
 from sqlalchemy.orm import Session
 
-from gateway import consent, db
+from gateway.access import consent
+from gateway.access.consent_tokens import ConsentTokens
+from gateway.access.tokens import Role, TokenIssuer
 from gateway.api.app import Gateway, create_app
 from gateway.audit.settings import AuditSettings
-from gateway.consent_tokens import ConsentTokens
-from gateway.crypto import FieldCipher
 from gateway.domain import AgencyKind, ConsentPurpose, ConsentScope
 from gateway.identifiers import credit_code_check_char, id_number_check_char
-from gateway.inputs import OrganizationInput, PersonInput
-from gateway.keyring import Keyring, create_keyring_file
+from gateway.keys.crypto import FieldCipher
+from gateway.keys.keyring import Keyring, create_keyring_file
 from gateway.settings import Settings
-from gateway.tokens import Role, TokenIssuer
+from gateway.store import db
+from gateway.store.inputs import OrganizationInput, PersonInput
+from gateway.store.writer import StoreWriter
 from gateway.workdays import WorkCalendar
-from gateway.writer import StoreWriter
 
 ROOT = Path(__file__).resolve().parent.parent
 BANK = "91370000999999100Q"

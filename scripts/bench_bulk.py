@@ -35,19 +35,19 @@ from sqlalchemy import Engine, MetaData, text
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_import import write_csv
 
-from gateway import db
 from gateway.audit.events import CallerFacts, Outcome, draft_document
 from gateway.audit.heads import HeadSigner, audit_public_keys
 from gateway.audit.store import AuditLog, HeadSchedule
 from gateway.audit.verify import default_workers, verify_log
-from gateway.crypto import FieldCipher
+from gateway.demo.background import background_batches
+from gateway.demo.plan import SeedPlan
+from gateway.demo.seeding import run_seed, tune_sqlite
 from gateway.importing.pipeline import import_file
-from gateway.keyring import Keyring
-from gateway.seed import SeedPlan
-from gateway.seed_background import background_batches
-from gateway.seeding import run_seed, tune_sqlite
+from gateway.keys.crypto import FieldCipher
+from gateway.keys.keyring import Keyring
+from gateway.store import db
+from gateway.store.writer import Outcome as WriteOutcome
 from gateway.workdays import WorkCalendar
-from gateway.writer import Outcome as WriteOutcome
 
 TARGETS = {"seed": 10_000.0, "import": 20_000.0, "verify": 200_000.0}
 UNITS = {"seed": "people/s", "import": "rows/s", "verify": "events/s"}

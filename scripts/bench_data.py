@@ -1,6 +1,6 @@
 """The benchmark's data: a seeded store per database and population, kept between runs.
 
-``credit-gateway seed``'s own code (``gateway.seeding.run_seed``) writes ``people`` people and a tenth
+``credit-gateway seed``'s own code (``gateway.demo.seeding.run_seed``) writes ``people`` people and a tenth
 as many organisations through the encrypted write path; the benchmark then adds one company with
 exactly 50 published penalty records (the ``organization`` lookup) and picks, at random, people to
 look up and organisations with records for the public disclosure query. Seeding a million people
@@ -23,9 +23,10 @@ from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from gateway import consent, db, reads
-from gateway.consent_tokens import ConsentTokens
-from gateway.crypto import FieldCipher
+from gateway.access import consent
+from gateway.access.consent_tokens import ConsentTokens
+from gateway.demo.plan import SeedPlan
+from gateway.demo.seeding import run_seed, tune_sqlite
 from gateway.domain import (
     AgencyKind,
     Category,
@@ -37,18 +38,18 @@ from gateway.domain import (
     SubjectKind,
 )
 from gateway.identifiers import credit_code_check_char, id_number_check_char
-from gateway.inputs import OrganizationInput, PersonInput, RecordInput, SubjectRef
-from gateway.keyring import Keyring, create_keyring_file, load_keyring
-from gateway.models import CreditRecord, Organization, Person
-from gateway.seed import SeedPlan
-from gateway.seeding import run_seed, tune_sqlite
+from gateway.keys.crypto import FieldCipher
+from gateway.keys.keyring import Keyring, create_keyring_file, load_keyring
+from gateway.store import db, reads
+from gateway.store.inputs import OrganizationInput, PersonInput, RecordInput, SubjectRef
+from gateway.store.models import CreditRecord, Organization, Person
+from gateway.store.writer import StoreWriter
 from gateway.workdays import WorkCalendar
-from gateway.writer import StoreWriter
 
 SEED = 1
 PICKS = 64  # people looked up, and organisations shown to the public, in rotation
 ORG_RECORDS = 50
-CONSENT_USES = 1_000  # gateway.consent.MAX_USES
+CONSENT_USES = 1_000  # gateway.access.consent.MAX_USES
 
 
 def _credit_code(first17: str) -> str:

@@ -34,13 +34,13 @@ from typing import Any
 from sqlalchemy import Engine, func, literal_column, select
 from sqlalchemy.orm import Session
 
-from gateway import db, reads
-from gateway.crypto import FieldCipher
-from gateway.keyring import create_keyring_file, load_keyring
-from gateway.models import Organization, Person
-from gateway.seed import SeedPlan
-from gateway.seed_background import background_batches
-from gateway.seeding import run_seed, tune_sqlite
+from gateway.demo.background import background_batches
+from gateway.demo.plan import SeedPlan
+from gateway.demo.seeding import run_seed, tune_sqlite
+from gateway.keys.crypto import FieldCipher
+from gateway.keys.keyring import create_keyring_file, load_keyring
+from gateway.store import db, reads
+from gateway.store.models import Organization, Person
 from gateway.workdays import WorkCalendar
 
 TARGET_RATIO = 1.2

@@ -17,13 +17,13 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
-from gateway import db
-from gateway.crypto import FieldCipher
 from gateway.identifiers import credit_code_check_char, id_number_check_char
 from gateway.importing.layouts import PENALTY
 from gateway.importing.pipeline import import_file
-from gateway.keyring import Keyring
+from gateway.keys.crypto import FieldCipher
+from gateway.keys.keyring import Keyring
 from gateway.regions import COUNTIES
+from gateway.store import db
 from gateway.workdays import WorkCalendar
 
 AUTHORITY = ("菏泽市市场监督管理局", "113717000042001001")

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-from gateway import db
+from gateway.store import db
 
 CellKey = tuple[str, int, str, str, int]  # database, people, transport, query, concurrency
 TARGETS = {

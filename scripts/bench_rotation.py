@@ -16,14 +16,14 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from gateway import db
-from gateway.crypto import FieldCipher
 from gateway.identifiers import id_number_check_char
-from gateway.inputs import PersonInput
-from gateway.keyring import create_keyring_file
-from gateway.rotation import rotate
+from gateway.keys.crypto import FieldCipher
+from gateway.keys.keyring import create_keyring_file
+from gateway.keys.rotation import rotate
+from gateway.store import db
+from gateway.store.inputs import PersonInput
+from gateway.store.writer import StoreWriter
 from gateway.workdays import WorkCalendar
-from gateway.writer import StoreWriter
 
 NOW = datetime(2026, 3, 2, tzinfo=UTC)
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 
+from gateway.access.tokens import Role
 from gateway.domain import AgencyKind
-from gateway.tokens import Role
 from tests.gateway_fixtures import BANK_CODE, GatewayEnv
 
 GRANT = """

@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 from sqlalchemy import Connection, text
 
-from gateway import db
+from gateway.access.tokens import Role
 from gateway.domain import AgencyKind
-from gateway.tokens import Role
+from gateway.store import db
 from tests.gateway_fixtures import BANK_CODE, GatewayEnv
 
 PERSON_QUERY = """

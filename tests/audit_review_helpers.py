@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from gateway.audit.events import CallerFacts, Outcome, draft_document
 from gateway.audit.heads import HeadSigner
 from gateway.audit.store import AuditLog, HeadSchedule
-from gateway.keyring import Keyring
+from gateway.keys.keyring import Keyring
 
 CST_MORNING = datetime(2026, 3, 11, 2, 0, tzinfo=UTC)  # Wednesday 10:00 in China, a working day
 

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from gateway import db
-from gateway.crypto import FieldCipher
-from gateway.keyring import Keyring, create_keyring_file
+from gateway.keys.crypto import FieldCipher
+from gateway.keys.keyring import Keyring, create_keyring_file
+from gateway.store import db
 
 PG_ENV = "GATEWAY_TEST_DATABASE_URL"
 

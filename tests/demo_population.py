@@ -23,7 +23,7 @@ from gateway.domain import (
     Severity,
     SubjectKind,
 )
-from gateway.inputs import Item, ListEntryInput, OrganizationInput, PersonInput, RecordInput, SubjectRef
+from gateway.store.inputs import Item, ListEntryInput, OrganizationInput, PersonInput, RecordInput, SubjectRef
 from tests.helpers import credit_code, id_number
 
 AGENCIES = (

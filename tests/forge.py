@@ -12,9 +12,9 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from gateway.access.tokens import Role
 from gateway.domain import AgencyKind
-from gateway.keyring import Keyring
-from gateway.tokens import Role
+from gateway.keys.keyring import Keyring
 from tests.helpers import credit_code
 
 ISSUER = "credit-gateway"

@@ -8,15 +8,15 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from gateway import db
-from gateway.crypto import FieldCipher
+from gateway.access.tokens import Role, TokenIssuer
 from gateway.domain import AgencyKind, Category, ListKind, OrgForm, Procedure, Severity, SubjectKind
-from gateway.inputs import ListEntryInput, OrganizationInput, PersonInput, RecordInput, SubjectRef
-from gateway.keyring import Keyring, create_keyring_file
+from gateway.keys.crypto import FieldCipher
+from gateway.keys.keyring import Keyring, create_keyring_file
 from gateway.settings import Settings
-from gateway.tokens import Role, TokenIssuer
+from gateway.store import db
+from gateway.store.inputs import ListEntryInput, OrganizationInput, PersonInput, RecordInput, SubjectRef
+from gateway.store.writer import StoreWriter
 from gateway.workdays import WorkCalendar
-from gateway.writer import StoreWriter
 from tests.helpers import credit_code, id_number
 
 REPO = Path(__file__).resolve().parent.parent

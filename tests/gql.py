@@ -9,9 +9,9 @@ from typing import Any
 
 import httpx
 
+from gateway.access.tokens import Role
 from gateway.domain import AgencyKind
 from gateway.settings import Settings
-from gateway.tokens import Role
 from tests.clock import Clock, app_with_clock
 from tests.gateway_fixtures import BANK_CODE, GatewayEnv
 from tests.server import running

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from gateway.crypto import FieldCipher
 from gateway.importing.pipeline import import_file
 from gateway.importing.report import ImportReport
+from gateway.keys.crypto import FieldCipher
 from gateway.workdays import WorkCalendar
 
 DATA = Path(__file__).with_name("data")

@@ -10,12 +10,12 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from gateway.crypto import FieldCipher, key_version_of
 from gateway.domain import OrgForm
-from gateway.inputs import Item, OrganizationInput, PersonInput
-from gateway.key_usage import encrypted_tables
+from gateway.keys.crypto import FieldCipher, key_version_of
+from gateway.keys.usage import encrypted_tables
+from gateway.store.inputs import Item, OrganizationInput, PersonInput
+from gateway.store.writer import StoreWriter
 from gateway.workdays import WorkCalendar
-from gateway.writer import StoreWriter
 from tests.helpers import credit_code, id_number
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

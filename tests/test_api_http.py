@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
+from gateway.access.tokens import Role
 from gateway.domain import AgencyKind
-from gateway.tokens import Role
 from tests.clock import Clock, app_with_clock
 from tests.gateway_fixtures import BANK_CODE, COMPANY, LI, MARKET, ZHANG, GatewayEnv, build_env
 from tests.server import running

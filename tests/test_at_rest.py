@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from gateway import db
-from gateway.crypto import FieldCipher
 from gateway.domain import OrgForm
-from gateway.inputs import OrganizationInput, PersonInput
-from gateway.rotation import rotate
+from gateway.keys.crypto import FieldCipher
+from gateway.keys.rotation import rotate
+from gateway.store import db
+from gateway.store.inputs import OrganizationInput, PersonInput
 from tests.helpers import credit_code, id_number
 from tests.population import write
 

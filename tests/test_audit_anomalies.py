@@ -10,14 +10,14 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from gateway import db
+from gateway.access.consent import ConsentGrant, grant
 from gateway.audit import queries
 from gateway.audit.anomalies import AnomalyKind, Flag, Thresholds, detect
 from gateway.audit.events import Outcome
 from gateway.audit.filters import EventFilter
-from gateway.consent import ConsentGrant, grant
 from gateway.domain import ConsentPurpose, ConsentScope
-from gateway.keyring import Keyring
+from gateway.keys.keyring import Keyring
+from gateway.store import db
 from gateway.workdays import WorkCalendar
 from tests.audit_review_helpers import CST_MORNING, append, event, minutes
 from tests.gateway_fixtures import BANK_CODE, MARKET, GatewayEnv, build_env

@@ -14,13 +14,13 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from gateway.access.tokens import Role
 from gateway.api.app import create_app
 from gateway.audit.heads import HeadSigner, TreeHead, audit_public_keys, verify_head
 from gateway.audit.merkle import leaf_hash, verify_consistency, verify_inclusion
 from gateway.audit.store import AuditLog, HeadSchedule
 from gateway.clock import utcnow
 from gateway.domain import AgencyKind
-from gateway.tokens import Role
 from tests.audit_helpers import (
     PERSON_QUERY,
     connection,

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from gateway.audit.canonical import NotCanonical, canonical_bytes, clean_text, format_time, parse, parse_time
 from gateway.audit.heads import HeadSigner, TreeHead, audit_public_keys, head_message, millis, verify_head
 from gateway.audit.merkle import leaf_hash
-from gateway.keyring import Keyring, SigningPurpose
+from gateway.keys.keyring import Keyring, SigningPurpose
 
 
 def test_canonical_bytes_sort_keys_drop_whitespace_and_keep_utf8() -> None:

@@ -11,13 +11,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, text
 
-from gateway import db
 from gateway.audit.committer import GroupCommitter
 from gateway.audit.events import CallerFacts, Outcome, draft_document
 from gateway.audit.heads import HeadSigner, audit_public_keys
 from gateway.audit.store import AuditLog, HeadSchedule
 from gateway.audit.verify import verify_log
-from gateway.keyring import Keyring
+from gateway.keys.keyring import Keyring
+from gateway.store import db
 
 WRITERS_PER_PROCESS = 3
 APPENDS_PER_WRITER = 15

@@ -11,10 +11,10 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from gateway import db
 from gateway.api.app import create_app
 from gateway.audit.heads import audit_public_keys
 from gateway.audit.verify import verify_log
+from gateway.store import db
 from tests.audit_helpers import PERSON_QUERY, connection, event_count, grant, partner, post
 from tests.gateway_fixtures import ZHANG, GatewayEnv, build_env
 from tests.server import running

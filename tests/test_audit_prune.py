@@ -19,7 +19,7 @@ from gateway.audit.merkle import verify_consistency, verify_inclusion
 from gateway.audit.store import AuditLog, HeadSchedule, latest_head
 from gateway.audit.tree import TreeDataMissing, TreeReader
 from gateway.audit.verify import verify_log
-from gateway.keyring import Keyring
+from gateway.keys.keyring import Keyring
 from tests.cli import run_cli
 
 OLD = datetime(2015, 1, 1, 2, 0, tzinfo=UTC)

@@ -8,8 +8,8 @@ from graphql import parse
 
 from gateway.audit.pseudonyms import PSEUDONYM, Pseudonyms
 from gateway.audit.redaction import Redactor, document_facts, sensitive_kind
-from gateway.crypto import FieldCipher
-from gateway.keyring import Keyring
+from gateway.keys.crypto import FieldCipher
+from gateway.keys.keyring import Keyring
 from tests.helpers import credit_code, id_number
 
 ID = id_number(seq=31)

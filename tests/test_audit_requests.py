@@ -12,9 +12,9 @@ import httpx
 import pytest
 from graphql import parse, print_ast
 
+from gateway.access.tokens import Role
 from gateway.api.app import create_app
 from gateway.domain import AgencyKind
-from gateway.tokens import Role
 from tests.audit_helpers import (
     PERSON_QUERY,
     connection,

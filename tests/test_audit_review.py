@@ -20,9 +20,9 @@ from gateway.audit.filters import EventFilter, SubjectMatch, decode_cursor, enco
 from gateway.audit.merkle import Frontier, verify_consistency, verify_inclusion
 from gateway.audit.models import AuditEvent, AuditEventKey, AuditPrune
 from gateway.audit.pseudonyms import Pseudonyms
-from gateway.crypto import FieldCipher
 from gateway.errors import AuditProofUnavailable, InvalidInput
-from gateway.keyring import Keyring
+from gateway.keys.crypto import FieldCipher
+from gateway.keys.keyring import Keyring
 from tests.audit_review_helpers import CST_MORNING, append, event, minutes, person
 from tests.cli import run_cli
 from tests.helpers import id_number

@@ -19,7 +19,7 @@ from gateway.audit.models import AuditEvent, AuditEventKey
 from gateway.audit.store import AuditLog, HeadSchedule, latest_head
 from gateway.audit.tree import TreeReader
 from gateway.audit.verify import verify_log
-from gateway.keyring import Keyring
+from gateway.keys.keyring import Keyring
 from tests.cli import run_cli
 
 START = datetime(2026, 3, 12, 1, 0, tzinfo=UTC)

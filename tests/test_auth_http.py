@@ -14,9 +14,9 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from gateway.access.tokens import Role
 from gateway.api.app import create_app
-from gateway.keyring import Keyring
-from gateway.tokens import Role
+from gateway.keys.keyring import Keyring
 from tests import forge
 from tests.gateway_fixtures import BANK_CODE, COMPANY, GatewayEnv, build_env
 from tests.server import running

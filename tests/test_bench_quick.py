@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from gateway import db
+from gateway.store import db
 from tests.conftest import PG_ENV
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "bench.py"

@@ -7,9 +7,8 @@ import pytest
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
-from gateway import consent as consents
-from gateway.consent import ConsentAction, ConsentGrant
-from gateway.crypto import FieldCipher
+from gateway.access import consent as consents
+from gateway.access.consent import ConsentAction, ConsentGrant
 from gateway.domain import ConsentPurpose, ConsentScope, ConsentStatus
 from gateway.errors import (
     ConsentExhausted,
@@ -22,10 +21,11 @@ from gateway.errors import (
     NotFound,
     PersonUnavailable,
 )
-from gateway.inputs import PersonInput
-from gateway.models import Consent
+from gateway.keys.crypto import FieldCipher
+from gateway.store.inputs import PersonInput
+from gateway.store.models import Consent
+from gateway.store.writer import StoreWriter
 from gateway.workdays import WorkCalendar
-from gateway.writer import StoreWriter
 from tests.helpers import credit_code, id_number
 
 NOW = datetime(2026, 5, 6, 10, 0, tzinfo=UTC)

@@ -18,11 +18,11 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session
 
-from gateway import db
+from gateway.access.consent_tokens import ConsentTokens
+from gateway.access.masking import mask_id_number, mask_name
 from gateway.api.app import create_app
-from gateway.consent_tokens import ConsentTokens
-from gateway.masking import mask_id_number, mask_name
-from gateway.models import Consent
+from gateway.store import db
+from gateway.store.models import Consent
 from tests.api_client import GRANT, codes, gql, grant, individual, partner, post
 from tests.gateway_fixtures import BANK_CODE, ZHANG, GatewayEnv, build_env
 from tests.server import running
@@ -116,7 +116,7 @@ def clock() -> MovableClock:
 @pytest.fixture
 def client(env: GatewayEnv, clock: MovableClock) -> Iterator[httpx.Client]:
     app = create_app(env.settings)
-    # A consent lives at least 60 s (gateway.consent.ConsentGrant) and the settings have no clock:
+    # A consent lives at least 60 s (gateway.access.consent.ConsentGrant) and the settings have no clock:
     # expiry is reached by moving the clock the gateway's services read "now" from.
     gateway = app.state.gateway
     gateway.services = replace(gateway.services, clock=clock)

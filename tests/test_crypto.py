@@ -5,9 +5,9 @@ import hmac
 
 import pytest
 
-from gateway.crypto import BLIND_INDEX_BITS, FieldCipher, key_version_of
 from gateway.errors import DecryptionFailed, KeyringError
-from gateway.keyring import Keyring
+from gateway.keys.crypto import BLIND_INDEX_BITS, FieldCipher, key_version_of
+from gateway.keys.keyring import Keyring
 
 
 def test_round_trip_binds_table_column_and_row(cipher: FieldCipher) -> None:

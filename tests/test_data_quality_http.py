@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway import db
 from gateway.domain import TEN_PUBLICITIES
-from gateway.models import RejectedRow
+from gateway.store import db
+from gateway.store.models import RejectedRow
 from tests.cli import run_cli
 from tests.clock import Clock
 from tests.gateway_fixtures import BANK_CODE, COMPANY, MARKET, build_env

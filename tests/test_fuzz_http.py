@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
+from gateway.access.tokens import Role
 from gateway.api.app import create_app
-from gateway.tokens import Role
 from tests.api_client import grant, individual, partner
 from tests.gateway_fixtures import BANK_CODE, COMPANY, MARKET, ZHANG, GatewayEnv, build_env
 from tests.server import running

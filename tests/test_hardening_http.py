@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
+from gateway.access.tokens import Role
 from gateway.api.app import create_app
 from gateway.domain import AgencyKind
-from gateway.tokens import Role
 from tests.api_client import codes, gql, individual, partner, post
 from tests.gateway_fixtures import BANK_CODE, COMPANY, ZHANG, GatewayEnv, build_env
 from tests.server import running

@@ -14,13 +14,13 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from gateway import db
-from gateway.crypto import FieldCipher
 from gateway.importing import background
 from gateway.importing.errors import MalformedCsv
 from gateway.importing.rows import SourceRow
 from gateway.importing.source import TextSource
-from gateway.models import CreditRecord, Organization, Person, Subject
+from gateway.keys.crypto import FieldCipher
+from gateway.store import db
+from gateway.store.models import CreditRecord, Organization, Person, Subject
 from tests.import_helpers import DATA, count, run_import
 
 pytestmark = pytest.mark.skipif(not background.can_fork(), reason="needs fork")

@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from gateway.crypto import FieldCipher
 from gateway.domain import OrgForm, Procedure, RecordStatus, Severity
 from gateway.importing.derivations import PENALTY_KINDS
 from gateway.importing.double_publicity import DoublePublicityTable
 from gateway.importing.layouts import PENALTY
-from gateway.models import CreditRecord, Organization, Person, RecordLink, Subject
+from gateway.keys.crypto import FieldCipher
+from gateway.store.models import CreditRecord, Organization, Person, RecordLink, Subject
 from tests.import_helpers import DATA, NOW, count, rejections, run_import
 
 PENALTY_HEADER = (DATA / "penalty_current.csv").read_text(encoding="utf-8-sig").splitlines()[0]

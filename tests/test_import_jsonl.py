@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
-from gateway.crypto import FieldCipher
 from gateway.domain import Category, Severity
 from gateway.importing.jsonl import read_jsonl
 from gateway.importing.pipeline import DATABASE_REFUSED, import_file
-from gateway.models import CreditRecord, ListEntry, ListEntryRecord, Organization, Person, RecordLink
+from gateway.keys.crypto import FieldCipher
+from gateway.store.models import CreditRecord, ListEntry, ListEntryRecord, Organization, Person, RecordLink
 from gateway.workdays import WorkCalendar
 from tests.import_helpers import DATA, NOW, count, rejections, run_import
 

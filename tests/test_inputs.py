@@ -8,7 +8,7 @@ import pytest
 
 from gateway.domain import Category
 from gateway.errors import InvalidInput
-from gateway.inputs import parse_item
+from gateway.store.inputs import parse_item
 from tests.helpers import credit_code, id_number
 
 AUTHORITY = credit_code("113717000000001")

@@ -8,8 +8,8 @@ from joserfc import jws
 from joserfc.errors import BadSignatureError
 from joserfc.jwk import OKPKey
 
-from gateway.jwks import JWS_ALGORITHM, parse_public_jwks, public_jwks, public_keys, signing_key
-from gateway.keyring import Keyring, SigningPurpose
+from gateway.keys.jwks import JWS_ALGORITHM, parse_public_jwks, public_jwks, public_keys, signing_key
+from gateway.keys.keyring import Keyring, SigningPurpose
 
 
 def _ed25519_jwk(kid: object = "idp-1", **extra: Any) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from gateway.errors import KeyringError
-from gateway.keyring import (
+from gateway.keys.keyring import (
     Keyring,
     create_keyring_file,
     keyring_lock,

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select, update
 
-from gateway.crypto import FieldCipher
-from gateway.keyring import load_keyring
-from gateway.models import Person
+from gateway.keys.crypto import FieldCipher
+from gateway.keys.keyring import load_keyring
+from gateway.store.models import Person
 from tests.population import populate, read_back
 
 CLI = str(Path(sys.executable).with_name("credit-gateway"))

@@ -10,9 +10,9 @@ import pytest
 
 from gateway.domain import Category, CheckMatter, ListKind, ListStatus, RecordStatus, Severity
 from gateway.errors import ConfigurationError
-from gateway.lifecycle.checks import AppliedMeasure, CheckOutcome, CheckRules, Listing, check
-from gateway.lifecycle.periods import DisplayPeriods
-from gateway.models import CreditRecord, ListEntry
+from gateway.lifecycle.rules.checks import AppliedMeasure, CheckOutcome, CheckRules, Listing, check
+from gateway.lifecycle.rules.periods import DisplayPeriods
+from gateway.store.models import CreditRecord, ListEntry
 
 POLICIES = Path(__file__).resolve().parent.parent / "policies"
 PERIODS = DisplayPeriods.load(POLICIES)

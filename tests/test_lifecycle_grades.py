@@ -11,10 +11,10 @@ import pytest
 
 from gateway.domain import Category, ListKind, ListStatus, RecordStatus, Severity
 from gateway.errors import ConfigurationError
-from gateway.lifecycle.checks import Listing
-from gateway.lifecycle.grades import Evaluation, Grade, GradeRules, evaluate
-from gateway.lifecycle.periods import DisplayPeriods
-from gateway.models import CreditRecord, ListEntry
+from gateway.lifecycle.rules.checks import Listing
+from gateway.lifecycle.rules.grades import Evaluation, Grade, GradeRules, evaluate
+from gateway.lifecycle.rules.periods import DisplayPeriods
+from gateway.store.models import CreditRecord, ListEntry
 
 POLICIES = Path(__file__).resolve().parent.parent / "policies"
 PERIODS = DisplayPeriods.load(POLICIES)

@@ -8,18 +8,18 @@ from pathlib import Path
 
 import pytest
 
+from gateway.access.tokens import Caller, Role
 from gateway.domain import Category, FilerKind, ObjectionStatus, RecordStatus, Severity, SubjectKind
 from gateway.errors import ConfigurationError, InvalidInput, InvalidState, NotEntitled
-from gateway.lifecycle.objections import (
+from gateway.lifecycle.rules.loading import LifecycleRules
+from gateway.lifecycle.rules.objections import (
     check_objectionable,
     due_on,
     is_overdue,
     parse_correction,
     record_status_after,
 )
-from gateway.lifecycle.rules import LifecycleRules
-from gateway.lifecycle.standing import deciding_authority, standing
-from gateway.tokens import Caller, Role
+from gateway.lifecycle.rules.standing import deciding_authority, standing
 from gateway.workdays import WorkCalendar
 from tests.helpers import credit_code
 

@@ -10,7 +10,7 @@ import pytest
 
 from gateway.domain import Category, Severity
 from gateway.errors import ConfigurationError
-from gateway.lifecycle.periods import DisplayPeriods, add_months, today_in_china
+from gateway.lifecycle.rules.periods import DisplayPeriods, add_months, today_in_china
 
 POLICIES = Path(__file__).resolve().parent.parent / "policies"
 

@@ -6,9 +6,9 @@ from datetime import date
 from pathlib import Path
 
 from gateway.domain import Category, Procedure, RecordStatus, Severity, SubjectKind
-from gateway.lifecycle.periods import DisplayPeriods
-from gateway.lifecycle.quality import measure
-from gateway.models import CreditRecord
+from gateway.lifecycle.rules.periods import DisplayPeriods
+from gateway.lifecycle.rules.quality import measure
+from gateway.store.models import CreditRecord
 
 PERIODS = DisplayPeriods.load(Path(__file__).resolve().parent.parent / "policies")
 ORG, PERSON = SubjectKind.ORGANIZATION, SubjectKind.PERSON

@@ -10,8 +10,8 @@ import pytest
 
 from gateway.domain import Category, RecordStatus, Severity
 from gateway.errors import InvalidState, RepairTooEarly
-from gateway.lifecycle.periods import DisplayPeriods
-from gateway.lifecycle.repair import check_repairable
+from gateway.lifecycle.rules.periods import DisplayPeriods
+from gateway.lifecycle.rules.repair import check_repairable
 
 PERIODS = DisplayPeriods.load(Path(__file__).resolve().parent.parent / "policies")
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from gateway.masking import (
+from gateway.access.masking import (
     FULLY_MASKED,
     MASKERS,
     mask,
@@ -187,5 +187,5 @@ def test_mask_never_lets_a_failing_masker_through(monkeypatch: pytest.MonkeyPatc
     def broken(value: object) -> str:
         raise RuntimeError(str(value))
 
-    monkeypatch.setattr("gateway.masking.MASKERS", {"Person.name": broken})
+    monkeypatch.setattr("gateway.access.masking.MASKERS", {"Person.name": broken})
     assert mask("Person.name", "张三明") == FULLY_MASKED

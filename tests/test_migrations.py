@@ -3,8 +3,8 @@ from __future__ import annotations
 from alembic import command
 from sqlalchemy import inspect
 
-from gateway import db
-from gateway.models import Base
+from gateway.store import db
+from gateway.store.models import Base
 
 
 def test_upgrade_creates_every_table_and_is_idempotent(database_url: str) -> None:

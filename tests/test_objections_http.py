@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway import db
 from gateway.domain import AgencyKind
-from gateway.models import CreditRecordVersion
+from gateway.store import db
+from gateway.store.models import CreditRecordVersion
 from tests.clock import Clock
 from tests.gateway_fixtures import COMPANY, MARKET, build_env
 from tests.gql import Served, codes, serve

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from gateway.access.policy import DEFAULT_DENY, SCHEMA_FIELDS, Effect, FieldPolicy
 from gateway.errors import PolicyError
-from gateway.policy import DEFAULT_DENY, SCHEMA_FIELDS, Effect, FieldPolicy
 
 POLICIES = Path(__file__).resolve().parent.parent / "policies"
 
@@ -237,8 +237,11 @@ INVALID = [
     ("p, public, Person.idNumber, deny", "unknown effect 'deny'"),
     ("p, guest, Person.name, mask", "unknown subject 'guest'"),
     ("p, Public, Person.idNumber, mask", "unknown subject 'Public'"),
-    ("p, public, Person.records, mask", "no masker in gateway/masking.py for Person.records"),
-    ("p, provider, CreditRecord.*, mask", "no masker in gateway/masking.py for CreditRecord.amount10kYuan"),
+    ("p, public, Person.records, mask", "no masker in gateway/access/masking.py for Person.records"),
+    (
+        "p, provider, CreditRecord.*, mask",
+        "no masker in gateway/access/masking.py for CreditRecord.amount10kYuan",
+    ),
     ("p, admin, Person.*, allow", "Person.healthStatus reaches admin"),
     ("p, consent:identity, Person.religion, allow", "Person.religion reaches consent:identity"),
     ("g, admin, self", "self is given per request"),

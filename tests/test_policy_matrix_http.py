@@ -6,11 +6,11 @@ scope), one query selects every field of Person, Organization, CreditRecord and 
 reach. Every value in the answer must be exactly what ``FieldPolicy.decide`` on ``policies/`` says:
 
 - whole: the stored plaintext (read from the database and decrypted here, not through the API);
-- masked: ``gateway.masking.mask`` of the stored plaintext, and different from it;
+- masked: ``gateway.access.masking.mask`` of the stored plaintext, and different from it;
 - denied: null, with a FORBIDDEN_FIELD error at that path naming the deciding rule and its reason.
 
 The subjects and the row-level viewer each role reads under are stated here, not borrowed from
-``gateway.access``: they are part of what is being checked. The data is chosen so that every masker
+``gateway.access.subjects``: they are part of what is being checked. The data is chosen so that every masker
 has something to hide (an individual business's credit code, free text carrying a phone number, an
 identity number and a street address).
 """
@@ -32,20 +32,28 @@ from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, get_named_ty
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway import db
+from gateway.access.masking import mask
+from gateway.access.policy import Effect, FieldPolicy
+from gateway.access.tokens import Role
+from gateway.access.visibility import Viewer, visible_list_entries, visible_records
 from gateway.api.app import known_fields
 from gateway.api.schema import build_schema
-from gateway.crypto import FieldCipher
 from gateway.domain import AgencyKind, Category, ListKind, OrgForm, Procedure, Severity, SubjectKind
-from gateway.inputs import ListEntryInput, OrganizationInput, PersonInput, RecordInput, SubjectRef
-from gateway.lifecycle.periods import DisplayPeriods, today_in_china
-from gateway.masking import mask
-from gateway.models import CreditRecord, ListEntry, ListEntryRecord, Organization, Person, RecordLink, Subject
-from gateway.policy import Effect, FieldPolicy
-from gateway.tokens import Role
-from gateway.visibility import Viewer, visible_list_entries, visible_records
+from gateway.keys.crypto import FieldCipher
+from gateway.lifecycle.rules.periods import DisplayPeriods, today_in_china
+from gateway.store import db
+from gateway.store.inputs import ListEntryInput, OrganizationInput, PersonInput, RecordInput, SubjectRef
+from gateway.store.models import (
+    CreditRecord,
+    ListEntry,
+    ListEntryRecord,
+    Organization,
+    Person,
+    RecordLink,
+    Subject,
+)
+from gateway.store.writer import StoreWriter
 from gateway.workdays import WorkCalendar
-from gateway.writer import StoreWriter
 from tests.api_client import grant
 from tests.clock import Clock, app_with_clock
 from tests.conftest import PG_ENV, fresh_pg_schema

@@ -13,17 +13,17 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from gateway import db
-from gateway.crypto import FieldCipher
+from gateway.access.masking import mask_name
+from gateway.demo.plan import SeedPlan, generate, reference_instant
+from gateway.demo.seeding import run_seed
 from gateway.domain import Category, Procedure, RecordStatus, Severity, is_dishonesty
-from gateway.inputs import ListEntryInput, RecordInput
-from gateway.keyring import Keyring, create_keyring_file
-from gateway.masking import mask_name
-from gateway.seed import SeedPlan, generate, reference_instant
-from gateway.seeding import run_seed
+from gateway.keys.crypto import FieldCipher
+from gateway.keys.keyring import Keyring, create_keyring_file
 from gateway.settings import Settings
+from gateway.store import db
+from gateway.store.inputs import ListEntryInput, RecordInput
+from gateway.store.writer import Outcome, StoreWriter
 from gateway.workdays import WorkCalendar
-from gateway.writer import Outcome, StoreWriter
 from tests.clock import Clock
 from tests.demo_population import Demo, build, from_items
 from tests.gateway_fixtures import REPO, GatewayEnv

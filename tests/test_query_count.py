@@ -19,16 +19,16 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from gateway import db
+from gateway.access.tokens import PUBLIC_CALLER, Caller, Role
 from gateway.api.app import Gateway
-from gateway.crypto import FieldCipher
 from gateway.domain import Category, ListKind, Procedure, Severity
-from gateway.inputs import Item, ListEntryInput, OrganizationInput, PersonInput, RecordInput, SubjectRef
-from gateway.keyring import Keyring, create_keyring_file
+from gateway.keys.crypto import FieldCipher
+from gateway.keys.keyring import Keyring, create_keyring_file
 from gateway.settings import Settings
-from gateway.tokens import PUBLIC_CALLER, Caller, Role
+from gateway.store import db
+from gateway.store.inputs import Item, ListEntryInput, OrganizationInput, PersonInput, RecordInput, SubjectRef
+from gateway.store.writer import StoreWriter
 from gateway.workdays import WorkCalendar
-from gateway.writer import StoreWriter
 from tests.gateway_fixtures import MARKET, REPO
 from tests.helpers import credit_code, id_number
 

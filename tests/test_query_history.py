@@ -17,14 +17,14 @@ import httpx
 import pytest
 from sqlalchemy import Engine, event
 
-from gateway import db
+from gateway.access.tokens import Role
 from gateway.api.app import create_app
 from gateway.audit.events import CallerFacts, Outcome, draft_document
 from gateway.audit.heads import HeadSigner, TreeHead, audit_public_keys, verify_head
 from gateway.audit.merkle import leaf_hash, verify_inclusion
 from gateway.audit.settings import AuditSettings
 from gateway.audit.store import AuditLog, HeadSchedule
-from gateway.tokens import Role
+from gateway.store import db
 from tests.audit_helpers import PERSON_QUERY, grant, individual, partner, post, sequences
 from tests.cli import run_cli
 from tests.gateway_fixtures import BANK_CODE, COMPANY, LI, ZHANG, GatewayEnv, build_env

@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
+from gateway.access.tokens import PUBLIC_CALLER, Caller, Role
 from gateway.api.app import Gateway
 from gateway.audit.events import CallerFacts, Outcome, draft_document
 from gateway.audit.heads import HeadSigner, audit_public_keys
@@ -29,10 +30,9 @@ from gateway.audit.models import AuditEvent, AuditEventKey
 from gateway.audit.store import AuditLog, HeadSchedule
 from gateway.audit.verify import verify_log
 from gateway.domain import AgencyKind, OrgForm
-from gateway.inputs import OrganizationInput
-from gateway.tokens import PUBLIC_CALLER, Caller, Role
+from gateway.store.inputs import OrganizationInput
+from gateway.store.writer import StoreWriter
 from gateway.workdays import WorkCalendar
-from gateway.writer import StoreWriter
 from tests.gateway_fixtures import BANK_CODE, COMPANY, MARKET, RECORDS, ZHANG, build_env
 from tests.helpers import credit_code
 

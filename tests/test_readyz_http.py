@@ -14,9 +14,9 @@ import pytest
 from alembic import command
 from sqlalchemy.engine import make_url
 
-from gateway import db
 from gateway.api.app import create_app
 from gateway.settings import Settings
+from gateway.store import db
 from tests.gateway_fixtures import COMPANY, build_env
 from tests.server import free_port, running
 

@@ -1,4 +1,4 @@
-"""Key rotation against a real database and a real keyring file, through ``gateway.rotation``."""
+"""Key rotation against a real database and a real keyring file, through ``gateway.keys.rotation``."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select, update
 
-from gateway.crypto import FieldCipher
 from gateway.errors import DecryptionFailed, KeyringError
-from gateway.inputs import PersonInput
-from gateway.key_usage import encrypted_tables, key_status, prune_unused_versions
-from gateway.keyring import Keyring, keyring_lock, load_keyring, replace_keyring_file
-from gateway.models import Organization, Person
-from gateway.rotation import reencrypt, rotate
+from gateway.keys.crypto import FieldCipher
+from gateway.keys.keyring import Keyring, keyring_lock, load_keyring, replace_keyring_file
+from gateway.keys.rotation import reencrypt, rotate
+from gateway.keys.usage import encrypted_tables, key_status, prune_unused_versions
+from gateway.store.inputs import PersonInput
+from gateway.store.models import Organization, Person
 from tests.population import populate, read_back, write
 
 

@@ -21,8 +21,10 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from gateway import db
-from gateway.crypto import FieldCipher
+from gateway.demo.background import background_batches, blind_indexes
+from gateway.demo.plan import SeedPlan, generate
+from gateway.demo.seeding import SeedTally, run_seed
+from gateway.demo.subjects import org_code_check_char
 from gateway.domain import (
     Category,
     LinkRole,
@@ -36,9 +38,12 @@ from gateway.domain import (
 )
 from gateway.errors import InvalidInput
 from gateway.identifiers import birth_date, normalize_credit_code, normalize_id_number
-from gateway.inputs import ListEntryInput, OrganizationInput, PersonInput, RecordInput, phone
-from gateway.keyring import Keyring
-from gateway.models import (
+from gateway.keys.crypto import FieldCipher
+from gateway.keys.keyring import Keyring
+from gateway.regions import COUNTY_BY_CODE
+from gateway.store import db
+from gateway.store.inputs import ListEntryInput, OrganizationInput, PersonInput, RecordInput, phone
+from gateway.store.models import (
     CreditRecord,
     ListEntry,
     ListEntryRecord,
@@ -47,13 +52,8 @@ from gateway.models import (
     RecordLink,
     Subject,
 )
-from gateway.regions import COUNTY_BY_CODE
-from gateway.seed import SeedPlan, generate
-from gateway.seed_background import background_batches, blind_indexes
-from gateway.seed_subjects import org_code_check_char
-from gateway.seeding import SeedTally, run_seed
+from gateway.store.writer import Outcome
 from gateway.workdays import WorkCalendar
-from gateway.writer import Outcome
 from tests.conftest import PG_ENV, fresh_pg_schema
 
 PLAN = SeedPlan(seed=7, people=300, orgs=60, batch_size=120)

@@ -4,7 +4,7 @@ import base64
 import json
 from pathlib import Path
 
-from gateway.keyring import Keyring, SigningPurpose, load_keyring
+from gateway.keys.keyring import Keyring, SigningPurpose, load_keyring
 from tests.cli import run_cli
 
 

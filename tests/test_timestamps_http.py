@@ -10,13 +10,13 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session
 
-from gateway import db
 from gateway.api.app import create_app
-from gateway.crypto import FieldCipher
 from gateway.domain import Category
-from gateway.inputs import RecordInput, SubjectRef
+from gateway.keys.crypto import FieldCipher
+from gateway.store import db
+from gateway.store.inputs import RecordInput, SubjectRef
+from gateway.store.writer import StoreWriter
 from gateway.workdays import WorkCalendar
-from gateway.writer import StoreWriter
 from tests.api_client import gql, individual, partner
 from tests.gateway_fixtures import COMPANY, MARKET, GatewayEnv, build_env
 from tests.server import running

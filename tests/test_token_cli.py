@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from gateway.authentication import TokenVerifier
+from gateway.access.authentication import TokenVerifier
+from gateway.access.tokens import Role
 from gateway.domain import AgencyKind
-from gateway.keyring import Keyring, create_keyring_file, load_keyring
+from gateway.keys.keyring import Keyring, create_keyring_file, load_keyring
 from gateway.settings import Settings
-from gateway.tokens import Role
 from tests.cli import run_cli
 from tests.forge import ORG, PERSON
 from tests.helpers import id_number

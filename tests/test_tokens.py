@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from gateway.authentication import InMemoryRevocationList, TokenVerifier
+from gateway.access.authentication import InMemoryRevocationList, TokenVerifier
+from gateway.access.tokens import LEEWAY_SECONDS, PUBLIC_CALLER, Role, TokenIssuer
+from gateway.access.trusted_issuers import TrustedIssuer
 from gateway.domain import AgencyKind
 from gateway.errors import AuthenticationError, InvalidInput, KeyringError
-from gateway.jwks import public_keys
-from gateway.keyring import Keyring, SigningPurpose
-from gateway.tokens import LEEWAY_SECONDS, PUBLIC_CALLER, Role, TokenIssuer
-from gateway.trusted_issuers import TrustedIssuer
+from gateway.keys.jwks import public_keys
+from gateway.keys.keyring import Keyring, SigningPurpose
 from tests.forge import (
     DROP,
     ISSUER,

@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from gateway.authentication import TokenVerifier
+from gateway.access.authentication import TokenVerifier
+from gateway.access.tokens import Role
+from gateway.access.trusted_issuers import load_trusted_issuers
 from gateway.errors import AuthenticationError, ConfigurationError
-from gateway.keyring import Keyring
+from gateway.keys.keyring import Keyring
 from gateway.settings import Settings
-from gateway.tokens import Role
-from gateway.trusted_issuers import load_trusted_issuers
 from tests.forge import NOW, Clock, b64u, claims, header, private_key, public_jwk, sign
 
 TAX_IDP = "https://idp.tax.example"

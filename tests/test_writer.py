@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
-from gateway import db
-from gateway.crypto import FieldCipher
 from gateway.domain import Category, ListKind, ListStatus, OrgForm, Procedure, RecordStatus, Severity
-from gateway.inputs import (
+from gateway.keys.crypto import FieldCipher
+from gateway.keys.keyring import Keyring, SecretBytes
+from gateway.store import db
+from gateway.store.inputs import (
     ListEntryInput,
     OrganizationInput,
     PersonInput,
@@ -21,8 +22,7 @@ from gateway.inputs import (
     RecordKey,
     SubjectRef,
 )
-from gateway.keyring import Keyring, SecretBytes
-from gateway.models import (
+from gateway.store.models import (
     CreditRecord,
     CreditRecordVersion,
     ListEntry,
@@ -32,8 +32,8 @@ from gateway.models import (
     RecordLink,
     Subject,
 )
+from gateway.store.writer import Outcome, StoreWriter, _content_hash, _DriverInsert
 from gateway.workdays import WorkCalendar
-from gateway.writer import Outcome, StoreWriter, _content_hash, _DriverInsert
 from tests.helpers import credit_code, id_number
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -30,7 +30,10 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from strawberry.http.ides import get_graphql_ide_html
 
-from gateway import db
+from gateway.access.authentication import TokenVerifier
+from gateway.access.consent_tokens import ConsentTokens
+from gateway.access.policy import FieldPolicy
+from gateway.access.tokens import Caller, Role
 from gateway.api.auditing import RequestAuditor, Trail
 from gateway.api.context import RequestContext, Services
 from gateway.api.errors import error_body, format_error
@@ -42,16 +45,13 @@ from gateway.audit.events import Outcome
 from gateway.audit.heads import HeadSigner
 from gateway.audit.pseudonyms import Pseudonyms
 from gateway.audit.store import AuditLog, HeadSchedule
-from gateway.authentication import TokenVerifier
 from gateway.clock import utcnow
-from gateway.consent_tokens import ConsentTokens
-from gateway.crypto import FieldCipher
 from gateway.errors import GatewayError
-from gateway.keyring import load_keyring
-from gateway.lifecycle.rules import LifecycleRules
-from gateway.policy import FieldPolicy
+from gateway.keys.crypto import FieldCipher
+from gateway.keys.keyring import load_keyring
+from gateway.lifecycle.rules.loading import LifecycleRules
 from gateway.settings import Settings
-from gateway.tokens import Caller, Role
+from gateway.store import db
 from gateway.workdays import WorkCalendar
 
 log = logging.getLogger("gateway.api")

@@ -19,10 +19,10 @@ from typing import Any
 
 from graphql import GraphQLError, parse
 
+from gateway.access.tokens import Caller
 from gateway.api.context import RequestContext
 from gateway.audit.events import CallerFacts, Outcome, draft_document, outcome_of
 from gateway.audit.redaction import DocumentFacts, Pseudonymize, Redactor, document_facts
-from gateway.tokens import Caller
 
 # Parsing for the log never runs into the per-role token limit first: a document refused for its size
 # still gets a hash when it parses within this bound, and none beyond it.

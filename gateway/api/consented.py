@@ -2,18 +2,18 @@
 
 Used by ``person(...)`` and by ``creditCheck`` of a person. An unknown identity number and a missing
 or non-matching consent give the same PERSON_UNAVAILABLE (the gateway is no oracle of who exists);
-``gateway.consent.use`` checks grantee, state, expiry, purpose and subject and counts one use.
+``gateway.access.consent.use`` checks grantee, state, expiry, purpose and subject and counts one use.
 """
 
 from __future__ import annotations
 
-from gateway import consent as consents
-from gateway import reads
+from gateway.access import consent as consents
 from gateway.api.context import RequestContext
 from gateway.domain import ConsentPurpose
 from gateway.errors import PersonUnavailable
 from gateway.identifiers import normalize_id_number
-from gateway.models import Consent
+from gateway.store import reads
+from gateway.store.models import Consent
 
 
 def consented_person(

@@ -9,14 +9,14 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from gateway.access.consent_tokens import ConsentTokens
+from gateway.access.policy import FieldPolicy
+from gateway.access.tokens import Caller
 from gateway.api.loaders import Loaders
 from gateway.audit.pseudonyms import Pseudonyms
-from gateway.consent_tokens import ConsentTokens
-from gateway.crypto import FieldCipher
-from gateway.lifecycle.rules import LifecycleRules
-from gateway.policy import FieldPolicy
+from gateway.keys.crypto import FieldCipher
+from gateway.lifecycle.rules.loading import LifecycleRules
 from gateway.settings import Settings
-from gateway.tokens import Caller
 from gateway.workdays import WorkCalendar
 
 

@@ -13,9 +13,9 @@ from graphql import GraphQLError
 from strawberry.extensions import FieldExtension
 from strawberry.types import Info
 
+from gateway.access.masking import mask
+from gateway.access.policy import Effect
 from gateway.api.context import RequestContext
-from gateway.masking import mask
-from gateway.policy import Effect
 
 
 class Guard(FieldExtension):

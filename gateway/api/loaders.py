@@ -17,9 +17,9 @@ from typing import Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
-from gateway import reads
 from gateway.domain import SubjectKind
-from gateway.models import CreditRecord, ListEntry
+from gateway.store import reads
+from gateway.store.models import CreditRecord, ListEntry
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")

@@ -8,20 +8,20 @@ from datetime import timedelta
 import strawberry
 from strawberry.types import Info
 
-from gateway import consent as consents
-from gateway import reads
-from gateway.access import SELF, caller_subjects, consent_subjects, viewer_for
-from gateway.api.audit_operations import AuditQuery
+from gateway.access import consent as consents
+from gateway.access.consent import ConsentAction, ConsentGrant, scopes_of
+from gateway.access.subjects import SELF, caller_subjects, consent_subjects, viewer_for
+from gateway.access.tokens import Caller, Role
+from gateway.api.audit.operations import AuditQuery
 from gateway.api.consented import consented_person
 from gateway.api.context import RequestContext
-from gateway.api.lifecycle_operations import LifecycleMutation, LifecycleQuery
+from gateway.api.lifecycle.operations import LifecycleMutation, LifecycleQuery
 from gateway.api.types import Consent, Organization, Person
-from gateway.consent import ConsentAction, ConsentGrant, scopes_of
 from gateway.domain import ConsentPurpose, ConsentScope
 from gateway.errors import Forbidden, NotFound
 from gateway.identifiers import normalize_credit_code
-from gateway.submissions import SubmissionResult, submit_records
-from gateway.tokens import Caller, Role
+from gateway.store import reads
+from gateway.store.submissions import SubmissionResult, submit_records
 
 
 def _require(caller: Caller, *roles: Role) -> None:

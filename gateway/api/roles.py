@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from gateway.access.tokens import Caller, Role
 from gateway.errors import Forbidden
-from gateway.tokens import Caller, Role
 
 
 def require(caller: Caller, *roles: Role) -> None:

@@ -10,7 +10,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from gateway.api.audit_types import LONG_SCALAR, Long
+from gateway.api.audit.types import LONG_SCALAR, Long
 from gateway.api.operations import Mutation, Query
 
 

@@ -13,11 +13,11 @@ from decimal import Decimal
 import strawberry
 from strawberry.types import Info
 
-from gateway import reads
-from gateway.access import SELF, viewer_for
+from gateway.access.subjects import SELF, viewer_for
+from gateway.access.visibility import Viewer, visible_list_entries, visible_records
+from gateway.api.audit.history_types import QueryHistory, query_history
 from gateway.api.context import RequestContext
 from gateway.api.guard import Guard
-from gateway.api.history_types import QueryHistory, query_history
 from gateway.domain import (
     AgencyKind,
     Category,
@@ -32,11 +32,11 @@ from gateway.domain import (
     Severity,
     SubjectKind,
 )
-from gateway.lifecycle.periods import today_in_china
-from gateway.models import Consent as ConsentRow
-from gateway.models import CreditRecord as RecordRow
-from gateway.models import ListEntry as ListEntryRow
-from gateway.visibility import Viewer, visible_list_entries, visible_records
+from gateway.lifecycle.rules.periods import today_in_china
+from gateway.store import reads
+from gateway.store.models import Consent as ConsentRow
+from gateway.store.models import CreditRecord as RecordRow
+from gateway.store.models import ListEntry as ListEntryRow
 
 for _enum in (
     AgencyKind, Category, ConsentPurpose, ConsentScope, ConsentStatus, ListKind, ListStatus, OrgForm,

@@ -17,13 +17,13 @@ from datetime import UTC, datetime
 from sqlalchemy import ColumnElement, and_, exists, or_
 from sqlalchemy.orm import Session
 
-from gateway import reads
 from gateway.audit.events import KeyKind, Outcome
 from gateway.audit.models import AuditEvent, AuditEventKey
 from gateway.audit.pseudonyms import Pseudonyms
-from gateway.crypto import FieldCipher
 from gateway.errors import InvalidInput
 from gateway.identifiers import normalize_id_number
+from gateway.keys.crypto import FieldCipher
+from gateway.store import reads
 
 _CURSOR = re.compile(r"^seq:(0|[1-9][0-9]{0,18})$")
 

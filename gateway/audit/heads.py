@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from gateway.audit.merkle import HASH_SIZE
-from gateway.keyring import Keyring, SigningPurpose
+from gateway.keys.keyring import Keyring, SigningPurpose
 
 _MESSAGE = struct.Struct(">BBQQ")
 VERSION_V1 = 0

@@ -27,7 +27,7 @@ from gateway.audit.heads import TreeHead
 from gateway.audit.models import AuditEvent, AuditEventKey
 from gateway.audit.tree import TreeDataMissing, TreeReader
 from gateway.clock import as_utc
-from gateway.lifecycle.periods import CHINA_STANDARD_TIME, add_months
+from gateway.lifecycle.rules.periods import CHINA_STANDARD_TIME, add_months
 
 MAX_PAGE = 50
 # Callers whose own identity an event may show to the person looked up: organisations acting in their

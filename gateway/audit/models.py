@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, LargeBinary, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gateway.models import Base
+from gateway.store.models import Base
 
 STATE_ID = 1
 

@@ -32,7 +32,7 @@ from gateway.audit.models import AuditEvent, AuditEventKey, AuditHead, AuditNode
 from gateway.audit.store import NODE_LEVEL, head_of, latest_head
 from gateway.audit.tree import TreeReader
 from gateway.errors import GatewayError
-from gateway.lifecycle.periods import CHINA_STANDARD_TIME, add_months
+from gateway.lifecycle.rules.periods import CHINA_STANDARD_TIME, add_months
 
 BATCH = 5_000
 _BLOCK = 1 << NODE_LEVEL

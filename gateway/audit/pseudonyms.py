@@ -17,10 +17,10 @@ import hashlib
 import hmac
 import re
 
-from gateway.crypto import FieldCipher
 from gateway.errors import InvalidInput
 from gateway.identifiers import normalize_credit_code
-from gateway.keyring import SecretBytes
+from gateway.keys.crypto import FieldCipher
+from gateway.keys.keyring import SecretBytes
 
 PREFIXES = {"id_number": "idn", "phone": "tel", "credit_code": "ucc", "token": "tok"}
 _NIBBLES = "abcdefghijklmnop"

@@ -22,7 +22,7 @@ from gateway.audit.events import KeyKind, Outcome, field_groups
 from gateway.audit.filters import EventFilter, conditions
 from gateway.audit.models import AuditEvent, AuditEventKey
 from gateway.clock import as_utc
-from gateway.models import Consent
+from gateway.store.models import Consent
 
 MAX_PAGE = 500
 IDENTITY_PREFIX = "idn:"  # a person named by identity number in the request (pseudonyms.PREFIXES)

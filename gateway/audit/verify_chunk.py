@@ -41,10 +41,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from gateway import db
 from gateway.audit.canonical import _ENCODER, _TIME, _refuse_number
 from gateway.audit.events import CUT_COLUMNS, KEY_LISTS, MAX_KEY
 from gateway.audit.models import AuditEvent, AuditEventKey
+from gateway.store import db
 
 # What ``select`` in ``verify`` reads per event, in this order.
 EVENT_COLUMNS = (

@@ -21,7 +21,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from gateway import jwks
 from gateway.audit import prune as pruning
 from gateway.audit import queries
 from gateway.audit.events import Outcome
@@ -33,11 +32,12 @@ from gateway.audit.pseudonyms import Pseudonyms
 from gateway.audit.store import AuditLog, HeadSchedule, head_of
 from gateway.audit.verify import default_workers, verify_log
 from gateway.commands.common import console, settings, user_errors
-from gateway.crypto import FieldCipher
-from gateway.db import make_engine
 from gateway.errors import GatewayError, InvalidInput
-from gateway.keyring import SigningPurpose, load_keyring
+from gateway.keys import jwks
+from gateway.keys.crypto import FieldCipher
+from gateway.keys.keyring import SigningPurpose, load_keyring
 from gateway.settings import Settings
+from gateway.store.db import make_engine
 
 app = typer.Typer(help="The tamper-evident audit log (docs/audit.md).", no_args_is_help=True)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from gateway import db
 from gateway.commands.common import console, settings
+from gateway.store import db
 
 app = typer.Typer(help="Database schema.", no_args_is_help=True)
 

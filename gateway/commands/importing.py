@@ -16,15 +16,15 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
-from gateway import db
 from gateway.commands.common import console, settings
-from gateway.crypto import FieldCipher
 from gateway.errors import GatewayError
 from gateway.importing.errors import DatabaseUnavailable
 from gateway.importing.pipeline import DEFAULT_BATCH_SIZE, import_file
 from gateway.importing.report import EXIT_FILE_ERROR, ImportReport
 from gateway.importing.source import FileFormat
-from gateway.keyring import load_keyring
+from gateway.keys.crypto import FieldCipher
+from gateway.keys.keyring import load_keyring
+from gateway.store import db
 from gateway.workdays import WorkCalendar
 
 MAX_PRINTED_REJECTIONS = 100

@@ -23,11 +23,11 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from gateway.commands.common import console, settings, user_errors
-from gateway.db import make_engine
 from gateway.errors import KeyringError, RotationUnfinished
-from gateway.key_usage import KeyStatus, key_status, prune_unused_versions
-from gateway.keyring import create_keyring_file, load_keyring
-from gateway.rotation import DEFAULT_BATCH_SIZE, RotationPlan, rotate
+from gateway.keys.keyring import create_keyring_file, load_keyring
+from gateway.keys.rotation import DEFAULT_BATCH_SIZE, RotationPlan, rotate
+from gateway.keys.usage import KeyStatus, key_status, prune_unused_versions
+from gateway.store.db import make_engine
 
 app = typer.Typer(help="Keyring of data keys and the blind-index key.", no_args_is_help=True)
 stdout = Console()

@@ -12,12 +12,12 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway import db
 from gateway.commands.common import console, settings, user_errors
-from gateway.data_quality import record_rejections
 from gateway.errors import InvalidInput
 from gateway.identifiers import normalize_credit_code
-from gateway.models import RejectedRow
+from gateway.lifecycle.quality import record_rejections
+from gateway.store import db
+from gateway.store.models import RejectedRow
 
 app = typer.Typer(help="Data-quality measures of the double-publicity assessment.", no_args_is_help=True)
 

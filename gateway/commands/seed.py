@@ -23,17 +23,17 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy import Engine
 
-from gateway import db
 from gateway.commands.common import console, settings, user_errors
-from gateway.crypto import FieldCipher
+from gateway.demo.background import background_batches
+from gateway.demo.plan import REFERENCE_DAY, Batch, SeedPlan
+from gateway.demo.seeding import GROUPS, SeedTally, run_seed, tune_sqlite
 from gateway.errors import InvalidInput, KeyringError
-from gateway.keyring import Keyring, create_keyring_file, load_keyring
-from gateway.seed import REFERENCE_DAY, Batch, SeedPlan
-from gateway.seed_background import background_batches
-from gateway.seeding import GROUPS, SeedTally, run_seed, tune_sqlite
+from gateway.keys.crypto import FieldCipher
+from gateway.keys.keyring import Keyring, create_keyring_file, load_keyring
 from gateway.settings import Settings
+from gateway.store import db
+from gateway.store.writer import Outcome
 from gateway.workdays import WorkCalendar
-from gateway.writer import Outcome
 
 # Pipes and files get room for the widest category name instead of rich's 80-column default.
 out = Console(width=None if sys.stdout.isatty() else 100)

@@ -20,7 +20,7 @@ def serve(
 ) -> None:
     """Serve GraphQL at /graphql, with /healthz and /readyz for orchestrators."""
     if demo:
-        from gateway.demo import prepare_demo
+        from gateway.demo.bootstrap import prepare_demo
 
         os.environ["GATEWAY_DEV_MODE"] = "1"
         with user_errors():
@@ -28,8 +28,8 @@ def serve(
     current = settings()
     with user_errors():
         # Fail before forking workers when the keyring, policy or database is unusable.
-        from gateway import db
         from gateway.api.app import Gateway
+        from gateway.store import db
 
         db.upgrade(current.database_url)
         Gateway.from_settings(current)

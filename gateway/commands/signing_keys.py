@@ -10,9 +10,9 @@ from typing import Annotated
 
 import typer
 
-from gateway import jwks
 from gateway.commands.common import console, settings, user_errors
-from gateway.keyring import SigningPurpose, keyring_lock, load_keyring, replace_keyring_file
+from gateway.keys import jwks
+from gateway.keys.keyring import SigningPurpose, keyring_lock, load_keyring, replace_keyring_file
 
 
 def register(app: typer.Typer) -> None:

@@ -6,11 +6,11 @@ from typing import Annotated
 
 import typer
 
+from gateway.access.tokens import DEFAULT_TTL_SECONDS, Role, TokenIssuer
 from gateway.commands.common import console, settings, user_errors
 from gateway.domain import AgencyKind
 from gateway.errors import InvalidInput
-from gateway.keyring import load_keyring
-from gateway.tokens import DEFAULT_TTL_SECONDS, Role, TokenIssuer
+from gateway.keys.keyring import load_keyring
 
 app = typer.Typer(help="Caller authentication tokens.", no_args_is_help=True)
 

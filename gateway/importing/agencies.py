@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from gateway.domain import OrgForm
 from gateway.errors import InvalidInput
-from gateway.models import Organization
+from gateway.store.models import Organization
 
 
 class AgencyDirectory:

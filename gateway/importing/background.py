@@ -24,11 +24,18 @@ from contextlib import contextmanager
 from queue import Empty
 from typing import Any
 
-from gateway.child_pickling import send_by_constructor
 from gateway.importing.report import Rejection
 from gateway.importing.rows import SourceRow
 from gateway.importing.source import TextSource
-from gateway.inputs import ListEntryInput, OrganizationInput, PersonInput, RecordInput, RecordKey, SubjectRef
+from gateway.store.child_pickling import send_by_constructor
+from gateway.store.inputs import (
+    ListEntryInput,
+    OrganizationInput,
+    PersonInput,
+    RecordInput,
+    RecordKey,
+    SubjectRef,
+)
 
 # Files smaller than this are read in-process: starting a child costs more than it saves.
 MIN_BYTES = 256 * 1024

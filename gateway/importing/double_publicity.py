@@ -3,7 +3,7 @@
 A row becomes two inputs written together: the party (a person keyed by 证件号码 when
 行政相对人类别 is 自然人, otherwise an organisation keyed by its credit code, with its legal
 representative when the representative's identity number is given) and the record. Everything is
-validated by ``gateway.inputs``, the same parsers every other door uses; this module only maps
+validated by ``gateway.store.inputs``, the same parsers every other door uses; this module only maps
 columns to fields and derives what the layouts leave implicit (``gateway.importing.derivations``).
 """
 
@@ -20,7 +20,7 @@ from gateway.importing import derivations as d
 from gateway.importing.errors import MalformedCsv, UnknownLayout
 from gateway.importing.layouts import Layout, detect_layout, match_columns
 from gateway.importing.rows import SourceRow
-from gateway.inputs import Item, parse_organization, parse_person, parse_record
+from gateway.store.inputs import Item, parse_organization, parse_person, parse_record
 
 AgencyLookup = Callable[[str], str]
 """Credit code of the agency with this name; raises InvalidInput naming ``authorityName``."""

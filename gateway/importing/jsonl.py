@@ -1,4 +1,4 @@
-"""JSON Lines: one object per line, dispatched on ``type`` by ``gateway.inputs.parse_item``."""
+"""JSON Lines: one object per line, dispatched on ``type`` by ``gateway.store.inputs.parse_item``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date
 
 from gateway.errors import InvalidInput
 from gateway.importing.rows import SourceRow
-from gateway.inputs import parse_item
+from gateway.store.inputs import parse_item
 
 
 def read_jsonl(lines: Iterable[str], *, today: date) -> Iterator[SourceRow]:

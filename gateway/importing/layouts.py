@@ -7,7 +7,7 @@ dropping all whitespace and a leading ``*`` that some templates use to mark requ
 header may also leave out its bracketed suffix (``罚款金额`` for ``罚款金额（万元）``), as long as
 that stays unambiguous within the layout.
 
-Each column has a short internal name; ``labels`` says which column a ``gateway.inputs`` field came
+Each column has a short internal name; ``labels`` says which column a ``gateway.store.inputs`` field came
 from, so rejections name the column as the standard spells it.
 """
 
@@ -38,7 +38,7 @@ class Layout:
     content: tuple[str, ...]
     """Columns whose text makes up the record's ``content``, labelled by header, in this order."""
     input_columns: Mapping[str, str] = field(default_factory=dict)
-    """Which column each ``gateway.inputs`` field is read from."""
+    """Which column each ``gateway.store.inputs`` field is read from."""
 
     def header(self, column: str) -> str:
         return self.columns[column]

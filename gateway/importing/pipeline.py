@@ -1,6 +1,6 @@
 """From a file to the store: detect, read, de-duplicate, write in batches, and report every line.
 
-Each batch of rows is written through ``gateway.writer.StoreWriter`` in one transaction. Rows that
+Each batch of rows is written through ``gateway.store.writer.StoreWriter`` in one transaction. Rows that
 fail validation never reach the writer; they are reported and the rest go on. When the database
 refuses a batch, the batch is rolled back and its rows are written again one per transaction, so
 only the row the database refuses is rejected and the good ones around it are stored. Re-importing
@@ -21,7 +21,6 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from gateway.clock import utcnow
-from gateway.crypto import FieldCipher
 from gateway.importing import background
 from gateway.importing.agencies import AgencyDirectory
 from gateway.importing.double_publicity import DoublePublicityTable, check_structure
@@ -30,9 +29,10 @@ from gateway.importing.jsonl import read_jsonl
 from gateway.importing.report import ImportReport, Rejection
 from gateway.importing.rows import SourceRow
 from gateway.importing.source import FileFormat, TextSource, detect_encoding, detect_format
-from gateway.inputs import RecordKey
+from gateway.keys.crypto import FieldCipher
+from gateway.store.inputs import RecordKey
+from gateway.store.writer import ItemResult, Outcome, StoreWriter
 from gateway.workdays import WorkCalendar
-from gateway.writer import ItemResult, Outcome, StoreWriter
 
 DEFAULT_BATCH_SIZE = 1_000
 # Decision dates are calendar dates in mainland China. "Today", for refusing decisions dated in the

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.writer import Outcome
+from gateway.store.writer import Outcome
 
 EXIT_OK = 0
 EXIT_ROWS_REJECTED = 1

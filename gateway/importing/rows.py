@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from gateway.importing.report import Rejection
-from gateway.inputs import Item, RecordInput, RecordKey
+from gateway.store.inputs import Item, RecordInput, RecordKey
 
 
 @dataclass(frozen=True, slots=True)

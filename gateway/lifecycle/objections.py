@@ -1,100 +1,191 @@
-"""Objections (异议): the rules, without the database.
-
-A subject who finds a record wrong files an objection with a reason and evidence; the record shows
-``UNDER_OBJECTION`` at once. The issuing authority resolves it within a deadline in working days:
-CORRECTED (fields changed, the old version kept), REVOKED (never shown again) or UPHELD (the record
-stands as it was). Wrong information is corrected or revoked promptly (000 政务 9, 002 二(七)3,
-003 second plan 二(五)); the subject is encouraged to check its own information (002 二(七)3).
+"""Objection services: file, resolve, list. The rules are in ``gateway.lifecycle.rules.objections`` and
+``gateway.lifecycle.rules.standing``; this module loads rows, applies them and writes the outcome. It never
+commits: the request's unit of work does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, timedelta
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import date, datetime
 from typing import Any
 
-from gateway.domain import Category, ObjectionStatus, Procedure, RecordStatus, Severity
-from gateway.errors import InvalidInput, InvalidState
-from gateway.inputs import enum_value, optional_bool, optional_date, optional_decimal, parse_date, text
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from gateway.access.tokens import Caller
+from gateway.access.visibility import in_force
+from gateway.domain import ObjectionStatus, RecordStatus
+from gateway.errors import InvalidInput, InvalidState, NotFound
+from gateway.keys.crypto import FieldCipher
+from gateway.lifecycle.record_subjects import record_or_404, subject_of
+from gateway.lifecycle.rules.loading import LifecycleRules
+from gateway.lifecycle.rules.objections import (
+    MAX_EVIDENCE,
+    MAX_REASON,
+    check_objectionable,
+    due_on,
+    parse_correction,
+    record_status_after,
+)
+from gateway.lifecycle.rules.periods import today_in_china
+from gateway.lifecycle.rules.standing import deciding_authority, filer_id, standing
+from gateway.lifecycle.rules.texts import statement
+from gateway.store.inputs import RecordInput, SubjectRef
+from gateway.store.models import CreditRecord, Objection
+from gateway.store.writer import StoreWriter
 from gateway.workdays import WorkCalendar
 
-OBJECTIONABLE = frozenset({RecordStatus.ACTIVE, RecordStatus.CORRECTED})
-OUTCOMES = frozenset({ObjectionStatus.CORRECTED, ObjectionStatus.REVOKED, ObjectionStatus.UPHELD})
-MAX_REASON = 5_000
-MAX_EVIDENCE = 20_000
+LIST_LIMIT = 500
 
 
-@dataclass(frozen=True, slots=True)
-class ObjectionRules:
-    deadline_working_days: int
-    source: str
+def file_objection(
+    session: Session,
+    *,
+    caller: Caller,
+    record_id: str,
+    reason: str | None,
+    evidence: str | None,
+    rules: LifecycleRules,
+    calendar: WorkCalendar,
+    now: datetime,
+) -> Objection:
+    record = record_or_404(session, record_id)
+    subject = subject_of(session, record)
+    kind = standing(
+        caller,
+        subject_id=subject.subject_id,
+        subject_kind=subject.kind,
+        legal_representative_id=subject.legal_representative_id,
+    )
+    today = today_in_china(now)
+    check_objectionable(record.status)
+    if not in_force(record, today=today, periods=rules.periods):
+        raise InvalidState("the record is past its display period and no longer shown or used")
+    objection = Objection(
+        id=secrets.token_hex(16),
+        record_id=record.id,
+        subject_id=subject.subject_id,
+        authority_code=record.authority_code,
+        filer_kind=kind,
+        filed_by=filer_id(caller),
+        reason=statement(reason, "reason", max_len=MAX_REASON),
+        evidence=statement(evidence, "evidence", max_len=MAX_EVIDENCE),
+        prior_status=record.status,
+        status=ObjectionStatus.OPEN,
+        filed_at=now,
+        due_on=due_on(today, rules.objections.deadline_working_days, calendar),
+    )
+    # One conditional UPDATE: of two objections filed at once, one wins and the other is refused.
+    marked = session.execute(
+        update(CreditRecord)
+        .where(CreditRecord.id == record.id, CreditRecord.status == record.status)
+        .values(status=RecordStatus.UNDER_OBJECTION)
+        .execution_options(synchronize_session=False)
+    )
+    if marked.rowcount != 1:  # type: ignore[attr-defined]
+        raise InvalidState("the record changed while the objection was filed; try again")
+    session.add(objection)
+    session.flush()
+    session.refresh(record)
+    return objection
 
 
-def check_objectionable(status: RecordStatus) -> None:
-    if status is RecordStatus.UNDER_OBJECTION:
-        raise InvalidState("the record is already under objection")
-    if status not in OBJECTIONABLE:
-        raise InvalidState(f"a {status.value.lower()} record cannot be objected to")
+def resolve_objection(
+    session: Session,
+    cipher: FieldCipher,
+    *,
+    caller: Caller,
+    objection_id: str,
+    outcome: ObjectionStatus,
+    reason: str | None,
+    correction: Mapping[str, Any] | None,
+    calendar: WorkCalendar,
+    now: datetime,
+) -> Objection:
+    objection = session.get(Objection, objection_id)
+    if objection is None:
+        raise NotFound("no such objection")
+    deciding_authority(caller, objection.authority_code)
+    if objection.status is not ObjectionStatus.OPEN:
+        raise InvalidState(f"the objection was already resolved ({objection.status.value})")
+    record = record_or_404(session, objection.record_id)
+    new_status = record_status_after(outcome, objection.prior_status)
+    resolution = statement(reason, "reason", max_len=MAX_REASON)
+    if (outcome is ObjectionStatus.CORRECTED) != (correction is not None):
+        raise InvalidInput("correction", "is given exactly when the outcome is CORRECTED")
+    changes = (
+        parse_correction(correction, category=record.category, today=today_in_china(now))
+        if correction is not None
+        else None
+    )
+    if changes is not None and all(getattr(record, k) == v for k, v in changes.items()):
+        raise InvalidInput("correction", "changes nothing; uphold the record instead")
+    # Everything is validated above: the request's unit of work commits whatever was written.
+    claimed = session.execute(
+        update(Objection)
+        .where(Objection.id == objection.id, Objection.status == ObjectionStatus.OPEN)
+        .values(status=outcome, resolved_at=now, resolved_by=caller.org_code, resolution=resolution)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise InvalidState("the objection was resolved meanwhile")
+    if changes is not None:
+        corrected = replace(as_input(record), status=new_status, **changes)
+        writer = StoreWriter(session, cipher, calendar=calendar, clock=lambda: now)
+        version = writer.correct(
+            record, corrected, reason=f"objection {objection.id}: {resolution}"[:200], now=now
+        )
+        session.execute(update(Objection).where(Objection.id == objection.id).values(record_version=version))
+    else:
+        session.execute(update(CreditRecord).where(CreditRecord.id == record.id).values(status=new_status))
+    session.flush()
+    session.refresh(objection)
+    session.refresh(record)
+    return objection
 
 
-def due_on(filed: date, working_days: int, calendar: WorkCalendar) -> date:
-    """The last day to resolve: the ``working_days``-th working day after the filing date."""
-    day, left = filed, working_days
-    while left > 0:
-        day += timedelta(days=1)
-        left -= calendar.is_workday(day)
-    return day
+def as_input(record: CreditRecord) -> RecordInput:
+    """The record as the writer's input, to apply a correction to (the subject is kept by id)."""
+    return RecordInput(
+        subject=SubjectRef(),
+        category=record.category,
+        document_number=record.document_number,
+        authority_code=record.authority_code,
+        decision_date=record.decision_date,
+        content=record.content,
+        provider_code=record.provider_code,
+        severity=record.severity,
+        authority_name=record.authority_name,
+        legal_basis=record.legal_basis,
+        procedure=record.procedure,
+        status=record.status,
+        kept=record.kept,
+        penalty_kinds=record.penalty_kinds,
+        amount_10k_yuan=record.amount_10k_yuan,
+        valid_until=record.valid_until,
+        publication_until=record.publication_until,
+    )
 
 
-def is_overdue(status: ObjectionStatus, due: date, today: date) -> bool:
-    return status is ObjectionStatus.OPEN and today > due
-
-
-def record_status_after(outcome: ObjectionStatus, prior: RecordStatus) -> RecordStatus:
-    if outcome not in OUTCOMES:
-        raise InvalidInput("outcome", "must be CORRECTED, REVOKED or UPHELD")
-    return {
-        ObjectionStatus.CORRECTED: RecordStatus.CORRECTED,
-        ObjectionStatus.REVOKED: RecordStatus.REVOKED,
-        ObjectionStatus.UPHELD: prior,
-    }[outcome]
-
-
-def parse_correction(obj: Mapping[str, Any], *, category: Category, today: date) -> dict[str, Any]:
-    """The fields a correction changes, validated as imports validate them (``gateway.inputs``), as
-    keyword arguments for a ``RecordInput``. The record's key (authority, document number, category)
-    and its subject are not correctable: a record filed against the wrong subject is revoked."""
-    changes: dict[str, Any] = {}
-    given = {k for k, v in obj.items() if v is not None}
-    if "content" in given:
-        changes["content"] = text(obj, "content", max_len=20_000)
-    if "legalBasis" in given:
-        changes["legal_basis"] = text(obj, "legalBasis", max_len=5_000)
-    if "authorityName" in given:
-        changes["authority_name"] = text(obj, "authorityName", max_len=200)
-    if "penaltyKinds" in given:
-        changes["penalty_kinds"] = text(obj, "penaltyKinds", max_len=200)
-    if "severity" in given:
-        changes["severity"] = enum_value(obj, "severity", Severity)
-    if "decisionDate" in given:
-        decided = parse_date(obj["decisionDate"], "decisionDate")
-        if decided > today:
-            raise InvalidInput("decisionDate", "is in the future")
-        changes["decision_date"] = decided
-    if "procedure" in given:
-        if category is not Category.ADMINISTRATIVE_PENALTY:
-            raise InvalidInput("procedure", "applies to administrative penalties only")
-        changes["procedure"] = enum_value(obj, "procedure", Procedure)
-    if "kept" in given:
-        if category is not Category.CREDIT_COMMITMENT:
-            raise InvalidInput("kept", "applies to credit commitments only")
-        changes["kept"] = optional_bool(obj, "kept")
-    if "amount10kYuan" in given:
-        changes["amount_10k_yuan"] = optional_decimal(obj, "amount10kYuan")
-    for field, key in (("validUntil", "valid_until"), ("publicationUntil", "publication_until")):
-        if field in given:
-            changes[key] = optional_date(obj, field)
-    if not changes:
-        raise InvalidInput("correction", "name at least one field to change")
-    return changes
+def list_objections(
+    session: Session,
+    *,
+    filed_by: str | None = None,
+    authority_code: str | None = None,
+    status: ObjectionStatus | None = None,
+    overdue_on: date | None = None,
+) -> Sequence[Objection]:
+    """Objections, newest first, narrowed by filer, issuing authority, status, or "open and past its
+    deadline on ``overdue_on``"."""
+    stmt = select(Objection).order_by(Objection.filed_at.desc(), Objection.id).limit(LIST_LIMIT)
+    if filed_by is not None:
+        stmt = stmt.where(Objection.filed_by == filed_by)
+    if authority_code is not None:
+        stmt = stmt.where(Objection.authority_code == authority_code)
+    if status is not None:
+        stmt = stmt.where(Objection.status == status)
+    if overdue_on is not None:
+        stmt = stmt.where(Objection.status == ObjectionStatus.OPEN, Objection.due_on < overdue_on)
+    return session.scalars(stmt).all()

@@ -1,76 +1,109 @@
-"""Data-quality measures of the double-publicity assessment, per providing authority: publication
-rate, share published within 7 working days, share of rows that passed validation, coverage of the
-"ten publicities" (000 双公示 三(二): 公示率、优质数据占比、数据范围覆盖率; 二(三): 7 working days;
-002 二(二)2: find invalid and missing data). Pure: the service hands in the rows of one window.
-
-The gateway sees what reached it, not every decision an agency made: the publication rate's
-denominator is the authority's in-scope records plus the rows it sent that failed validation (and so
-were never published); the assessor combines it with the agency's own case count.
-"""
+"""Data-quality services: record rejected rows, and measure an authority's data over a window of
+receipt dates (China Standard Time). The measures are ``gateway.lifecycle.rules.quality``'s."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from gateway.domain import TEN_PUBLICITIES, Category, SubjectKind
-from gateway.lifecycle.periods import DisplayPeriods
-from gateway.visibility import in_publication_scope, publishable
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from gateway.domain import SubjectKind
+from gateway.errors import InvalidInput
+from gateway.lifecycle.rules.periods import CHINA_STANDARD_TIME, DisplayPeriods
+from gateway.lifecycle.rules.quality import QualityMeasures, measure
+from gateway.store.models import CreditRecord, RejectedRow, Subject
+
+MAX_WINDOW_DAYS = 366
+MAX_REASON = 300
 
 
-@dataclass(frozen=True, slots=True)
-class QualityMeasures:
-    authority_code: str
-    records: int  # received in the window
-    in_scope: int  # the portal may show them by rule (organisations, not simple procedure, public period)
-    published: int  # in scope and shown today
-    within_deadline: int  # received within 7 working days of the decision
-    rejected_rows: int  # refused by validation in the window
-    covered: frozenset[Category]  # ten-publicity categories with at least one record
-
-    @property
-    def publication_rate(self) -> float | None:
-        return _share(self.published, self.in_scope + self.rejected_rows)
-
-    @property
-    def within_deadline_rate(self) -> float | None:
-        return _share(self.within_deadline, self.records)
-
-    @property
-    def validation_pass_rate(self) -> float | None:
-        return _share(self.records, self.records + self.rejected_rows)
-
-    @property
-    def category_coverage(self) -> float:
-        return len(self.covered) / len(TEN_PUBLICITIES)
-
-    @property
-    def missing(self) -> frozenset[Category]:
-        return TEN_PUBLICITIES - self.covered
-
-
-def _share(part: int, whole: int) -> float | None:
-    return None if whole == 0 else round(part / whole, 4)
-
-
-def measure(
-    authority_code: str,
+def record_rejections(
+    session: Session,
     *,
-    records: Sequence[tuple[Any, SubjectKind]],
-    rejected_rows: int,
+    authority_code: str | None,
+    source: str,
+    rejections: Iterable[tuple[int | None, str | None, str]],
+    now: datetime,
+) -> int:
+    """Keep (line, field, reason) of rows refused by validation; never their values."""
+    rows = [
+        {
+            "authority_code": authority_code,
+            "source": source[:200],
+            "line": line,
+            "field": field[:120] if field else None,
+            "reason": reason[:MAX_REASON],
+            "rejected_at": now,
+        }
+        for line, field, reason in rejections
+    ]
+    if rows:
+        session.execute(insert(RejectedRow), rows)
+    return len(rows)
+
+
+def window(start: date, end: date) -> tuple[datetime, datetime]:
+    """[start 00:00, end+1 00:00) in China Standard Time, as UTC instants."""
+    if end < start:
+        raise InvalidInput("to", "is before from")
+    if (end - start).days >= MAX_WINDOW_DAYS:
+        raise InvalidInput("to", f"a window spans at most {MAX_WINDOW_DAYS} days")
+    low = datetime.combine(start, time(), tzinfo=CHINA_STANDARD_TIME).astimezone(UTC)
+    return low, datetime.combine(end + timedelta(days=1), time(), tzinfo=CHINA_STANDARD_TIME).astimezone(UTC)
+
+
+def quarter_start(today: date) -> date:
+    """The assessment runs by quarter (000 双公示 三(一): 按季度)."""
+    return date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+
+
+def measure_authorities(
+    session: Session,
+    *,
+    authority_code: str | None,
+    start: date,
+    end: date,
     today: date,
     periods: DisplayPeriods,
-) -> QualityMeasures:
-    """``records``: (record, kind of its subject) for the authority's records received in the window."""
-    scoped = [(r, k) for r, k in records if in_publication_scope(r, k, periods=periods)]
-    return QualityMeasures(
-        authority_code=authority_code,
-        records=len(records),
-        in_scope=len(scoped),
-        published=sum(publishable(r, k, today=today, periods=periods) for r, k in scoped),
-        within_deadline=sum(bool(r.received_within_deadline) for r, _ in records),
-        rejected_rows=rejected_rows,
-        covered=frozenset(r.category for r, _ in records) & TEN_PUBLICITIES,
+) -> list[QualityMeasures]:
+    """One report per authority with records or rejected rows in the window (only ``authority_code``'s
+    when given), ordered by authority code."""
+    low, high = window(start, end)
+    stmt = (
+        select(CreditRecord, Subject.kind)
+        .join(Subject, Subject.id == CreditRecord.subject_id)
+        .where(CreditRecord.received_at >= low, CreditRecord.received_at < high)
     )
+    rejected_stmt = (
+        select(RejectedRow.authority_code, func.count())
+        .where(
+            RejectedRow.rejected_at >= low,
+            RejectedRow.rejected_at < high,
+            RejectedRow.authority_code.is_not(None),
+        )
+        .group_by(RejectedRow.authority_code)
+    )
+    if authority_code is not None:
+        stmt = stmt.where(CreditRecord.authority_code == authority_code)
+        rejected_stmt = rejected_stmt.where(RejectedRow.authority_code == authority_code)
+    grouped: dict[str, list[tuple[Any, SubjectKind]]] = defaultdict(list)
+    for record, kind in session.execute(stmt):
+        grouped[record.authority_code].append((record, kind))
+    rejected: dict[str, int] = {
+        code: count for code, count in session.execute(rejected_stmt) if code is not None
+    }
+    codes = sorted(set(grouped) | set(rejected) | ({authority_code} if authority_code else set()))
+    return [
+        measure(
+            code,
+            records=grouped.get(code, []),
+            rejected_rows=rejected.get(code, 0),
+            today=today,
+            periods=periods,
+        )
+        for code in codes
+    ]

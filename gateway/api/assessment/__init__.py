@@ -1,0 +1,1 @@
+"""GraphQL fields and types of credit checks, credit evaluations and data quality."""

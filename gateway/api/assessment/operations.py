@@ -1,0 +1,170 @@
+"""Query fields that assess a subject or an authority: credit checks (信用核查), public credit
+evaluations and double-publicity data quality. Merged into the roots through ``LifecycleQuery``.
+
+Resolvers check the caller's role and, for a person, the consent; the rules are in
+``gateway.lifecycle`` and the services that load the rows.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from gateway.access.consent import scopes_of
+from gateway.access.subjects import SELF, caller_subjects, consent_subjects, viewer_for
+from gateway.access.tokens import Role
+from gateway.api.assessment.types import CreditCheck, CreditEvaluation, DataQuality
+from gateway.api.consented import consented_person
+from gateway.api.context import RequestContext
+from gateway.api.roles import require
+from gateway.domain import CheckMatter, ConsentPurpose, ConsentScope
+from gateway.errors import ConsentScopeMissing, InvalidInput, NotEntitled, NotFound
+from gateway.identifiers import normalize_credit_code
+from gateway.lifecycle import checks as credit_checks
+from gateway.lifecycle import evaluations
+from gateway.lifecycle import quality as data_quality
+from gateway.lifecycle.rules.periods import today_in_china
+from gateway.store import reads
+
+
+@strawberry.input(description="The subject of a credit check: exactly one of creditCode and idNumber.")
+class CheckSubject:
+    credit_code: str | None = None
+    id_number: str | None = None
+
+
+CHECK_SCOPES = frozenset({ConsentScope.RECORDS, ConsentScope.LISTS})
+
+
+@strawberry.type
+class AssessmentQuery:
+    @strawberry.field(
+        description=(
+            "Credit check (信用核查) for an approval or public service: list status, restrictions for a "
+            "black-listed subject, facilitation for a red-listed or three-years-clean one, and the "
+            "records that justify them. A person is checked only with their consent for the stated "
+            "purpose, opening records and lists, as for person(...)."
+        )
+    )
+    def credit_check(
+        self,
+        info: Info,
+        subject: CheckSubject,
+        matter: CheckMatter,
+        purpose: ConsentPurpose | None = None,
+        consent: str | None = None,
+    ) -> CreditCheck:
+        ctx: RequestContext = info.context
+        require(ctx.caller, Role.PARTNER)
+        if (subject.credit_code is None) == (subject.id_number is None):
+            raise InvalidInput("subject", "name exactly one of creditCode and idNumber")
+        subjects = caller_subjects(ctx.caller)
+        if subject.id_number is not None:
+            if purpose is None:
+                raise InvalidInput(
+                    "purpose", "a check of a person states the purpose the person consented to"
+                )
+            subject_id, row = consented_person(
+                ctx, id_number=subject.id_number, purpose=purpose, consent=consent, field="subject.idNumber"
+            )
+            scopes = scopes_of(row)
+            if not CHECK_SCOPES <= scopes:
+                raise ConsentScopeMissing("a credit check needs a consent opening RECORDS and LISTS")
+            subjects |= consent_subjects(scopes)
+        else:
+            assert subject.credit_code is not None
+            code = normalize_credit_code(subject.credit_code, field="subject.creditCode")
+            view = reads.find_organization(ctx.session, ctx.services.cipher, code)
+            if view is None:
+                raise NotFound("no organisation with this credit code")
+            subject_id = view.subject_id
+            ctx.subjects_touched.add(subject_id)
+        outcome = credit_checks.check_subject(
+            ctx.session,
+            subject_id=subject_id,
+            is_person=subject.id_number is not None,
+            matter=matter,
+            rules=ctx.services.lifecycle,
+            now=ctx.now,
+        )
+        return CreditCheck(outcome=outcome, subjects=subjects)
+
+    @strawberry.field(
+        description=(
+            "Public credit evaluation of an organisation or agency: grade A-D, score and each record's "
+            "contribution (policies/credit-grades.toml). Repaired, revoked, expired and past-period "
+            "records never count."
+        )
+    )
+    def credit_evaluation(self, info: Info, credit_code: str) -> CreditEvaluation:
+        ctx: RequestContext = info.context
+        require(ctx.caller, Role.PARTNER, Role.PROVIDER, Role.AUDITOR, Role.ADMIN)
+        code = normalize_credit_code(credit_code, field="creditCode")
+        view = reads.find_organization(ctx.session, ctx.services.cipher, code)
+        if view is None:
+            raise NotFound("no organisation with this credit code")
+        ctx.subjects_touched.add(view.subject_id)
+        evaluation = evaluations.evaluate_subject(
+            ctx.session,
+            subject_id=view.subject_id,
+            is_person=False,
+            rules=ctx.services.lifecycle,
+            now=ctx.now,
+        )
+        return CreditEvaluation(
+            evaluation=evaluation, subjects=caller_subjects(ctx.caller), viewer=viewer_for(ctx.caller)
+        )
+
+    @strawberry.field(description="The calling individual's own credit evaluation, free of charge.")
+    def my_credit_evaluation(self, info: Info) -> CreditEvaluation:
+        ctx: RequestContext = info.context
+        require(ctx.caller, Role.INDIVIDUAL)
+        assert ctx.caller.person_id is not None
+        if reads.subject_kinds(ctx.session, [ctx.caller.person_id]) == {}:
+            raise NotFound("no record for this person")
+        evaluation = evaluations.evaluate_subject(
+            ctx.session,
+            subject_id=ctx.caller.person_id,
+            is_person=True,
+            rules=ctx.services.lifecycle,
+            now=ctx.now,
+        )
+        subjects = caller_subjects(ctx.caller) | {SELF}
+        viewer = viewer_for(ctx.caller, own_record=True)
+        return CreditEvaluation(evaluation=evaluation, subjects=subjects, viewer=viewer)
+
+    @strawberry.field(
+        description=(
+            "Double-publicity data quality per providing authority over receipt dates [from, to] in China "
+            "time (default: this quarter to date): your own authority (providers), or any or all "
+            "(admins, auditors)."
+        )
+    )
+    def data_quality(
+        self,
+        info: Info,
+        authority_code: str | None = None,
+        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
+        to: date | None = None,
+    ) -> list[DataQuality]:
+        ctx: RequestContext = info.context
+        require(ctx.caller, Role.PROVIDER, Role.ADMIN, Role.AUDITOR)
+        code = normalize_credit_code(authority_code, field="authorityCode") if authority_code else None
+        if ctx.caller.role is Role.PROVIDER:
+            if code is not None and code != ctx.caller.org_code:
+                raise NotEntitled("a provider sees the data quality of its own authority only")
+            code = ctx.caller.org_code
+        today = today_in_china(ctx.now)
+        start, end = from_ or data_quality.quarter_start(today), to or today
+        reports = data_quality.measure_authorities(
+            ctx.session,
+            authority_code=code,
+            start=start,
+            end=end,
+            today=today,
+            periods=ctx.services.lifecycle.periods,
+        )
+        return [DataQuality(measures=m, start=start, end=end) for m in reports]

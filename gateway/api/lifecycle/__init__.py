@@ -1,0 +1,1 @@
+"""GraphQL fields and types of objections and repair applications."""

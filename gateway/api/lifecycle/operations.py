@@ -1,0 +1,231 @@
+"""Query and Mutation fields of the credit lifecycle, merged into the roots in ``operations``.
+
+Resolvers check the caller's role, call the lifecycle services, and wrap the results; who may act on
+which record (standing, the issuing authority) is decided by the services' rules, not here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from gateway.access.tokens import Role
+from gateway.api.assessment.operations import AssessmentQuery
+from gateway.api.context import RequestContext
+from gateway.api.lifecycle.types import Objection, RepairApplication
+from gateway.api.roles import require
+from gateway.domain import ObjectionStatus, RepairStatus, Severity
+from gateway.lifecycle import objections, repairs
+from gateway.lifecycle.rules.periods import today_in_china
+
+
+@strawberry.input(description="An objection to a record: why it is wrong, and the evidence.")
+class FileObjectionInput:
+    record_id: strawberry.ID
+    reason: str
+    evidence: str
+
+
+@strawberry.input(description="Fields a correction changes; fields left out keep their value.")
+class RecordCorrection:
+    content: str | None = None
+    legal_basis: str | None = None
+    authority_name: str | None = None
+    severity: Severity | None = None
+    decision_date: str | None = None
+    procedure: str | None = None
+    kept: bool | None = None
+    penalty_kinds: str | None = None
+    amount_10k_yuan: str | None = strawberry.field(default=None, name="amount10kYuan")
+    valid_until: str | None = None
+    publication_until: str | None = None
+
+
+@strawberry.input
+class ResolveObjectionInput:
+    objection_id: strawberry.ID
+    outcome: ObjectionStatus = strawberry.field(description="CORRECTED, REVOKED or UPHELD.")
+    reason: str
+    correction: RecordCorrection | None = strawberry.field(
+        default=None, description="Required exactly when the outcome is CORRECTED."
+    )
+
+
+@strawberry.input(description="An application for credit repair of a record.")
+class ApplyForRepairInput:
+    record_id: strawberry.ID
+    statement: str = strawberry.field(
+        description="That the obligations are fulfilled and the behaviour corrected, and the credit commitment."
+    )
+    evidence: str
+
+
+@strawberry.input
+class DecideRepairInput:
+    application_id: strawberry.ID
+    approve: bool
+    reason: str
+
+
+def _correction(c: RecordCorrection | None) -> dict[str, Any] | None:
+    if c is None:
+        return None
+    return {
+        "content": c.content,
+        "legalBasis": c.legal_basis,
+        "authorityName": c.authority_name,
+        "severity": c.severity.value if c.severity is not None else None,
+        "decisionDate": c.decision_date,
+        "procedure": c.procedure,
+        "kept": c.kept,
+        "penaltyKinds": c.penalty_kinds,
+        "amount10kYuan": c.amount_10k_yuan,
+        "validUntil": c.valid_until,
+        "publicationUntil": c.publication_until,
+    }
+
+
+@strawberry.type
+class LifecycleQuery(AssessmentQuery):
+    """Objections and repair applications; credit checks, evaluations and data quality come from
+    ``AssessmentQuery``."""
+
+    @strawberry.field(
+        description=(
+            "Objections, newest first: those you filed (individuals, partners), those to your own "
+            "authority's records (providers), or all (admins, auditors)."
+        )
+    )
+    def objections(self, info: Info, status: ObjectionStatus | None = None) -> list[Objection]:
+        ctx: RequestContext = info.context
+        caller = ctx.caller
+        require(caller, Role.INDIVIDUAL, Role.PARTNER, Role.PROVIDER, Role.ADMIN, Role.AUDITOR)
+        if caller.role is Role.INDIVIDUAL:
+            rows = objections.list_objections(ctx.session, filed_by=caller.person_id, status=status)
+        elif caller.role is Role.PARTNER:
+            rows = objections.list_objections(ctx.session, filed_by=caller.org_code, status=status)
+        elif caller.role is Role.PROVIDER:
+            rows = objections.list_objections(ctx.session, authority_code=caller.org_code, status=status)
+        else:
+            rows = objections.list_objections(ctx.session, status=status)
+        return [Objection(row=r) for r in rows]
+
+    @strawberry.field(
+        description="Open objections past their deadline: your authority's (providers) or all (admins)."
+    )
+    def overdue_objections(self, info: Info) -> list[Objection]:
+        ctx: RequestContext = info.context
+        require(ctx.caller, Role.PROVIDER, Role.ADMIN)
+        authority = ctx.caller.org_code if ctx.caller.role is Role.PROVIDER else None
+        rows = objections.list_objections(
+            ctx.session, authority_code=authority, overdue_on=today_in_china(ctx.now)
+        )
+        return [Objection(row=r) for r in rows]
+
+    @strawberry.field(
+        description=(
+            "Repair applications, newest first: those you filed (individuals, partners), those for your "
+            "authority's records (providers), or all (admins, auditors)."
+        )
+    )
+    def repair_applications(self, info: Info, status: RepairStatus | None = None) -> list[RepairApplication]:
+        ctx: RequestContext = info.context
+        caller = ctx.caller
+        require(caller, Role.INDIVIDUAL, Role.PARTNER, Role.PROVIDER, Role.ADMIN, Role.AUDITOR)
+        if caller.role in (Role.INDIVIDUAL, Role.PARTNER):
+            filer = caller.person_id if caller.role is Role.INDIVIDUAL else caller.org_code
+            rows = repairs.list_applications(ctx.session, filed_by=filer, status=status)
+        elif caller.role is Role.PROVIDER:
+            rows = repairs.list_applications(ctx.session, authority_code=caller.org_code, status=status)
+        else:
+            rows = repairs.list_applications(ctx.session, status=status)
+        return [RepairApplication(row=r) for r in rows]
+
+
+@strawberry.type
+class LifecycleMutation:
+    @strawberry.mutation(
+        description=(
+            "Object to a record (异议): the record's subject, an organisation's legal representative, "
+            "or a partner agency acting for an organisation. The record shows UNDER_OBJECTION at once."
+        )
+    )
+    def file_objection(self, info: Info, input: FileObjectionInput) -> Objection:
+        ctx: RequestContext = info.context
+        require(ctx.caller, Role.INDIVIDUAL, Role.PARTNER)
+        row = objections.file_objection(
+            ctx.session,
+            caller=ctx.caller,
+            record_id=str(input.record_id),
+            reason=input.reason,
+            evidence=input.evidence,
+            rules=ctx.services.lifecycle,
+            calendar=ctx.services.calendar,
+            now=ctx.now,
+        )
+        return Objection(row=row)
+
+    @strawberry.mutation(
+        description=(
+            "Resolve an objection to a record of your own authority: CORRECTED (with the corrected "
+            "fields; the old version is kept), REVOKED (never shown again) or UPHELD, with a reason."
+        )
+    )
+    def resolve_objection(self, info: Info, input: ResolveObjectionInput) -> Objection:
+        ctx: RequestContext = info.context
+        require(ctx.caller, Role.PROVIDER)
+        row = objections.resolve_objection(
+            ctx.session,
+            ctx.services.cipher,
+            caller=ctx.caller,
+            objection_id=str(input.objection_id),
+            outcome=input.outcome,
+            reason=input.reason,
+            correction=_correction(input.correction),
+            calendar=ctx.services.calendar,
+            now=ctx.now,
+        )
+        return Objection(row=row)
+
+    @strawberry.mutation(
+        description=(
+            "Apply for credit repair (信用修复) of a dishonesty record once its minimum display period "
+            "has passed and the obligations are fulfilled: the subject, an organisation's legal "
+            "representative, or a partner agency acting for an organisation."
+        )
+    )
+    def apply_for_repair(self, info: Info, input: ApplyForRepairInput) -> RepairApplication:
+        ctx: RequestContext = info.context
+        require(ctx.caller, Role.INDIVIDUAL, Role.PARTNER)
+        row = repairs.apply_for_repair(
+            ctx.session,
+            caller=ctx.caller,
+            record_id=str(input.record_id),
+            statement_text=input.statement,
+            evidence=input.evidence,
+            rules=ctx.services.lifecycle,
+            now=ctx.now,
+        )
+        return RepairApplication(row=row)
+
+    @strawberry.mutation(
+        description=(
+            "Approve or refuse a repair application for a record of your own authority, with a reason. "
+            "A repaired record leaves public and query views and no longer counts in checks or grades."
+        )
+    )
+    def decide_repair(self, info: Info, input: DecideRepairInput) -> RepairApplication:
+        ctx: RequestContext = info.context
+        require(ctx.caller, Role.PROVIDER)
+        row = repairs.decide_repair(
+            ctx.session,
+            caller=ctx.caller,
+            application_id=str(input.application_id),
+            approve=input.approve,
+            reason=input.reason,
+            rules=ctx.services.lifecycle,
+            now=ctx.now,
+        )
+        return RepairApplication(row=row)

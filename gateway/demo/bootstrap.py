@@ -1,0 +1,218 @@
+"""``serve --demo``: everything a newcomer needs to see the gateway answer, from nothing.
+
+Creates the keyring and a SQLite store with deterministic demo data when they are absent, then
+prints one token per role, a consent token of a demo person for a demo partner agency, and sample
+``curl`` commands. Safe to run again: existing keys and data are kept, new tokens are printed.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from rich.console import Console
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from gateway.access.consent import ConsentGrant, grant
+from gateway.access.consent_tokens import ConsentTokens
+from gateway.access.tokens import Role, TokenIssuer
+from gateway.demo.lifecycle import Actors, add_lifecycle_examples
+from gateway.demo.plan import SeedPlan
+from gateway.demo.seeding import run_seed
+from gateway.domain import AgencyKind, ConsentPurpose, ConsentScope, OrgForm, SubjectKind
+from gateway.keys.crypto import FieldCipher
+from gateway.keys.keyring import Keyring, create_keyring_file, load_keyring
+from gateway.lifecycle.rules.loading import LifecycleRules
+from gateway.settings import Settings
+from gateway.store import db
+from gateway.store.models import CreditRecord, Organization, RecordLink, Subject
+from gateway.store.reads import persons_by_id
+from gateway.workdays import WorkCalendar
+
+DEMO_SEED = 20261125
+DEMO_PEOPLE = 2_000
+DEMO_ORGS = 300
+TOKEN_TTL = 86_400
+
+console = Console(stderr=True)
+out = Console(soft_wrap=True)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoActors:
+    partner_code: str
+    provider_code: str
+    company_code: str
+    person_id: str
+
+
+def prepare_demo(settings: Settings, *, host: str, port: int) -> None:
+    keyring = _keyring(settings)
+    db.upgrade(settings.database_url)
+    engine = db.make_engine(settings.database_url)
+    try:
+        cipher = FieldCipher(keyring)
+        seeded = _seed_if_empty(engine, cipher, settings)
+        actors = _actors(engine)
+        if seeded:
+            _lifecycle_examples(engine, cipher, settings, actors)
+        with Session(engine, expire_on_commit=False) as session, session.begin():
+            person = persons_by_id(session, cipher, [actors.person_id])[actors.person_id]
+            consent = grant(
+                session,
+                person_id=actors.person_id,
+                request=ConsentGrant(
+                    grantee_code=actors.partner_code,
+                    purpose=ConsentPurpose.ADMINISTRATIVE_LICENSING,
+                    scopes=frozenset({ConsentScope.IDENTITY, ConsentScope.RECORDS, ConsentScope.LISTS}),
+                    ttl=timedelta(days=30),
+                    max_uses=100,
+                ),
+                now=datetime.now(UTC),
+            )
+        consent_token = ConsentTokens.from_keyring(keyring).issue(consent)
+    finally:
+        engine.dispose()
+    _print(settings, keyring, actors, person.id_number, consent_token, host=host, port=port)
+
+
+def _keyring(settings: Settings) -> Keyring:
+    if settings.keyring_path.exists():
+        return load_keyring(settings.keyring_path)
+    console.print(f"creating a keyring at {settings.keyring_path}")
+    return create_keyring_file(settings.keyring_path)
+
+
+def _seed_if_empty(engine: Engine, cipher: FieldCipher, settings: Settings) -> bool:
+    with Session(engine) as session:
+        if session.scalar(select(func.count()).select_from(Subject)):
+            return False
+    console.print(f"writing demo data ({DEMO_PEOPLE} people, {DEMO_ORGS} organisations) …")
+    plan = SeedPlan(seed=DEMO_SEED, people=DEMO_PEOPLE, orgs=DEMO_ORGS, batch_size=DEMO_PEOPLE)
+    run_seed(engine, cipher, plan, calendar=WorkCalendar.load(settings.holidays_path))
+    return True
+
+
+def _lifecycle_examples(engine: Engine, cipher: FieldCipher, settings: Settings, actors: DemoActors) -> None:
+    """Objections and repair applications in every state (docs/lifecycle.md)."""
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        made = add_lifecycle_examples(
+            session,
+            cipher,
+            actors=Actors(actors.partner_code, actors.provider_code, actors.person_id),
+            rules=LifecycleRules.load(settings.policy_dir),
+            calendar=WorkCalendar.load(settings.holidays_path),
+            now=datetime.now(UTC),
+        )
+    console.print(f"lifecycle examples: {', '.join(made) or 'none'}")
+
+
+def _actors(engine: Engine) -> DemoActors:
+    """Pick a market-regulation agency, a company with published records, and the legal
+    representative of a company with a serious dishonesty (so ``me`` shows a linked record)."""
+    with Session(engine) as session:
+        partner = session.scalar(
+            select(Organization.credit_code)
+            .where(Organization.agency_kind == AgencyKind.MARKET_REGULATION)
+            .order_by(Organization.credit_code)
+            .limit(1)
+        )
+        provider = session.scalar(
+            select(CreditRecord.authority_code)
+            .group_by(CreditRecord.authority_code)
+            .order_by(func.count().desc(), CreditRecord.authority_code)
+            .limit(1)
+        )
+        company = session.scalar(
+            select(Organization.credit_code)
+            .join(CreditRecord, CreditRecord.subject_id == Organization.subject_id)
+            .join(Subject, Subject.id == Organization.subject_id)
+            .where(Subject.kind == SubjectKind.ORGANIZATION, Organization.form == OrgForm.LEGAL_PERSON)
+            .group_by(Organization.credit_code)
+            .order_by(func.count().desc(), Organization.credit_code)
+            .limit(1)
+        )
+        person = session.scalar(select(RecordLink.subject_id).order_by(RecordLink.subject_id).limit(1))
+    if not (partner and provider and company and person):
+        raise RuntimeError("the demo data lacks an agency, a company or a linked person")
+    return DemoActors(partner, provider, company, person)
+
+
+def _print(
+    settings: Settings, keyring: Keyring, actors: DemoActors, id_number: str, consent_token: str, *, host: str,
+    port: int,
+) -> None:  # fmt: skip
+    issuer = TokenIssuer(keyring, issuer=settings.issuer_id)
+    tokens = {
+        "partner (market regulation)": issuer.issue(
+            role=Role.PARTNER,
+            org_code=actors.partner_code,
+            agency_kind=AgencyKind.MARKET_REGULATION,
+            ttl=TOKEN_TTL,
+        ),
+        "individual (a legal representative)": issuer.issue(
+            role=Role.INDIVIDUAL, person_id=actors.person_id, ttl=TOKEN_TTL
+        ),
+        "provider (the busiest issuing agency)": issuer.issue(
+            role=Role.PROVIDER, org_code=actors.provider_code, ttl=TOKEN_TTL
+        ),
+        "auditor": issuer.issue(role=Role.AUDITOR, subject="demo-auditor", ttl=TOKEN_TTL),
+        "admin": issuer.issue(role=Role.ADMIN, subject="demo-admin", ttl=TOKEN_TTL),
+    }
+    url = f"http://{host}:{port}/graphql"
+    out.print("\n[bold]Demo tokens (valid 24 hours)[/bold]")
+    for label, token in tokens.items():
+        out.print(f"  {label}:\n    {token.value}")
+    out.print(
+        f"\n[bold]Consent token[/bold] (the individual's consent for the partner):\n    {consent_token}"
+    )
+    public_query = (
+        '{"query": "{ organization(creditCode: \\"'
+        + actors.company_code
+        + '\\") { name creditCode legalRepresentative { name idNumber } records { category documentNumber decisionDate content } listEntries { kind listName } } }"}'
+    )
+    person_query = (
+        '{"query": "query($c: String) { person(idNumber: \\"'
+        + id_number
+        + '\\", purpose: ADMINISTRATIVE_LICENSING, consent: $c) { name idNumber phone records { category documentNumber } linkedRecords { documentNumber } } }", "variables": {"c": "'
+        + consent_token
+        + '"}}'
+    )
+    out.print("\n[bold]Try it[/bold] (public view of a company; then the same with a role token):")
+    out.print(f"  curl -s {url} -H 'Content-Type: application/json' -d {shlex.quote(public_query)}")
+    partner = tokens["partner (market regulation)"].value
+    out.print("\n  A partner's consented lookup of a person:")
+    out.print(
+        f"  curl -s {url} -H 'Content-Type: application/json' -H 'Authorization: Bearer {partner}' "
+        f"-d {shlex.quote(person_query)}"
+    )
+    admin = tokens["admin"].value
+    lifecycle_query = (
+        '{"query": "{ objections { status overdue record { documentNumber status } } '
+        'overdueObjections { dueOn } repairApplications { status record { status } } }"}'
+    )
+    out.print(
+        "\n  Objections and repair applications in every state (docs/lifecycle.md); the provider token"
+        " sees its own authority's:"
+    )
+    out.print(
+        f"  curl -s {url} -H 'Content-Type: application/json' -H 'Authorization: Bearer {admin}' "
+        f"-d {shlex.quote(lifecycle_query)}"
+    )
+    auditor = tokens["auditor"].value
+    audit_query = (
+        '{"query": "{ auditEvents(first: 5) { nodes { seq time callerId role rootFields outcome errorCodes '
+        "subjects } pageInfo { endCursor hasNextPage } } auditVerification { treeSize headSignatureValid "
+        'headMatchesTree latestHead { treeSize rootHash keyId } } }"}'
+    )
+    out.print(
+        "\n  The audit log, for the auditor: the first page of events (pass pageInfo.endCursor as"
+        ' `after` for the next) and the verification status (docs/audit.md, "For auditors"):'
+    )
+    out.print(
+        f"  curl -s {url} -H 'Content-Type: application/json' -H 'Authorization: Bearer {auditor}' "
+        f"-d {shlex.quote(audit_query)}"
+    )
+    out.print(f"\nGraphiQL: {url} (dev mode)\n")
