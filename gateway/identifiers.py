@@ -79,6 +79,30 @@ def normalize_credit_code(raw: str, *, field: str = "creditCode") -> str:
     return value
 
 
+def may_be_id_number(text: str, *, today: date | None = None) -> bool:
+    """Whether an 18-character run of digits (last one may be X) found in free text could be a
+    person's identity number, for pseudonymising it where it stands.
+
+    The birth date (characters 7 to 14) is what makes a number a person's: it must be a real date
+    from 1900 on. The check character is not required, so a number with a mistyped last character,
+    which still names its person, is hidden too. What is excluded is a valid unified social credit
+    code whose identity check character is wrong: an organisation's public code (all-digit codes
+    are common), not a person. A string valid as both is treated as an identity number: privacy
+    fails closed."""
+    value = text.upper()
+    if len(value) != 18 or not value[:17].isdigit() or value[17] not in "0123456789X":
+        return False
+    try:
+        born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return False
+    if born.year < 1900 or born > (today or date.today()):
+        return False
+    if id_number_check_char(value[:17]) == value[17]:
+        return True
+    return not (value[17] in _CC_VALUE and credit_code_check_char(value[:17]) == value[17])
+
+
 def birth_date(id_number: str) -> date:
     """Birth date of an already-validated identity number."""
     return date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))

@@ -323,3 +323,23 @@ def test_proofs_beyond_the_tree_are_invalid_input(
 def test_a_non_integer_sequence_number_is_bad_user_input(client: httpx.Client, env: GatewayEnv) -> None:
     body = ask(client, INCLUSION, {"seq": "3", "size": 5}, auditor(env))
     assert codes(body) == ["BAD_USER_INPUT"]
+
+
+ALL_DIGIT_AGENCY = "113717004228567147"  # a valid credit code of digits only, like the demo partner's
+
+
+def test_an_agency_with_an_all_digit_credit_code_is_logged_under_its_own_id(
+    client: httpx.Client, env: GatewayEnv
+) -> None:
+    headers = env.headers(
+        Role.PARTNER, subject=ALL_DIGIT_AGENCY, org_code=ALL_DIGIT_AGENCY, agency_kind=AgencyKind.FINANCE
+    )
+    assert "errors" not in ask(client, "{ __typename }", {}, headers)
+    nodes = data(client, EVENTS, {"filter": {"callerId": ALL_DIGIT_AGENCY}, "first": 10}, auditor(env))[
+        "auditEvents"
+    ]["nodes"]
+    assert [(n["callerId"], n["organization"], n["pseudonyms"]) for n in nodes] == [
+        (ALL_DIGIT_AGENCY, ALL_DIGIT_AGENCY, [])
+    ]
+    stats = data(client, "{ auditStats { distinctPersons } }", {}, auditor(env))["auditStats"]
+    assert stats["distinctPersons"] == 0  # the agency's code is no phantom person

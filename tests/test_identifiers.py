@@ -8,6 +8,7 @@ from gateway.errors import InvalidInput
 from gateway.identifiers import (
     credit_code_check_char,
     id_number_check_char,
+    may_be_id_number,
     normalize_credit_code,
     normalize_id_number,
 )
@@ -98,3 +99,26 @@ def test_invalid_credit_codes_name_field_and_reason(code: str, reason: str) -> N
         normalize_credit_code(code, field="authorityCode")
     assert info.value.field == "authorityCode"
     assert info.value.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("11010519491231002X", True),  # a valid identity number
+        ("110105194912310021", True),  # the same with a mistyped check character
+        ("113717004228567147", False),  # an all-digit credit code: characters 7-14 are no birth date
+        ("371702198503141230", True),  # a birth date and neither check character: fail closed
+        ("37170219851314123X", False),  # month 13
+        ("37170218000101123X", False),  # born before 1900
+        ("3717021985031412", False),  # too short
+    ],
+)
+def test_may_be_id_number_finds_what_names_a_person(text: str, expected: bool) -> None:
+    assert may_be_id_number(text) is expected
+
+
+def test_a_credit_code_with_a_birth_date_inside_is_not_taken_for_an_identity_number() -> None:
+    code = "913717198503141239"  # characters 7-14 read 19850314
+    assert normalize_credit_code(code) == code
+    assert id_number_check_char(code[:17]) != code[17]
+    assert may_be_id_number(code) is False

@@ -7,9 +7,13 @@ the log; each is replaced by a blind-index pseudonym (``gateway.audit.pseudonyms
    (``idNumber``, ``subjectIdNumber``, ``phone``, ``consent``, ``…Token``, ``creditCode``) is
    pseudonymised whole, whatever it looks like: in variables (a variable takes the names of the
    places it is used at) and in literals written into the document.
-2. Anywhere else (other strings, operation and alias names, the printed document): anything shaped
-   like an identity number (18 or 15 digits), a mainland phone number or a signed token (JWS) is
-   replaced where it stands.
+2. Anywhere else (other strings, operation and alias names, the printed document, a caller's id):
+   anything shaped like an identity number, a mainland phone number or a signed token (JWS) is
+   replaced where it stands. An 18-character number is shaped like an identity number when it holds
+   a real birth date and is not an organisation's credit code
+   (``gateway.identifiers.may_be_id_number``): an all-digit credit code, such as a partner agency's
+   own, stays as it is, so the agency's events are found under its id; 15-digit numbers (the first
+   generation, no check character) are always replaced.
 
 The document is hashed after both passes, so a hash never stands for a document that embeds an
 identity number: a SHA-256 over a low-entropy value is a lookup table away from the value.
@@ -46,6 +50,7 @@ from graphql import (
 )
 
 from gateway.audit.canonical import clean_text
+from gateway.identifiers import may_be_id_number
 
 # (kind, value) -> pseudonym; returns the value itself for values that are public (a company's code)
 Pseudonymize = Callable[[str, str], str]
@@ -95,7 +100,10 @@ class Redactor:
         return text
 
     def _replace(self, kind: str, match: re.Match[str]) -> str:
-        return self.value(kind, match.group(0))
+        raw = match.group(0)
+        if kind == "id_number" and len(raw) == 18 and not may_be_id_number(raw):
+            return raw
+        return self.value(kind, raw)
 
     def variables(self, values: dict[str, Any], positions: dict[str, frozenset[str]]) -> dict[str, Any]:
         """Declared variables, redacted; ``positions`` names where each is used (undeclared ones,
