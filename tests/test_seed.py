@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, delete, func, select
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from gateway.demo.background import background_batches, blind_indexes
@@ -415,22 +414,42 @@ def test_the_seed_command_refuses_bad_arguments_plainly(
     assert message in result.stderr and "Traceback" not in result.stderr
 
 
-def test_an_interrupted_command_says_so_and_a_rerun_completes(database_url: str, keyring_path: Path) -> None:
+# Runs the command with one change: after the first batch is committed and counted, it waits (as a
+# slow batch would) and says so through a file, so the interrupt lands mid-run however busy the machine.
+PAUSING_SEED = """
+import pathlib, sys, time
+import gateway.commands.seed as command
+original, marker = command.run_seed, pathlib.Path(sys.argv[1])
+def pausing(*args, on_batch, **kwargs):
+    def after(batch):
+        on_batch(batch)
+        marker.touch()
+        time.sleep(300)
+    return original(*args, on_batch=after, **kwargs)
+command.run_seed = pausing
+sys.argv = ["credit-gateway", *sys.argv[2:]]
+from gateway.commands.main import main
+main()
+"""
+
+
+def test_an_interrupted_command_says_so_and_a_rerun_completes(
+    database_url: str, keyring_path: Path, tmp_path: Path
+) -> None:
     args = ["--people", "20000", "--orgs", "100", "--seed", "9", "--batch-size", "500"]
     command, env = seed_command(database_url, keyring_path, *args)
+    paused = tmp_path / "first-batch-written"
+    command = [sys.executable, "-c", PAUSING_SEED, str(paused), *command[1:]]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     engine = db.make_engine(database_url)
 
     def people() -> int:
-        try:
-            with Session(engine) as s:
-                return s.scalar(select(func.count()).select_from(Person)) or 0
-        except DBAPIError:  # the command has not created the schema yet
-            return 0
+        with Session(engine) as s:
+            return s.scalar(select(func.count()).select_from(Person)) or 0
 
     try:
         deadline = time.monotonic() + 120
-        while people() < 500 and process.poll() is None and time.monotonic() < deadline:
+        while not paused.exists() and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.02)
         process.send_signal(signal.SIGINT)  # as Ctrl-C does, once the first batch is committed
         _, err = process.communicate(timeout=120)
