@@ -236,6 +236,41 @@ def test_the_command_names_the_first_bad_index_and_checks_heads_kept_outside(
     assert "FAILED first bad index 25 (TRUNCATED)" in failed.stdout
 
 
+def test_deleting_every_signed_head_is_caught_against_the_exported_heads(
+    tmp_path: Path, log_engine: Engine, keyring: Keyring, keyring_path: Path, migrated_url: str
+) -> None:
+    kept = tmp_path / "heads.json"
+    exported = run_cli("audit", "export-heads", str(kept), keyring=keyring_path, database_url=migrated_url)
+    assert exported.returncode == 0, exported.stderr
+    sql(log_engine, "DELETE FROM audit_heads")
+    alone = run_cli("audit", "verify", keyring=keyring_path, database_url=migrated_url)
+    assert (
+        alone.returncode == 0 and "0 signed heads checked" in alone.stdout
+    )  # the database alone cannot tell
+    failed = run_cli("audit", "verify", "--heads", str(kept), keyring=keyring_path, database_url=migrated_url)
+    assert failed.returncode == 1
+    assert "FAILED first bad index 1 (HEAD_MISSING)" in failed.stdout
+    assert "it holds no signed head" in failed.stdout
+
+
+def test_a_newer_head_than_the_exported_ones_keeps_the_log_verified(
+    tmp_path: Path, log_engine: Engine, keyring: Keyring, keyring_path: Path, migrated_url: str
+) -> None:
+    kept = tmp_path / "heads.json"
+    assert (
+        run_cli(
+            "audit", "export-heads", str(kept), keyring=keyring_path, database_url=migrated_url
+        ).returncode
+        == 0
+    )
+    with log_engine.begin() as conn:
+        AuditLog(HeadSigner(keyring), HeadSchedule(), lambda: START).append(conn, [document(40)])
+    assert run_cli("audit", "sign-head", keyring=keyring_path, database_url=migrated_url).returncode == 0
+    ok = run_cli("audit", "verify", "--heads", str(kept), keyring=keyring_path, database_url=migrated_url)
+    assert ok.returncode == 0, ok.stdout
+    assert ok.stdout.startswith("OK 41 events verified")
+
+
 def _frontier_bytes(engine: Engine, size: int) -> bytes:
     from gateway.audit.merkle import Frontier
 

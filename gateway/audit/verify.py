@@ -62,6 +62,7 @@ class _Stop(Exception):
 class _Head:
     head: TreeHead
     label: str
+    external: bool = False
 
 
 def verify_log(
@@ -109,6 +110,7 @@ def verify_log(
             state.expect(heads)
             state.stream()
             state.finish()
+            _check_exported_heads_kept(heads, external_heads)
         except _Stop as stop:
             return Report(state.checked, state.frontier.size, len(state.heads_seen), start, stop.finding)
     return Report(state.checked, state.frontier.size, len(state.heads_seen), start, None)
@@ -143,7 +145,7 @@ def _checked_heads(
                 )
             )
         previous = head
-    heads = [*stored, *(_Head(h, f"external head of size {h.tree_size}") for h in external)]
+    heads = [*stored, *(_Head(h, f"external head of size {h.tree_size}", external=True) for h in external)]
     for item in heads:
         key = public_keys.get(item.head.key_id)
         if key is None or not verify_head(item.head, key):
@@ -155,6 +157,28 @@ def _checked_heads(
                 )
             )
     return heads
+
+
+def _check_exported_heads_kept(heads: Sequence[_Head], external: Sequence[TreeHead]) -> None:
+    """Heads handed to an outside party were signed by the log itself, and the gateway never removes
+    a head (retention keeps them): one the log no longer holds means its heads were deleted, and the
+    log holds nothing newer than what that party saw. Checked once the events agree with every head,
+    so a cut log is still reported as cut."""
+    stored = [item.head for item in heads if not item.external]
+    kept = {(head.tree_size, head.root_hash) for head in stored}
+    for head in sorted(external, key=lambda h: h.tree_size):
+        if (head.tree_size, head.root_hash) not in kept:
+            newest = max((h.tree_size for h in stored), default=None)
+            holds = (
+                f"its newest head is of size {newest}" if newest is not None else "it holds no signed head"
+            )
+            raise _Stop(
+                Finding(
+                    Problem.HEAD_MISSING,
+                    head.tree_size,
+                    f"the log no longer holds the exported head of size {head.tree_size}; {holds}",
+                )
+            )
 
 
 @dataclass(frozen=True, slots=True)
