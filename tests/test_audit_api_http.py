@@ -343,3 +343,14 @@ def test_an_agency_with_an_all_digit_credit_code_is_logged_under_its_own_id(
     ]
     stats = data(client, "{ auditStats { distinctPersons } }", {}, auditor(env))["auditStats"]
     assert stats["distinctPersons"] == 0  # the agency's code is no phantom person
+
+
+@pytest.mark.parametrize("literal", ["1.5", '"7"', "FOO", "true", "99999999999999999999999"])
+def test_a_sequence_number_literal_that_is_no_whole_number_is_a_validation_error(
+    client: httpx.Client, env: GatewayEnv, literal: str
+) -> None:
+    for headers in (auditor(env), {}):
+        response = post(client, f"{{ auditInclusionProof(seq: {literal}) {{ path }} }}", {}, headers)
+        assert response.status_code in (200, 400), response.text
+        body = response.json()
+        assert codes(body) == ["GRAPHQL_VALIDATION_FAILED"], body

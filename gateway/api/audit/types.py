@@ -8,16 +8,29 @@ from datetime import datetime
 from typing import Any, NewType
 
 import strawberry
+from graphql import IntValueNode, Undefined, ValueNode
 
 from gateway.audit.anomalies import AnomalyKind, Flag
 from gateway.audit.events import Outcome
 from gateway.audit.queries import CallerCount, EventView, OrganizationCount, Stats
 
+_LONG_RANGE = range(-(2**63), 2**63)
+
 
 def _long(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("Long is a whole number")
+    if isinstance(value, bool) or not isinstance(value, int) or value not in _LONG_RANGE:
+        raise ValueError("Long is a whole number of up to 64 bits")
     return value
+
+
+def _long_literal(node: ValueNode, _variables: dict[str, Any] | None = None) -> Any:
+    """A literal written into the document: anything but an integer literal within 64 bits is
+    ``Undefined``, which validation reports as a value of the wrong type. (Raising here instead
+    would reach the caller as an internal error: graphql-core keeps the exception as the error's
+    cause.) Variables take ``_long``."""
+    if isinstance(node, IntValueNode) and int(node.value) in _LONG_RANGE:
+        return int(node.value)
+    return Undefined
 
 
 # Sequence numbers and counts outgrow GraphQL's 32-bit Int in a busy log's lifetime. Registered in
@@ -27,6 +40,7 @@ LONG_SCALAR = strawberry.scalar(
     name="Long",
     serialize=int,
     parse_value=_long,
+    parse_literal=_long_literal,
     description="A whole number of up to 64 bits (sequence numbers, tree sizes, counts).",
 )
 
