@@ -1,4 +1,5 @@
-"""scripts/bench.py --quick runs end to end, as CI runs it, so the request-path benchmark never rots.
+"""``python scripts/bench request --quick`` runs end to end, as CI runs it, so that the request-path
+benchmark never rots.
 
 No timing is asserted: the machine decides those. What must hold is the shape of the report: every
 variant of every lookup measured with answers and no errors, the ratios computed, the targets
@@ -7,39 +8,36 @@ evaluated, the profile taken, and the chart drawn as a PNG.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
 from gateway.store import db
+from tests.bench_tool import report as read_report
+from tests.bench_tool import run_bench
 from tests.conftest import PG_ENV
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "bench.py"
 QUERIES = {"person", "organization", "public"}
 VARIANTS = {"bare", "full", "noaudit"}
 
 
 def test_the_quick_benchmark_measures_every_variant_and_writes_json_and_a_png(tmp_path: Path) -> None:
-    command = [sys.executable, str(SCRIPT), "--quick", "--profile", "--out", str(tmp_path)]
+    options = ["--profile"]
     base = os.environ.get(PG_ENV)
     prefix = f"t_{uuid.uuid4().hex[:12]}"
     if base:
-        command += ["--database-url", base, "--pg-schema", prefix]
+        options += ["--database-url", base, "--pg-schema", prefix]
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+        run_bench("request", tmp_path, *options, timeout=600)
     finally:
         if base:
             admin = create_engine(db.normalize_url(base), isolation_level="AUTOCOMMIT")
             with admin.connect() as conn:
                 conn.execute(text(f'DROP SCHEMA IF EXISTS "{prefix}_2000" CASCADE'))
             admin.dispose()
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    report = json.loads((tmp_path / "bench.json").read_text())
+    report = read_report(tmp_path, "bench")
 
     cells = report["cells"]
     database = "postgresql" if base else "sqlite"
