@@ -3,6 +3,11 @@
     request   the request path: bare framework, full gateway and gateway without audit, side by side
               (in process and over uvicorn), with its chart; ``--profile`` adds a cProfile of the
               full path, ``--seed-only`` builds the kept stores (docs/performance.md)
+    audit     lookups/s with and without the audit log, and events per group commit (docs/audit.md)
+    bulk      seeding, import (first and again) and audit verification against their targets
+              (docs/performance-bulk.md)
+    flatness  reads-layer lookup latency at two store sizes (docs/performance-bulk.md, "Indexes")
+    rotation  ``keys rotate`` throughput (docs/keys.md)
 
 Every subcommand writes its report as ``<out>/<name>.json`` (``--out``, default ``bench-results/``)
 and has a ``--quick`` form, a run of a few seconds on tiny data that the test suite makes so that no
@@ -17,11 +22,19 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import audit_path
+import bulk
+import flatness
 import request_path
+import rotation
 
 ROOT = Path(__file__).resolve().parents[2]
 SUBCOMMANDS: dict[str, tuple[ModuleType, str]] = {
     "request": (request_path, "bare, full and unaudited request paths side by side (docs/performance.md)"),
+    "audit": (audit_path, "lookups/s with and without the audit log (docs/audit.md)"),
+    "bulk": (bulk, "seeding, import and audit verification rates (docs/performance-bulk.md)"),
+    "flatness": (flatness, "lookup latency at two store sizes (docs/performance-bulk.md)"),
+    "rotation": (rotation, "keys rotate throughput (docs/keys.md)"),
 }
 
 
