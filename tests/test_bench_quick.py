@@ -1,45 +1,44 @@
-"""scripts/bench.py --quick runs end to end, as CI runs it, so the request-path benchmark never rots.
+"""Every subcommand of ``python scripts/bench`` runs end to end in its ``--quick`` form, as CI runs
+it, so that no benchmark rots (the audit benchmark's run is in test_bench_audit.py).
 
-No timing is asserted: the machine decides those. What must hold is the shape of the report: every
-variant of every lookup measured with answers and no errors, the ratios computed, the targets
-evaluated, the profile taken, and the chart drawn as a PNG.
+No timing is asserted: the machine decides those. What must hold is the shape of each report and
+that what it measured happened: for the request path, every variant of every lookup measured with
+answers and no errors, the ratios computed, the targets evaluated, the profile taken, and the chart
+drawn as a PNG; for the others, every part done with a positive rate, a ratio or a target verdict.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
 from gateway.store import db
+from tests.bench_tool import report as read_report
+from tests.bench_tool import run_bench
 from tests.conftest import PG_ENV
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "bench.py"
 QUERIES = {"person", "organization", "public"}
 VARIANTS = {"bare", "full", "noaudit"}
 
 
 def test_the_quick_benchmark_measures_every_variant_and_writes_json_and_a_png(tmp_path: Path) -> None:
-    command = [sys.executable, str(SCRIPT), "--quick", "--profile", "--out", str(tmp_path)]
+    options = ["--profile"]
     base = os.environ.get(PG_ENV)
     prefix = f"t_{uuid.uuid4().hex[:12]}"
     if base:
-        command += ["--database-url", base, "--pg-schema", prefix]
+        options += ["--database-url", base, "--pg-schema", prefix]
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+        run_bench("request", tmp_path, *options, timeout=600)
     finally:
         if base:
             admin = create_engine(db.normalize_url(base), isolation_level="AUTOCOMMIT")
             with admin.connect() as conn:
                 conn.execute(text(f'DROP SCHEMA IF EXISTS "{prefix}_2000" CASCADE'))
             admin.dispose()
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    report = json.loads((tmp_path / "bench.json").read_text())
+    report = read_report(tmp_path, "bench")
 
     cells = report["cells"]
     database = "postgresql" if base else "sqlite"
@@ -67,3 +66,43 @@ def test_the_quick_benchmark_measures_every_variant_and_writes_json_and_a_png(tm
 
     png = (tmp_path / "bench.png").read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
+
+
+def test_the_quick_bulk_benchmark_seeds_imports_twice_and_verifies_against_its_targets(
+    tmp_path: Path,
+) -> None:
+    done = run_bench("bulk", tmp_path)
+    report = read_report(tmp_path, "bulk")
+    assert report["database"] == "sqlite"
+    parts = report["parts"]
+    assert set(parts) == {"seed", "import", "reimport", "verify"}
+    for name, part in parts.items():
+        assert part["rate"] > 0 and part["seconds"] > 0 and part["cpu_seconds"] > 0, name
+        assert part["target"] > 0 and isinstance(part["met"], bool) and part["of_target"] > 0, name
+    assert parts["seed"]["people"] == 1000 and parts["seed"]["records"] > 0
+    assert parts["import"]["summary"] == {"created": 500, "updated": 0, "unchanged": 0, "rejected": 0}
+    assert parts["reimport"]["summary"] == {"created": 0, "updated": 0, "unchanged": 500, "rejected": 0}
+    assert parts["verify"]["events"] == 2000 and parts["verify"]["heads"] >= 2
+    assert '"parts"' in done.stdout  # the JSON is the answer on stdout as well
+
+
+def test_the_quick_flatness_benchmark_compares_the_p50s_of_two_store_sizes(tmp_path: Path) -> None:
+    run_bench("flatness", tmp_path, "--dir", str(tmp_path / "stores"))
+    report = read_report(tmp_path, "flatness")
+    assert set(report["sizes"]) == {"500", "2000"}
+    for size in report["sizes"].values():
+        for lookup in ("person", "organization"):
+            assert size[lookup]["lookups"] > 0 and 0 < size[lookup]["p50_ms"] <= size[lookup]["p95_ms"]
+    assert set(report["p50_ratio"]) == {"person", "organization"}
+    assert all(ratio > 0 for ratio in report["p50_ratio"].values())
+    assert report["target_ratio"] == 1.2 and isinstance(report["met"], bool)
+    assert (tmp_path / "stores" / "sqlite-2000" / "store.json").exists()  # kept for the next run
+
+
+def test_the_quick_rotation_benchmark_re_encrypts_every_person(tmp_path: Path) -> None:
+    done = run_bench("rotation", tmp_path)
+    report = read_report(tmp_path, "rotation")
+    assert report["persons"] == report["rotated"] == 2000
+    assert report["rows_per_s"] > 0 and report["seconds"] > 0
+    assert abs(report["values_per_s"] - 6 * report["rows_per_s"]) < 1  # six encrypted fields a person
+    assert "rotated 2000 rows" in done.stdout

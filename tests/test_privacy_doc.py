@@ -12,17 +12,17 @@ DOCUMENT = ROOT / "docs" / "privacy-model.md"
 
 
 def regenerated(tmp_path: Path, *args: str) -> str:
-    """The document as scripts/privacy_table.py --write would leave it (written to a copy)."""
+    """The document as scripts/docs/privacy_table.py --write would leave it (written to a copy)."""
     copy = tmp_path / "privacy-model.md"
     shutil.copyfile(DOCUMENT, copy)
-    script = ROOT / "scripts" / "privacy_table.py"
+    script = ROOT / "scripts" / "docs" / "privacy_table.py"
     subprocess.run([sys.executable, str(script), "--write", str(copy), *args], check=True)
     return copy.read_text(encoding="utf-8")
 
 
 def test_privacy_model_document_shows_the_generated_table(tmp_path: Path) -> None:
     assert regenerated(tmp_path) == DOCUMENT.read_text(encoding="utf-8"), (
-        "docs/privacy-model.md is out of date: run python scripts/privacy_table.py --write docs/privacy-model.md"
+        "docs/privacy-model.md is out of date: run python scripts/docs/privacy_table.py --write docs/privacy-model.md"
     )
 
 

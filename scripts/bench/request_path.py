@@ -1,7 +1,7 @@
-"""The request-path benchmark: the bare framework path, the full gateway, and the gateway without its
-audit log, side by side in one run on the same data.
+"""The request path: the bare framework path, the full gateway, and the gateway without its audit log,
+side by side in one run on the same data.
 
-    python scripts/bench.py [--quick] [--database-url URL ...] [--people 10000,sqlite:1000000]
+    python scripts/bench request [--quick] [--database-url URL ...] [--people 10000,sqlite:1000000]
         [--transports asgi,uvicorn1,uvicorn2] [--concurrency 1,32] [--seconds 5] [--requests 20000]
         [--profile] [--seed-only] [--out bench-results]
 
@@ -10,7 +10,7 @@ docs/performance.md has the commands of the documented runs, their results and t
 For each database and population it seeds (or reuses) a store, then, per transport, runs three
 lookups — a partner's consented ``person`` lookup, a partner's ``organization`` lookup of a company
 with 50 records, and the public disclosure query of an organisation — through three gateways built
-in ``bench_apps.py``: ``bare`` (Strawberry's own view; no authentication, policy, consent or audit),
+in ``request_apps.py``: ``bare`` (Strawberry's own view; no authentication, policy, consent or audit),
 ``full`` (the gateway as served) and ``noaudit`` (``full`` with no audit event built or written).
 Variants run one after the other for each lookup and concurrency, so that the machine's drift hits
 them alike. ``asgi`` calls the app in this process; ``uvicorn1``/``uvicorn2`` start uvicorn on
@@ -26,26 +26,26 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import sys
 import time
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-import bench_apps
-import bench_data
-import bench_load
-import bench_report
 import httpx
-from bench_load import Request
+import options
+import reports
+import request_apps
+import request_data
+import request_load
+import request_report
+from request_load import Request
 
 from gateway.access.tokens import Role, TokenIssuer
 from gateway.domain import AgencyKind
 from gateway.keys.keyring import load_keyring
 from gateway.settings import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 QUERIES = {
     "person": (
         "query($id: String!, $c: String) { person(idNumber: $id, purpose: FINANCIAL_SERVICE, consent: $c)"
@@ -72,13 +72,22 @@ def _population(item: str) -> tuple[str | None, int]:
     return database or None, int(count)
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--quick", action="store_true", help="a small, short run (CI): 2,000 people, asgi and uvicorn1"
-    )
+FULL: dict[str, Any] = {
+    "people": "10000", "transports": "asgi,uvicorn1,uvicorn2", "concurrency": "1,32", "seconds": 5.0,
+    "requests": 20_000, "profile_requests": 1_000,
+}  # fmt: skip
+QUICK: dict[str, Any] = {
+    "people": "2000", "transports": "asgi,uvicorn1", "concurrency": "1,4", "seconds": 0.5, "requests": 60,
+    "profile_requests": 100,
+}  # fmt: skip
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The request path's options; ``--quick`` (2,000 people, asgi and uvicorn1) is the suite's run."""
+
+    def helped(text: str, name: str) -> str:
+        return options.default_help(text, FULL, QUICK, name)
+
     parser.add_argument(
         "--database-url",
         action="append",
@@ -86,96 +95,99 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--people",
-        default="10000",
-        help="populations, comma-separated; 'sqlite:N' or 'postgresql:N' for one database only",
+        help=helped(
+            "populations, comma-separated; 'sqlite:N' or 'postgresql:N' for one database only", "people"
+        ),
     )
     parser.add_argument("--seed-only", action="store_true", help="build (or find) the stores, then stop")
-    parser.add_argument("--transports", default="asgi,uvicorn1,uvicorn2", help="none: only the profile")
-    parser.add_argument("--concurrency", default="1,32", help="concurrent clients, comma-separated")
-    parser.add_argument("--seconds", type=float, default=5.0, help="time bound of one cell")
-    parser.add_argument("--requests", type=int, default=20_000, help="request bound of one cell")
+    parser.add_argument("--transports", help=helped("comma-separated; none: only the profile", "transports"))
+    parser.add_argument("--concurrency", help=helped("concurrent clients, comma-separated", "concurrency"))
+    parser.add_argument("--seconds", type=float, help=helped("time bound of one cell", "seconds"))
+    parser.add_argument("--requests", type=int, help=helped("request bound of one cell", "requests"))
     parser.add_argument(
         "--profile", action="store_true", help="also profile the in-process full person lookup"
     )
-    parser.add_argument("--profile-requests", type=int, default=1_000)
+    parser.add_argument(
+        "--profile-requests", type=int, help=helped("lookups under the profiler", "profile_requests")
+    )
     parser.add_argument(
         "--pg-schema", default="bench", help="PostgreSQL stores live in schemas <this>_<people>"
     )
-    parser.add_argument("--out", type=Path, default=ROOT / "bench-results")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.people, args.transports, args.concurrency = "2000", "asgi,uvicorn1", "1,4"
-        args.seconds, args.requests, args.profile_requests = 0.5, 60, 100
+
+
+def resolve(args: argparse.Namespace) -> argparse.Namespace:
+    """The options as lists, with ``--quick``'s sizes where none was given."""
+    options.settle(args, FULL, QUICK)
     args.people = [_population(item) for item in args.people.split(",")]
     args.transports = [t for t in args.transports.split(",") if t not in ("", "none")]  # none: profile only
     args.concurrency = [int(n) for n in args.concurrency.split(",")]
-    args.requests = min(args.requests, bench_data.PICKS * bench_data.CONSENT_USES - 1_000)
+    args.requests = min(args.requests, request_data.PICKS * request_data.CONSENT_USES - 1_000)
     args.database_url = args.database_url or ["sqlite"]
     for transport in args.transports:
         if transport not in ("asgi", "uvicorn1", "uvicorn2"):
-            parser.error(f"unknown transport {transport!r}")
+            raise SystemExit(f"unknown transport {transport!r}: asgi, uvicorn1, uvicorn2 or none")
     return args
 
 
 class Cells:
     """What one store needs to build a cell's requests: tokens, identity numbers, fresh consents."""
 
-    def __init__(self, store: bench_data.Store) -> None:
+    def __init__(self, store: request_data.Store) -> None:
         self.store = store
         keyring = load_keyring(Path(store.keyring_path))
         self.token = TokenIssuer(keyring, issuer=Settings().issuer_id).issue(
-            role=Role.PARTNER, org_code=bench_apps.BANK, agency_kind=AgencyKind.FINANCE, ttl=86_400
+            role=Role.PARTNER, org_code=request_apps.BANK, agency_kind=AgencyKind.FINANCE, ttl=86_400
         )
-        self.numbers = bench_data.identity_numbers(store)
+        self.numbers = request_data.identity_numbers(store)
 
     def requests(self, query: str, variant: str) -> list[Request]:
         caller = CALLER_OF[query]
         if variant == "bare":
-            headers = [(bench_apps.CALLER_HEADER.encode(), caller.encode())]
+            headers = [(request_apps.CALLER_HEADER.encode(), caller.encode())]
         elif caller == "partner":
             headers = [(b"authorization", f"Bearer {self.token.value}".encode())]
         else:
             headers = []
         text = QUERIES[query]
         if query == "person":  # fresh consents for every cell: each lookup spends one use
-            consents = bench_data.grant_consents(self.store, bench_apps.BANK)
+            consents = request_data.grant_consents(self.store, request_apps.BANK)
             return [
-                Request(bench_load.graphql_body(text, {"id": n, "c": c}), headers)
+                Request(request_load.graphql_body(text, {"id": n, "c": c}), headers)
                 for n, c in zip(self.numbers, consents, strict=True)
             ]
         codes = [self.store.org_code] if query == "organization" else self.store.public_codes
-        return [Request(bench_load.graphql_body(text, {"c": code}), headers) for code in codes]
+        return [Request(request_load.graphql_body(text, {"c": code}), headers) for code in codes]
 
 
 async def run_transport(
-    args: argparse.Namespace, store: bench_data.Store, cells: Cells, transport: str, log: Any
+    args: argparse.Namespace, store: request_data.Store, cells: Cells, transport: str, log: Any
 ) -> list[dict[str, Any]]:
     settings = settings_for(store)
     rows: list[dict[str, Any]] = []
     with ExitStack() as stack:
-        senders: dict[str, bench_load.Send] = {}
+        senders: dict[str, request_load.Send] = {}
         apps: list[Any] = []
-        for variant in bench_apps.VARIANTS:
+        for variant in request_apps.VARIANTS:
             if transport == "asgi":
-                app = bench_apps.variant_app(variant, settings)
+                app = request_apps.variant_app(variant, settings)
                 apps.append(app)
-                senders[variant] = bench_load.asgi_sender(app)
+                senders[variant] = request_load.asgi_sender(app)
             else:
                 base = stack.enter_context(
-                    bench_load.uvicorn_server(variant, int(transport[-1]), uvicorn_env(store))
+                    request_load.uvicorn_server(variant, int(transport[-1]), uvicorn_env(store))
                 )
                 limits = httpx.Limits(
                     max_connections=max(args.concurrency), max_keepalive_connections=max(args.concurrency)
                 )
                 client = httpx.AsyncClient(base_url=base, limits=limits, timeout=60)
                 apps.append(client)
-                senders[variant] = bench_load.http_sender(client)
+                senders[variant] = request_load.http_sender(client)
         try:
             for query in QUERIES:
                 for concurrency in args.concurrency:
-                    for variant in bench_apps.VARIANTS:
+                    for variant in request_apps.VARIANTS:
                         requests = cells.requests(query, variant)
-                        measured = await bench_load.measure(
+                        measured = await request_load.measure(
                             senders[variant], requests, concurrency=concurrency, max_requests=args.requests,
                             seconds=args.seconds, warmup=max(2 * concurrency, min(20, args.requests)),
                         )  # fmt: skip
@@ -194,31 +206,31 @@ async def run_transport(
                 if isinstance(item, httpx.AsyncClient):
                     await item.aclose()
                 else:
-                    await bench_apps.aclose_app(item)
+                    await request_apps.aclose_app(item)
     return rows
 
 
-def settings_for(store: bench_data.Store) -> Settings:
+def settings_for(store: request_data.Store) -> Settings:
     return Settings(
         database_url=store.url,
         keyring_path=Path(store.keyring_path),
         policy_dir=ROOT / "policies",
-        rate_per_second=0.0,  # the rate bucket would refuse a benchmark's load: no bucket, as in bench_audit
+        rate_per_second=0.0,  # the rate bucket would refuse a benchmark's load: no bucket, as in the audit benchmark
     )
 
 
-def uvicorn_env(store: bench_data.Store) -> dict[str, str]:
+def uvicorn_env(store: request_data.Store) -> dict[str, str]:
     return {
         "GATEWAY_DATABASE_URL": store.url,
         "GATEWAY_KEYRING": store.keyring_path,
         "GATEWAY_POLICY_DIR": str(ROOT / "policies"),
         "GATEWAY_RATE_PER_SECOND": "0",
-        "BENCH_PARTNER_ORG": bench_apps.BANK,
+        "BENCH_PARTNER_ORG": request_apps.BANK,
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def run(args: argparse.Namespace) -> int:
+    args = resolve(args)
     out: Path = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     started = time.time()
@@ -226,15 +238,15 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(message, flush=True)
 
-    meta = bench_report.machine(args, [url for url in args.database_url if url != "sqlite"])
+    meta = request_report.machine(args, [url for url in args.database_url if url != "sqlite"])
     rows: list[dict[str, Any]] = []
-    stores: list[bench_data.Store] = []
+    stores: list[request_data.Store] = []
     for url in args.database_url:
         dialect = "sqlite" if url == "sqlite" else "postgresql"
         for only, people in args.people:
             if only not in (None, dialect):
                 continue
-            store = bench_data.prepare(
+            store = request_data.prepare(
                 None if url == "sqlite" else url, people, out / "cache", log=log, pg_schema=args.pg_schema
             )
             stores.append(store)
@@ -251,25 +263,21 @@ def main(argv: list[str] | None = None) -> int:
             {"database": s.database, "people": s.people, "seed_seconds": s.seed_seconds} for s in stores
         ],
         "cells": rows,
-        "ratios": bench_report.ratios(rows),
-        "targets": bench_report.targets(rows),
+        "ratios": request_report.ratios(rows),
+        "targets": request_report.targets(rows),
     }
     if args.profile:
-        import bench_profile
+        import request_profile
 
-        report["profile"] = bench_profile.profile(
+        report["profile"] = request_profile.profile(
             stores[0], settings_for(stores[0]), Cells(stores[0]), args.profile_requests, out / "profile.txt"
         )
-    (out / "bench.json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+    chart = (lambda path: request_report.chart(rows, path)) if rows else None
+    reports.write_report(report, out, "bench", chart=chart)
     if rows:
-        bench_report.chart(rows, out / "bench.png")
-        log(bench_report.table(report))
+        log(request_report.table(report))
     log(f"wrote the report into {out}")
     errors = sum(r["errors"] for r in rows)
     if errors:
         log(f"{errors} requests failed")
     return 1 if errors else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

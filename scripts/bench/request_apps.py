@@ -5,7 +5,7 @@
   decisions, decryption, masking, and the audit event built and group-committed before the response.
 - ``noaudit``: ``full`` with the audit switched off: a request auditor that builds no event document
   (no redaction, no pseudonyms) and an event writer that discards what it is handed
-  (``bench_audit.DiscardingCommitter``). Everything else is ``full``.
+  (``discarding.DiscardingCommitter``). Everything else is ``full``.
 - ``bare``: Strawberry's own ASGI view (``strawberry.asgi.GraphQL``) running the same schema and
   resolvers over the same database, with authentication, policy, consent and audit switched off: the
   caller is pre-authorised (``X-Bench-Caller`` names the role, no token is read), the field policy
@@ -16,7 +16,7 @@
 
 None of this is reachable from the gateway's own command line or settings: the gateway has no way to
 turn its audit log or its privacy checks off (docs/audit.md). These factories live here, beside the
-benchmark, and uvicorn imports them with ``--app-dir scripts``.
+benchmark, and uvicorn imports them with ``--app-dir scripts/bench``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bench_audit import DiscardingCommitter
+from discarding import DiscardingCommitter
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool

@@ -20,9 +20,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import bench_apps
-import bench_data
-import bench_load
+import request_apps
+import request_data
+import request_load
 
 from gateway.settings import Settings
 
@@ -52,7 +52,7 @@ LANDMARKS = (
 
 
 def profile(
-    store: bench_data.Store, settings: Settings, cells: Any, requests: int, path: Path
+    store: request_data.Store, settings: Settings, cells: Any, requests: int, path: Path
 ) -> dict[str, Any]:
     profiles: list[cProfile.Profile] = []
     lock = threading.Lock()
@@ -71,15 +71,15 @@ def profile(
         armed.set()
         main.enable()
 
-    app = bench_apps.variant_app("full", settings)
+    app = request_apps.variant_app("full", settings)
     bodies = cells.requests("person", "full")
     main = cProfile.Profile()
     profiles.append(main)
     threading.setprofile(start_in_thread)
     try:
         measured = asyncio.run(
-            bench_load.measure(
-                bench_load.asgi_sender(app),
+            request_load.measure(
+                request_load.asgi_sender(app),
                 bodies,
                 concurrency=1,
                 max_requests=requests,
@@ -91,7 +91,7 @@ def profile(
     finally:
         main.disable()
         threading.setprofile(None)
-        bench_apps.close_app(app)
+        request_apps.close_app(app)
     stats = pstats.Stats(main)
     for other in profiles[1:]:
         other.disable()

@@ -1,16 +1,19 @@
 """Bulk rates in one run: seeding (people/s with their records), import (rows/s), audit verification
 (events/s), each against its target, as JSON.
 
-    python scripts/bench_bulk.py [--people 100000] [--orgs 10000] [--rows 20000] [--events 200000]
-                                 [--database-url URL] [--out rates.json] [--only seed,import,verify]
+    python scripts/bench bulk [--quick] [--people 100000] [--orgs 10000] [--rows 20000] [--events 200000]
+        [--database-url URL] [--out bench-results] [--only seed,import,verify] [--batch-size 1000]
 
-Each part works in its own fresh store: by default a SQLite file in a temporary directory; with
-``--database-url`` (PostgreSQL) each part empties the schema first. The parts take the paths of the
-commands: seeding runs ``run_seed`` over batches drawn in a background process, as
-``credit-gateway seed`` does; import runs ``import_file`` on the generated current-layout CSV of
-``scripts/bench_import.py``, as ``credit-gateway import`` does; verification runs ``verify_log`` on a
-log built through ``AuditLog.append`` in large batches (heads every 1,000 events, as by default), as
-``credit-gateway audit verify`` does. Only the command's own work is timed: not building its input.
+Each part works in its own fresh store (``stores.fresh_store``): by default a SQLite file in a
+temporary directory; with ``--database-url`` (PostgreSQL) the schema ``bench_<part>`` (prefix
+``--pg-schema``). The parts take the paths of the commands: seeding is ``stores.seed``, ``run_seed`` over batches
+drawn in a background process, as ``credit-gateway seed`` does; import runs ``import_file`` on the
+generated current-layout CSV of ``penalty_csv.py``, as ``credit-gateway import`` does; ``reimport``
+(not run by default) imports that file a second time into the same store, every row ``UNCHANGED``;
+verification runs ``verify_log`` on a log built through ``AuditLog.append`` in large batches (heads
+every 1,000 events, as by default), as ``credit-gateway audit verify`` does. Only the command's own
+work is timed: not building its input. Writes ``bulk.json`` and prints it. ``--quick``: 1,000
+people, 100 organisations, 500 rows, 2,000 events, every part.
 
 Rates are wall-clock; ``cpu_seconds`` is this process's CPU time over the same span, steadier on a
 shared machine (for seeding it leaves out the child process that draws the batches); verification
@@ -20,7 +23,6 @@ runs in worker processes as the command does (one per CPU), whose CPU time is ``
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import sys
 import tempfile
@@ -30,74 +32,51 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, text
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_import import write_csv
+import options
+import reports
+import stores
+from penalty_csv import write_csv
+from sqlalchemy import Engine
 
 from gateway.audit.events import CallerFacts, Outcome, draft_document
 from gateway.audit.heads import HeadSigner, audit_public_keys
 from gateway.audit.store import AuditLog, HeadSchedule
 from gateway.audit.verify import default_workers, verify_log
-from gateway.demo.background import background_batches
-from gateway.demo.plan import SeedPlan
-from gateway.demo.seeding import run_seed, tune_sqlite
 from gateway.importing.pipeline import import_file
-from gateway.keys.crypto import FieldCipher
 from gateway.keys.keyring import Keyring
-from gateway.store import db
 from gateway.store.writer import Outcome as WriteOutcome
 from gateway.workdays import WorkCalendar
 
-TARGETS = {"seed": 10_000.0, "import": 20_000.0, "verify": 200_000.0}
-UNITS = {"seed": "people/s", "import": "rows/s", "verify": "events/s"}
+PARTS = ("seed", "import", "reimport", "verify")
+TARGETS = {"seed": 10_000.0, "import": 20_000.0, "reimport": 20_000.0, "verify": 200_000.0}
+UNITS = {"seed": "people/s", "import": "rows/s", "reimport": "rows/s", "verify": "events/s"}
 APPEND_BATCH = 5_000
 START = datetime(2026, 3, 12, 1, 0, tzinfo=UTC)
 
 
-def fresh_store(base: str | None, tmp: Path, name: str) -> str:
-    """An empty, migrated store for one part."""
-    if base is None:
-        url = f"sqlite:///{tmp / f'{name}.db'}"
-    else:
-        url = base
-        engine = db.make_engine(url)
-        try:
-            meta = MetaData()
-            meta.reflect(engine)
-            with engine.begin() as conn:
-                meta.drop_all(conn)
-                conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        finally:
-            engine.dispose()
-    db.upgrade(url)
-    return url
-
-
-def bench_seed(url: str, cipher: FieldCipher, people: int, orgs: int) -> dict[str, Any]:
-    plan = SeedPlan(seed=1, people=people, orgs=orgs)
-    engine = db.make_engine(url)
-    tune_sqlite(engine)
-    try:
-        with background_batches(plan, cipher) as batches:
-            started, cpu = time.perf_counter(), time.process_time()
-            tally = run_seed(engine, cipher, plan, calendar=WorkCalendar.load(), batches=batches)
-            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    finally:
-        engine.dispose()
+def bench_seed(home: stores.StoreHome, people: int, orgs: int) -> dict[str, Any]:
+    seeded = stores.seed(home, people, orgs)
+    tally = seeded.tally
     records = sum(sum(c.values()) for c in tally.counts["records by category"].values())
     assert tally.total(WriteOutcome.REJECTED) == 0
-    return {"people": people, "orgs": orgs, "records": records, "seconds": seconds, "rate": people / seconds,
-            "cpu_seconds": cpu}  # fmt: skip
+    return {"people": people, "orgs": orgs, "records": records, "seconds": seeded.seconds,
+            "rate": people / seeded.seconds, "cpu_seconds": seeded.cpu_seconds}  # fmt: skip
 
 
-def bench_import(url: str, cipher: FieldCipher, rows: int, tmp: Path) -> dict[str, Any]:
+def bench_import(
+    home: stores.StoreHome, rows: int, tmp: Path, *, batch_size: int, again: bool = False
+) -> dict[str, Any]:
+    """The generated CSV imported once; with ``again``, imported a second time and only that timed."""
     path = tmp / "penalties.csv"
-    write_csv(path, rows)
-    engine = db.make_engine(url)
+    if not path.exists():
+        write_csv(path, rows)
+    cipher, calendar = home.cipher(), WorkCalendar.load()
+    engine = home.engine()
     try:
+        if again:
+            import_file(path, engine=engine, cipher=cipher, calendar=calendar, batch_size=batch_size)
         cpu = time.process_time()
-        report = import_file(path, engine=engine, cipher=cipher, calendar=WorkCalendar.load())
+        report = import_file(path, engine=engine, cipher=cipher, calendar=calendar, batch_size=batch_size)
         cpu = time.process_time() - cpu
     finally:
         engine.dispose()
@@ -142,8 +121,9 @@ def build_log(engine: Engine, keyring: Keyring, events: int) -> None:
                 log.append(conn, [event_document(n) for n in range(sub, min(events, sub + 1_000))])
 
 
-def bench_verify(url: str, keyring: Keyring, events: int) -> dict[str, Any]:
-    engine = db.make_engine(url)
+def bench_verify(home: stores.StoreHome, events: int) -> dict[str, Any]:
+    keyring = home.keyring()
+    engine = home.engine()
     try:
         built = time.perf_counter()
         build_log(engine, keyring, events)
@@ -167,45 +147,55 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--people", type=int, default=100_000)
-    parser.add_argument("--orgs", type=int, default=10_000)
-    parser.add_argument("--rows", type=int, default=20_000)
-    parser.add_argument("--events", type=int, default=200_000)
+FULL: dict[str, Any] = {
+    "people": 100_000, "orgs": 10_000, "rows": 20_000, "events": 200_000, "only": "seed,import,verify"
+}  # fmt: skip
+QUICK: dict[str, Any] = {"people": 1_000, "orgs": 100, "rows": 500, "events": 2_000, "only": ",".join(PARTS)}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    def helped(text: str, name: str) -> str:
+        return options.default_help(text, FULL, QUICK, name)
+
+    parser.add_argument("--people", type=int, help=helped("people seeded", "people"))
+    parser.add_argument("--orgs", type=int, help=helped("organisations seeded", "orgs"))
+    parser.add_argument("--rows", type=int, help=helped("CSV rows imported", "rows"))
+    parser.add_argument("--events", type=int, help=helped("audit events verified", "events"))
+    parser.add_argument("--batch-size", type=int, default=1_000, help="rows per import transaction")
     parser.add_argument("--database-url", help="default: fresh SQLite files in a temporary directory")
-    parser.add_argument("--only", default="seed,import,verify", help="comma-separated parts to run")
-    parser.add_argument("--out", type=Path, help="also write the JSON here")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--pg-schema", default="bench", help="on PostgreSQL the store is the schema <this>_<part>"
+    )
+    parser.add_argument("--only", help=helped(f"comma-separated parts, of {','.join(PARTS)}", "only"))
+
+
+def run(args: argparse.Namespace) -> int:
+    options.settle(args, FULL, QUICK)
     parts = [p.strip() for p in args.only.split(",") if p.strip()]
-    keyring = Keyring.generate()
-    cipher = FieldCipher(keyring)
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        raise SystemExit(f"unknown parts {', '.join(sorted(unknown))}: {', '.join(PARTS)}")
     results: dict[str, Any] = {}
+    database = "sqlite"
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
-        runs: dict[str, Callable[[str], dict[str, Any]]] = {
-            "seed": lambda url: bench_seed(url, cipher, args.people, args.orgs),
-            "import": lambda url: bench_import(url, cipher, args.rows, tmp),
-            "verify": lambda url: bench_verify(url, keyring, args.events),
+        runs: dict[str, Callable[[stores.StoreHome], dict[str, Any]]] = {
+            "seed": lambda home: bench_seed(home, args.people, args.orgs),
+            "import": lambda home: bench_import(home, args.rows, tmp, batch_size=args.batch_size),
+            "reimport": lambda home: bench_import(
+                home, args.rows, tmp, batch_size=args.batch_size, again=True
+            ),
+            "verify": lambda home: bench_verify(home, args.events),
         }
         for part in parts:
-            url = fresh_store(args.database_url, tmp, part)
-            result = runs[part](url)
+            home = stores.fresh_store(tmp / part, args.database_url, schema=f"{args.pg_schema}_{part}")
+            database = home.database
+            result = runs[part](home)
             result |= {"unit": UNITS[part], "target": TARGETS[part], "met": result["rate"] >= TARGETS[part]}
             result["of_target"] = round(result["rate"] / TARGETS[part], 3)
             results[part] = result
             print(
                 f"{part}: {result['rate']:,.0f} {UNITS[part]} (target {TARGETS[part]:,.0f})", file=sys.stderr
             )
-    dialect = "sqlite" if args.database_url is None else db.make_engine(args.database_url).dialect.name
-    document = {"database": dialect, "parts": results}
-    rendered = json.dumps(document, indent=2, default=str)
-    print(rendered)
-    if args.out is not None:
-        args.out.write_text(rendered + "\n", encoding="utf-8")
-
-
-if __name__ == "__main__":
-    main()
+    reports.write_report({"database": database, "parts": results}, args.out, "bulk", echo=True)
+    return 0

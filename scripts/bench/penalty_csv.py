@@ -1,30 +1,20 @@
-"""Measure the import rate on a generated current-layout 行政处罚 CSV.
+"""The import benchmark's input: a generated current-layout 行政处罚 (administrative penalty) CSV.
 
-    python scripts/bench_import.py [--rows 20000] [--database-url URL] [--batch-size 1000]
-
-Writes the CSV and (by default) a SQLite database into a temporary directory, imports the file
-twice (the second run finds every row UNCHANGED) and prints rows/s for both runs. Rows mix
-organisations with legal representatives, individual businesses and natural persons, with a
-subject appearing in about three rows, as in real exports.
+Rows mix organisations with legal representatives, individual businesses and natural persons, with a
+subject appearing in about three rows, as in real exports; the same ``seed`` gives the same file.
+``bulk.py`` imports it once (``import``) and a second time (``reimport``, every row ``UNCHANGED``).
 """
 
 from __future__ import annotations
 
-import argparse
 import csv
 import random
-import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
 from gateway.identifiers import credit_code_check_char, id_number_check_char
 from gateway.importing.layouts import PENALTY
-from gateway.importing.pipeline import import_file
-from gateway.keys.crypto import FieldCipher
-from gateway.keys.keyring import Keyring
 from gateway.regions import COUNTIES
-from gateway.store import db
-from gateway.workdays import WorkCalendar
 
 AUTHORITY = ("菏泽市市场监督管理局", "113717000042001001")
 PROVIDER = ("菏泽市发展和改革委员会", "113717000042004002")
@@ -43,6 +33,7 @@ def _credit_code(rng: random.Random, kind: str) -> str:
 
 
 def write_csv(path: Path, rows: int, seed: int = 20260306) -> None:
+    """``rows`` penalty rows in the current layout, about three per subject."""
     rng = random.Random(seed)
     header = list(PENALTY.columns.values())
     subjects = max(1, rows // 3)
@@ -86,35 +77,3 @@ def write_csv(path: Path, rows: int, seed: int = 20260306) -> None:
                 "provider_code": PROVIDER[1],
             }
             out.writerow([cells[c] for c in PENALTY.columns])
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--rows", type=int, default=20_000)
-    parser.add_argument("--batch-size", type=int, default=1_000)
-    parser.add_argument("--database-url", help="default: a fresh SQLite file in a temporary directory")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "penalties.csv"
-        write_csv(path, args.rows)
-        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        db.upgrade(url)
-        engine = db.make_engine(url)
-        cipher, calendar = FieldCipher(Keyring.generate()), WorkCalendar.load()
-        print(
-            f"{args.rows} rows, {path.stat().st_size / 1e6:.1f} MB, {engine.dialect.name}, batch {args.batch_size}"
-        )
-        for run in ("first import", "re-import"):
-            report = import_file(
-                path, engine=engine, cipher=cipher, calendar=calendar, batch_size=args.batch_size
-            )
-            print(
-                f"{run}: {report.summary()} in {report.seconds:.2f} s = {report.rows_per_second:,.0f} rows/s"
-            )
-        engine.dispose()
-
-
-if __name__ == "__main__":
-    main()

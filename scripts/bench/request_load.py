@@ -25,7 +25,7 @@ import httpx
 
 Send = Callable[[bytes, list[tuple[bytes, bytes]]], Awaitable[tuple[int, bytes]]]
 LOOPBACK = "127.0.0.1"
-SCRIPTS = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True)
@@ -170,10 +170,10 @@ def free_port() -> int:
 
 @contextmanager
 def uvicorn_server(variant: str, workers: int, env: dict[str, str]) -> Iterator[str]:
-    """A uvicorn running ``bench_apps:app_from_env`` for ``variant`` on a free loopback port."""
+    """A uvicorn running ``request_apps:app_from_env`` for ``variant`` on a free loopback port."""
     port = free_port()
     command = [
-        sys.executable, "-m", "uvicorn", "--factory", "bench_apps:app_from_env", "--app-dir", str(SCRIPTS),
+        sys.executable, "-m", "uvicorn", "--factory", "request_apps:app_from_env", "--app-dir", str(HERE),
         "--host", LOOPBACK, "--port", str(port), "--workers", str(workers), "--log-level", "warning",
         "--no-access-log", "--no-server-header",
     ]  # fmt: skip

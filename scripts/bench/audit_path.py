@@ -1,10 +1,12 @@
 """Lookups per second through the gateway with and without the audit log, in one run.
 
-    python scripts/bench_audit.py [--clients 32] [--requests 60] [--rounds 2] [--database-url URL] [--window-ms 2]
+    python scripts/bench audit [--quick] [--clients 32] [--requests 60] [--rounds 2] [--database-url URL]
+        [--window-ms 2] [--out bench-results]
 
-Builds a store (by default a fresh SQLite file in a temporary directory) with organisations and
-persons, then drives the gateway in process (httpx ASGITransport, no network) with ``--clients``
-concurrent clients, each sending ``--requests`` lookups one after another:
+Builds a store (``stores.fresh_store``: by default a fresh SQLite file in a temporary directory; on
+PostgreSQL the schema ``bench_audit``, prefix ``--pg-schema``) with organisations and persons, then
+drives the gateway in process (httpx ASGITransport, no network) with ``--clients`` concurrent
+clients, each sending ``--requests`` lookups one after another:
 
 - organisation lookups by a partner (read-only requests: the audit event is the only write);
 - consented person lookups by a partner (each also counts a consent use: one write of its own).
@@ -12,8 +14,9 @@ concurrent clients, each sending ``--requests`` lookups one after another:
 Each kind runs on the same data with the gateway as it is (every event group-committed before its
 response) and with the event writer replaced by one that discards events, alternating for
 ``--rounds`` rounds and keeping the best of each. Prints lookups/s for both, the ratio, and how many
-events the audit writer committed per transaction.
-The audit-free gateway exists only here: the gateway itself has no way to turn the log off.
+events the audit writer committed per transaction, and writes them as ``audit.json``. ``--quick``
+is 3 clients, 2 lookups each, one round. The audit-free gateway exists only here: the gateway itself
+has no way to turn the log off.
 """
 
 from __future__ import annotations
@@ -22,14 +25,16 @@ import argparse
 import asyncio
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
-from concurrent.futures import Future
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+import options
+import reports
+import stores
+from discarding import DiscardingCommitter
 from sqlalchemy.orm import Session
 
 from gateway.access import consent
@@ -39,15 +44,10 @@ from gateway.api.app import Gateway, create_app
 from gateway.audit.settings import AuditSettings
 from gateway.domain import AgencyKind, ConsentPurpose, ConsentScope
 from gateway.identifiers import credit_code_check_char, id_number_check_char
-from gateway.keys.crypto import FieldCipher
-from gateway.keys.keyring import Keyring, create_keyring_file
 from gateway.settings import Settings
-from gateway.store import db
 from gateway.store.inputs import OrganizationInput, PersonInput
-from gateway.store.writer import StoreWriter
-from gateway.workdays import WorkCalendar
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BANK = "91370000999999100Q"
 ORG_QUERY = (
     "query($c: String!) { organization(creditCode: $c) { name creditCode records { documentNumber } } }"
@@ -56,25 +56,6 @@ PERSON_QUERY = (
     "query($id: String!, $c: String) { person(idNumber: $id, consent: $c, purpose: FINANCIAL_SERVICE)"
     " { name idNumber records { documentNumber } } }"
 )
-
-
-class DiscardingCommitter:
-    """Stands in for the group committer: every event is "written" at once, nowhere."""
-
-    healthy = True
-    transactions = 0
-    events = 0
-
-    def submit(self, documents: Sequence[Mapping[str, Any]]) -> Future[list[int]]:
-        done: Future[list[int]] = Future()
-        done.set_result([-1] * len(documents))
-        return done
-
-    def probe(self) -> bool:
-        return True
-
-    def close(self, timeout: float = 0) -> None:
-        return None
 
 
 def _code(n: int) -> str:
@@ -87,34 +68,32 @@ def _id_number(n: int) -> str:
     return first17 + id_number_check_char(first17)
 
 
-def build_store(
-    url: str, keyring: Keyring, clients: int, uses: int
-) -> tuple[list[str], list[tuple[str, str]]]:
+def build_store(home: stores.StoreHome, clients: int, uses: int) -> tuple[list[str], list[tuple[str, str]]]:
     """Organisations and persons; one consent per client, for the bank, with ``uses`` uses."""
-    db.upgrade(url)
-    engine = db.make_engine(url)
-    cipher = FieldCipher(keyring)
+    keyring = home.keyring()
     now = datetime.now(UTC)
     orgs = [OrganizationInput(name=f"示例商贸有限公司{n}", credit_code=_code(n)) for n in range(200)]
     persons = [
         PersonInput(name=f"测试{n}", id_number=_id_number(n), phone=f"138{n:08d}") for n in range(clients)
     ]
     tokens = ConsentTokens.from_keyring(keyring)
-    lookups: list[tuple[str, str]] = []
-    with Session(engine) as session, session.begin():
-        writer = StoreWriter(session, cipher, calendar=WorkCalendar.load(), clock=lambda: now)
-        results = writer.write([*orgs, *persons])
-        for person, result in zip(persons, results[len(orgs) :], strict=True):
-            grant = consent.ConsentGrant(
-                grantee_code=BANK,
-                purpose=ConsentPurpose.FINANCIAL_SERVICE,
-                scopes=frozenset({ConsentScope.IDENTITY, ConsentScope.RECORDS}),
-                ttl=timedelta(days=1),
-                max_uses=uses,
-            )
-            row = consent.grant(session, person_id=result.id, request=grant, now=now)
-            lookups.append((person.id_number, tokens.issue(row)))
-    engine.dispose()
+    engine = home.engine()
+    try:
+        results = stores.write(engine, home.cipher(), [*orgs, *persons], now=now)
+        grant = consent.ConsentGrant(
+            grantee_code=BANK,
+            purpose=ConsentPurpose.FINANCIAL_SERVICE,
+            scopes=frozenset({ConsentScope.IDENTITY, ConsentScope.RECORDS}),
+            ttl=timedelta(days=1),
+            max_uses=uses,
+        )
+        lookups: list[tuple[str, str]] = []
+        with Session(engine) as session, session.begin():
+            for person, result in zip(persons, results[len(orgs) :], strict=True):
+                row = consent.grant(session, person_id=result.id, request=grant, now=now)
+                lookups.append((person.id_number, tokens.issue(row)))
+    finally:
+        engine.dispose()
     return [o.credit_code for o in orgs], lookups
 
 
@@ -137,29 +116,40 @@ async def drive(app: Any, headers: dict[str, str], bodies: list[list[dict[str, A
     return sum(len(b) for b in bodies) / elapsed
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--requests", type=int, default=60, help="lookups per client and run")
+FULL: dict[str, Any] = {"clients": 32, "requests": 60, "rounds": 2}
+QUICK: dict[str, Any] = {"clients": 3, "requests": 2, "rounds": 1}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    def helped(text: str, name: str) -> str:
+        return options.default_help(text, FULL, QUICK, name)
+
+    parser.add_argument("--clients", type=int, help=helped("concurrent clients", "clients"))
+    parser.add_argument("--requests", type=int, help=helped("lookups per client and run", "requests"))
     parser.add_argument("--database-url", help="default: a fresh SQLite file in a temporary directory")
+    parser.add_argument(
+        "--pg-schema", default="bench", help="on PostgreSQL the store is the schema <this>_audit"
+    )
     parser.add_argument("--window-ms", type=float, default=AuditSettings().group_window_ms)
-    parser.add_argument("--rounds", type=int, default=2, help="runs of each variant, alternating; best kept")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--rounds", type=int, help=helped("runs of each variant, alternating; best kept", "rounds")
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    options.settle(args, FULL, QUICK)
+    kinds: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        keyring = Keyring.generate()
-        create_keyring_file(Path(tmp) / "keyring.json", keyring)
-        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        codes, consents = build_store(url, keyring, args.clients, uses=2 * args.rounds * (args.requests + 1))
+        home = stores.fresh_store(Path(tmp) / "store", args.database_url, schema=f"{args.pg_schema}_audit")
+        codes, consents = build_store(home, args.clients, uses=2 * args.rounds * (args.requests + 1))
         settings = Settings(
-            database_url=url,
-            keyring_path=Path(tmp) / "keyring.json",
+            database_url=home.url,
+            keyring_path=home.keyring_path,
             policy_dir=ROOT / "policies",
             rate_per_second=0.0,
             audit=replace(AuditSettings(), group_window_ms=args.window_ms),
         )
-        token = TokenIssuer(keyring, issuer=settings.issuer_id).issue(
+        token = TokenIssuer(home.keyring(), issuer=settings.issuer_id).issue(
             role=Role.PARTNER, org_code=BANK, agency_kind=AgencyKind.FINANCE
         )
         headers = {"Authorization": f"Bearer {token.value}"}
@@ -174,7 +164,7 @@ def main() -> None:
             [{"query": PERSON_QUERY, "variables": {"id": number, "c": token_}}] * args.requests
             for number, token_ in consents
         ]
-        print(f"{db.make_engine(url).dialect.name}, {args.clients} concurrent clients x {args.requests} lookups, "
+        print(f"{home.database}, {args.clients} concurrent clients x {args.requests} lookups, "
               f"group window {args.window_ms} ms")  # fmt: skip
         for kind, bodies in (("organisation", org_bodies), ("person (consented)", person_bodies)):
             audited_app, plain_app = create_app(settings), create_app(settings)
@@ -193,9 +183,16 @@ def main() -> None:
                 f"ratio {with_audit / without:.2f}; {committer.events} events in "
                 f"{committer.transactions} transactions ({per_tx:.1f} per transaction)"
             )
+            kinds[kind.split()[0]] = {
+                "without_audit_per_s": round(without, 1), "with_audit_per_s": round(with_audit, 1),
+                "ratio": round(with_audit / without, 3), "events": committer.events,
+                "transactions": committer.transactions, "events_per_transaction": round(per_tx, 2),
+            }  # fmt: skip
             audited.dispose()
             plain.dispose()
-
-
-if __name__ == "__main__":
-    main()
+    document = {
+        "database": home.database, "clients": args.clients, "requests": args.requests,
+        "rounds": args.rounds, "window_ms": args.window_ms, "lookups": kinds,
+    }  # fmt: skip
+    reports.write_report(document, args.out, "audit")
+    return 0

@@ -1,32 +1,27 @@
-"""The benchmark's data: a seeded store per database and population, kept between runs.
+"""The request path's data: a seeded store per database and population, kept between runs.
 
-``credit-gateway seed``'s own code (``gateway.demo.seeding.run_seed``) writes ``people`` people and a tenth
-as many organisations through the encrypted write path; the benchmark then adds one company with
-exactly 50 published penalty records (the ``organization`` lookup) and picks, at random, people to
-look up and organisations with records for the public disclosure query. Seeding a million people
-takes minutes, so a finished store is kept under the output directory's ``cache/`` (SQLite: the
-database file and its keyring; PostgreSQL: a schema ``bench_<people>`` and the keyring), keyed by
-database and population, and reused while its ``store.json`` is there.
+``stores.seeded_store`` writes ``people`` people and a tenth as many organisations by the path of
+``credit-gateway seed``; the request path then adds one company with exactly 50 published penalty
+records (the ``organization`` lookup) and picks, at random, people to look up and organisations with
+records for the public disclosure query. Seeding a million people takes minutes, so a finished store
+is kept under the output directory's ``cache/`` (SQLite: the database file and its keyring;
+PostgreSQL: a schema ``bench_<people>`` and the keyring), keyed by database and population, and
+reused while its ``store.json`` is there.
 """
 
 from __future__ import annotations
 
-import json
-import shutil
-import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, func, select, text
-from sqlalchemy.engine import make_url
+import stores
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from gateway.access import consent
 from gateway.access.consent_tokens import ConsentTokens
-from gateway.demo.plan import SeedPlan
-from gateway.demo.seeding import run_seed, tune_sqlite
 from gateway.domain import (
     AgencyKind,
     Category,
@@ -39,14 +34,11 @@ from gateway.domain import (
 )
 from gateway.identifiers import credit_code_check_char, id_number_check_char
 from gateway.keys.crypto import FieldCipher
-from gateway.keys.keyring import Keyring, create_keyring_file, load_keyring
+from gateway.keys.keyring import load_keyring
 from gateway.store import db, reads
 from gateway.store.inputs import OrganizationInput, PersonInput, RecordInput, SubjectRef
 from gateway.store.models import CreditRecord, Organization, Person
-from gateway.store.writer import StoreWriter
-from gateway.workdays import WorkCalendar
 
-SEED = 1
 PICKS = 64  # people looked up, and organisations shown to the public, in rotation
 ORG_RECORDS = 50
 CONSENT_USES = 1_000  # gateway.access.consent.MAX_USES
@@ -83,54 +75,35 @@ class Store:
         return ConsentTokens.from_keyring(load_keyring(Path(self.keyring_path)))
 
 
-def pg_schema_url(base: str, schema: str) -> str:
-    url = make_url(db.normalize_url(base)).update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False)
-
-
 def prepare(
     database_url: str | None,
     people: int,
     cache: Path,
     *,
-    log: Callable[[str], None] = print,
+    log: stores.Log = print,
     pg_schema: str = "bench",
 ) -> Store:
-    """The cached store for (database, people), built when missing."""
-    if database_url is None or database_url.startswith("sqlite"):
-        home = cache / f"sqlite-{people}"
-        url = f"sqlite:///{home / 'credit.db'}"
-        dialect = "sqlite"
-    else:
-        home = cache / f"postgresql-{pg_schema}-{people}"
-        url = pg_schema_url(database_url, f"{pg_schema}_{people}")
-        dialect = "postgresql"
-    marker = home / "store.json"
-    if marker.exists():
-        kept = json.loads(marker.read_text())
-        if (kept["database"], kept["people"]) == (dialect, people):
-            log(f"{dialect} {people:,} people: reusing the cached store")
-            return Store(**{**kept, "url": url, "keyring_path": str(home / "keyring.json")})
-    if home.exists():
-        shutil.rmtree(home)
-    home.mkdir(parents=True)
-    if dialect == "postgresql":
-        _fresh_schema(database_url, f"{pg_schema}_{people}")  # type: ignore[arg-type]
-    keyring_path = home / "keyring.json"
-    keyring = Keyring.generate()
-    create_keyring_file(keyring_path, keyring)
-    db.upgrade(url)
-    engine = db.make_engine(url)
-    tune_sqlite(engine)
-    cipher = FieldCipher(keyring)
-    log(f"{dialect} {people:,} people: seeding …")
-    started = time.perf_counter()
+    """The kept store for (database, people), built when missing."""
+    home, kept = stores.seeded_store(
+        cache,
+        people,
+        orgs=max(100, people // 10),
+        database_url=None if database_url is None or database_url.startswith("sqlite") else database_url,
+        pg_schema=pg_schema,
+        finish=_finish,
+        log=log,
+    )
+    return Store(
+        home.database, people, home.url, str(home.keyring_path), kept["org_code"], kept["public_codes"],
+        kept["person_ids"], kept["seed_seconds"],
+    )  # fmt: skip
+
+
+def _finish(home: stores.StoreHome) -> dict[str, Any]:
+    """The company of the ``organization`` lookup, and the people and organisations picked."""
+    engine = home.engine()
     try:
-        plan = SeedPlan(seed=SEED, people=people, orgs=max(100, people // 10))
-        run_seed(engine, cipher, plan, calendar=WorkCalendar.load())
-        seeded = time.perf_counter() - started
-        log(f"{dialect} {people:,} people: seeded in {seeded:.0f} s")
-        org_code = _add_company(engine, cipher)
+        org_code = _add_company(engine, home.cipher())
         with Session(engine) as session:
             person_ids = list(session.scalars(select(Person.subject_id).order_by(func.random()).limit(PICKS)))
             public_codes = list(
@@ -145,21 +118,7 @@ def prepare(
             )
     finally:
         engine.dispose()
-    store = Store(
-        dialect, people, url, str(keyring_path), org_code, public_codes, person_ids, round(seeded, 1)
-    )
-    marker.write_text(json.dumps(asdict(store), indent=1))
-    return store
-
-
-def _fresh_schema(base: str, schema: str) -> None:
-    admin = create_engine(db.normalize_url(base), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    finally:
-        admin.dispose()
+    return {"org_code": org_code, "public_codes": public_codes, "person_ids": person_ids}
 
 
 def _add_company(engine: Engine, cipher: FieldCipher) -> str:
@@ -191,10 +150,7 @@ def _add_company(engine: Engine, cipher: FieldCipher) -> str:
         )
         for n in range(ORG_RECORDS)
     ]
-    now = datetime(2026, 11, 20, tzinfo=UTC)
-    with Session(engine) as session, session.begin():
-        writer = StoreWriter(session, cipher, calendar=WorkCalendar.load(), clock=lambda: now)
-        writer.write([MARKET, company, *records])
+    stores.write(engine, cipher, [MARKET, company, *records], now=datetime(2026, 11, 20, tzinfo=UTC))
     return company.credit_code
 
 

@@ -1,10 +1,11 @@
 """Lookup latency at two store sizes, at the reads layer: p50 at the large size over p50 at the small.
 
-    python scripts/bench_flatness.py [--small 10000] [--large 1000000] [--lookups 2000] [--dir DIR]
+    python scripts/bench flatness [--quick] [--small 10000] [--large 1000000] [--lookups 2000] [--dir DIR]
+        [--out bench-results]
 
 Seeds a SQLite store of ``--small`` and one of ``--large`` people (with organisations at one per ten
-people, and their records), through the ``credit-gateway seed`` path, or reuses the stores a
-previous run left in ``--dir`` (with their keyring). Then, on each store, times ``--lookups``
+people, and their records) with ``stores.seeded_store``, by the ``credit-gateway seed`` path, or
+reuses the stores a previous run left in ``--dir`` (each with its keyring). Then, on each store, times ``--lookups``
 lookups of people and organisations picked at random over the whole store:
 
 - person: ``reads.find_person_id`` by identity number (the blind-index path of a consented lookup);
@@ -13,14 +14,14 @@ lookups of people and organisations picked at random over the whole store:
 
 Each lookup runs in its own session, as a request does; the two stores are measured in turn, 50
 lookups at a time, so that a shared machine's load falls on both alike, after each store's file was
-read once into the OS cache. Prints p50 and p95 per size and the ratio of the p50s as JSON; the
-target is a ratio of at most 1.2.
+read once into the OS cache. Prints p50 and p95 per size and the ratio of the p50s as JSON and
+writes it as ``flatness.json``; the target is a ratio of at most 1.2. ``--quick``: 500 and 2,000
+people, 100 lookups of each kind.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import statistics
 import sys
@@ -31,17 +32,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import options
+import reports
+import stores
 from sqlalchemy import Engine, func, literal_column, select
 from sqlalchemy.orm import Session
 
-from gateway.demo.background import background_batches
-from gateway.demo.plan import SeedPlan
-from gateway.demo.seeding import run_seed, tune_sqlite
 from gateway.keys.crypto import FieldCipher
-from gateway.keys.keyring import create_keyring_file, load_keyring
 from gateway.store import db, reads
 from gateway.store.models import Organization, Person
-from gateway.workdays import WorkCalendar
 
 TARGET_RATIO = 1.2
 # SQLite numbers rows in insertion order: random rowids are random places in the store.
@@ -50,30 +49,13 @@ ROWID = literal_column("rowid")
 
 def store(directory: Path, people: int) -> tuple[str, FieldCipher]:
     """The store of ``people`` people in ``directory``: seeded now unless a previous run left it."""
-    keyring_path = directory / "keyring.json"
-    if not keyring_path.exists():
-        create_keyring_file(keyring_path)
-    cipher = FieldCipher(load_keyring(keyring_path))
-    url = f"sqlite:///{directory / f'people-{people}.db'}"
-    done = directory / f"people-{people}.done"
-    if not done.exists():
-        db.upgrade(url)
-        engine = db.make_engine(url)
-        tune_sqlite(engine)
-        plan = SeedPlan(seed=1, people=people, orgs=max(1, people // 10))
-        started = time.perf_counter()
-        try:
-            with background_batches(plan) as batches:
-                run_seed(engine, cipher, plan, calendar=WorkCalendar.load(), batches=batches)
-        finally:
-            engine.dispose()
-        seconds = time.perf_counter() - started
-        print(
-            f"seeded {people:,} people in {seconds:,.0f} s ({people / seconds:,.0f} people/s)",
-            file=sys.stderr,
-        )
-        done.write_text(f"{seconds}\n")
-    return url, cipher
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr)
+
+    home, kept = stores.seeded_store(directory, people, orgs=max(1, people // 10), log=log)
+    log(f"{people:,} people: seeding took {kept['seed_seconds']:,.1f} s")
+    return home.url, home.cipher()
 
 
 def samples(
@@ -164,26 +146,33 @@ def measure(stores: dict[int, Store]) -> dict[int, dict[str, Any]]:
     return results
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--small", type=int, default=10_000)
-    parser.add_argument("--large", type=int, default=1_000_000)
-    parser.add_argument("--lookups", type=int, default=2_000)
+FULL: dict[str, Any] = {"small": 10_000, "large": 1_000_000, "lookups": 2_000}
+QUICK: dict[str, Any] = {"small": 500, "large": 2_000, "lookups": 100}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    def helped(text: str, name: str) -> str:
+        return options.default_help(text, FULL, QUICK, name)
+
+    parser.add_argument("--small", type=int, help=helped("people in the small store", "small"))
+    parser.add_argument("--large", type=int, help=helped("people in the large store", "large"))
+    parser.add_argument("--lookups", type=int, help=helped("lookups of each kind per store", "lookups"))
     parser.add_argument("--dir", type=Path, help="keep the stores here and reuse them (default: temporary)")
-    args = parser.parse_args()
+
+
+def run(args: argparse.Namespace) -> int:
+    options.settle(args, FULL, QUICK)
     with tempfile.TemporaryDirectory() as tmp:
         directory = args.dir or Path(tmp)
         directory.mkdir(parents=True, exist_ok=True)
-        stores = {
+        opened = {
             size: open_store(*store(directory, size), args.lookups) for size in (args.small, args.large)
         }
         try:
-            sizes = measure(stores)
+            sizes = measure(opened)
         finally:
-            for opened in stores.values():
-                opened.engine.dispose()
+            for each in opened.values():
+                each.engine.dispose()
     small, large = sizes[args.small], sizes[args.large]
     ratios = {name: round(large[name]["p50_ms"] / small[name]["p50_ms"], 3) for name in small}
     document = {
@@ -193,8 +182,5 @@ def main() -> None:
         "target_ratio": TARGET_RATIO,
         "met": all(r <= TARGET_RATIO for r in ratios.values()),
     }
-    print(json.dumps(document, indent=2))
-
-
-if __name__ == "__main__":
-    main()
+    reports.write_report(document, args.out, "flatness", echo=True)
+    return 0

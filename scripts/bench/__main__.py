@@ -1,0 +1,68 @@
+"""The gateway's benchmarks, one tool: ``python scripts/bench <subcommand> [--quick] [--out DIR] …``.
+
+    request   the request path: bare framework, full gateway and gateway without audit, side by side
+              (in process and over uvicorn), with its chart; ``--profile`` adds a cProfile of the
+              full path, ``--seed-only`` builds the kept stores (docs/performance.md)
+    audit     lookups/s with and without the audit log, and events per group commit (docs/audit.md)
+    bulk      seeding, import (first and again) and audit verification against their targets
+              (docs/performance-bulk.md)
+    flatness  reads-layer lookup latency at two store sizes (docs/performance-bulk.md, "Indexes")
+    rotation  ``keys rotate`` throughput (docs/keys.md)
+
+Every subcommand writes its report as ``<out>/<name>.json`` (``--out``, default ``bench-results/``)
+and has a ``--quick`` form, a run of a few seconds on tiny data that the test suite makes so that no
+benchmark rots. Each builds its stores with ``stores.py`` and writes its report with ``reports.py``.
+Run as a directory, this folder is the import path of its modules: no package, no path set-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import audit_path
+import bulk
+import flatness
+import request_path
+import rotation
+
+ROOT = Path(__file__).resolve().parents[2]
+SUBCOMMANDS: dict[str, tuple[ModuleType, str]] = {
+    "request": (request_path, "bare, full and unaudited request paths side by side (docs/performance.md)"),
+    "audit": (audit_path, "lookups/s with and without the audit log (docs/audit.md)"),
+    "bulk": (bulk, "seeding, import and audit verification rates (docs/performance-bulk.md)"),
+    "flatness": (flatness, "lookup latency at two store sizes (docs/performance-bulk.md)"),
+    "rotation": (rotation, "keys rotate throughput (docs/keys.md)"),
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="python scripts/bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = top.add_subparsers(dest="subcommand", required=True, metavar="subcommand")
+    for name, (module, summary) in SUBCOMMANDS.items():
+        sub = commands.add_parser(
+            name,
+            help=summary,
+            description=module.__doc__,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        sub.add_argument("--quick", action="store_true", help="a run of seconds on tiny data (the tests)")
+        sub.add_argument(
+            "--out", type=Path, default=ROOT / "bench-results", help="directory of the report (JSON, chart)"
+        )
+        module.add_arguments(sub)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    module, _summary = SUBCOMMANDS[args.subcommand]
+    return int(module.run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
