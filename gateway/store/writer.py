@@ -26,6 +26,7 @@ from gateway.clock import as_utc, utcnow
 from gateway.domain import SET_BY_PROCEDURE, LinkRole, OrgForm, SubjectKind, reaches_legal_representative
 from gateway.keys.crypto import FieldCipher
 from gateway.personal_traits import find_personal_traits
+from gateway.store.fields import encrypted
 from gateway.store.inputs import (
     Item,
     ListEntryInput,
@@ -47,7 +48,7 @@ from gateway.store.models import (
 )
 from gateway.workdays import WorkCalendar
 
-PERSON_FIELDS = ("name", "id_number", "phone", "address", "health_status", "religion")
+PERSON_FIELDS = encrypted("Person")
 _PERSON_COLUMNS = tuple((field, f"{field}_enc") for field in PERSON_FIELDS)
 # Lookups use IN lists; keep them well under SQLite's bound-parameter limit.
 LOOKUP_CHUNK = 2_000
