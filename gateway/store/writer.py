@@ -26,7 +26,7 @@ from gateway.clock import as_utc, utcnow
 from gateway.domain import SET_BY_PROCEDURE, LinkRole, OrgForm, SubjectKind, reaches_legal_representative
 from gateway.keys.crypto import FieldCipher
 from gateway.personal_traits import find_personal_traits
-from gateway.store.fields import encrypted
+from gateway.store.fields import encrypted, record_input_fields
 from gateway.store.inputs import (
     Item,
     ListEntryInput,
@@ -50,6 +50,9 @@ from gateway.workdays import WorkCalendar
 
 PERSON_FIELDS = encrypted("Person")
 _PERSON_COLUMNS = tuple((field, f"{field}_enc") for field in PERSON_FIELDS)
+# A record's columns as its input gives them, and its content hash covers them. The time of receipt
+# is not one of them: it defaults to the time of writing, and a resubmission keeps the first.
+RECORD_COLUMNS = tuple(f.name for f in record_input_fields() if f.name != "received_at")
 # Lookups use IN lists; keep them well under SQLite's bound-parameter limit.
 LOOKUP_CHUNK = 2_000
 
@@ -336,25 +339,8 @@ class StoreWriter:
 
     def _record_values(self, r: RecordInput, subject_id: str, now: datetime) -> dict[str, Any]:
         received = r.received_at or now
-        values: dict[str, Any] = {
-            "subject_id": subject_id,
-            "category": r.category,
-            "document_number": r.document_number,
-            "authority_code": r.authority_code,
-            "authority_name": r.authority_name,
-            "decision_date": r.decision_date,
-            "content": r.content,
-            "legal_basis": r.legal_basis,
-            "severity": r.severity,
-            "procedure": r.procedure,
-            "status": r.status,
-            "kept": r.kept,
-            "penalty_kinds": r.penalty_kinds,
-            "amount_10k_yuan": r.amount_10k_yuan,
-            "valid_until": r.valid_until,
-            "publication_until": r.publication_until,
-            "provider_code": r.provider_code,
-        }
+        values: dict[str, Any] = {"subject_id": subject_id}
+        values.update((name, getattr(r, name)) for name in RECORD_COLUMNS)
         values["content_hash"] = _content_hash(values)
         values["received_at"] = received
         values["received_within_deadline"] = self._within_deadline(r.decision_date, received.date())
