@@ -22,7 +22,8 @@ from gateway.keys.keyring import Keyring, create_keyring_file
 from gateway.settings import Settings
 from gateway.store import db
 from gateway.store.inputs import ListEntryInput, RecordInput
-from gateway.store.writer import Outcome, StoreWriter
+from gateway.store.writer import StoreWriter
+from gateway.store.writer import WriteOutcome as Outcome
 from gateway.workdays import WorkCalendar
 from tests.clock import Clock
 from tests.demo_population import Demo, build, from_items

@@ -51,7 +51,7 @@ from gateway.store.models import (
     RecordLink,
     Subject,
 )
-from gateway.store.writer import Outcome
+from gateway.store.writer import WriteOutcome as Outcome
 from gateway.workdays import WorkCalendar
 from tests.conftest import PG_ENV, fresh_pg_schema
 

@@ -32,7 +32,8 @@ from gateway.store.models import (
     RecordLink,
     Subject,
 )
-from gateway.store.writer import Outcome, StoreWriter, _content_hash, _DriverInsert
+from gateway.store.writer import StoreWriter, _content_hash, _DriverInsert
+from gateway.store.writer import WriteOutcome as Outcome
 from gateway.workdays import WorkCalendar
 from tests.helpers import credit_code, id_number
 

@@ -5,7 +5,8 @@ Personal traits that identify or locate a person (home address, contact details)
 enough to tell two values apart in context and no more. Maskers never raise and never return their
 input on odd values (None, a non-string, a string of the wrong shape): they return ``FULLY_MASKED``.
 
-``MASKERS`` is keyed by schema field ("Type.field"); the field policy refuses to load a rule that can
+``MASKERS`` is keyed by schema field ("Type.field"), built from the field catalogue's ``masker`` column
+(``gateway.store.fields``) and ``MASKER_KINDS``; the field policy refuses to load a rule that can
 mask a field without an entry here, so a masked decision always has a masker behind it.
 """
 
@@ -19,6 +20,7 @@ from gateway.errors import InvalidInput
 from gateway.identifiers import normalize_credit_code
 from gateway.personal_traits import PATTERNS
 from gateway.regions import COUNTIES
+from gateway.store.fields import masked
 
 FULLY_MASKED = "***"
 
@@ -154,17 +156,20 @@ def mask_free_text(value: object) -> str:
     return PATTERNS["address"].sub(_mask_street, text)
 
 
-MASKERS: Mapping[str, Masker] = MappingProxyType(
+# The maskers by kind; which field is masked by which kind is the field catalogue's (``masker``).
+MASKER_KINDS: Mapping[str, Masker] = MappingProxyType(
     {
-        "Person.name": mask_name,
-        "Person.idNumber": mask_id_number,
-        "Person.phone": mask_phone,
-        "Person.address": mask_address,
-        "Organization.creditCode": mask_credit_code,
-        "Organization.registeredAddress": mask_address,
-        "CreditRecord.content": mask_free_text,
-        "ListEntry.reason": mask_free_text,
+        "name": mask_name,
+        "id_number": mask_id_number,
+        "phone": mask_phone,
+        "address": mask_address,
+        "credit_code": mask_credit_code,
+        "free_text": mask_free_text,
     }
+)
+
+MASKERS: Mapping[str, Masker] = MappingProxyType(
+    {field: MASKER_KINDS[kind] for field, kind in masked().items()}
 )
 
 

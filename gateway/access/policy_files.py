@@ -19,6 +19,7 @@ from casbin.persist.adapters.string_adapter import StringAdapter
 from gateway.access.masking import MASKERS
 from gateway.domain import AgencyKind
 from gateway.errors import PolicyError
+from gateway.store.fields import self_only
 
 # pycasbin logs every refused request at WARNING; a gateway asks for denials all day, and its
 # decisions are explained in the audit log instead.
@@ -39,11 +40,9 @@ KNOWN_SUBJECTS: frozenset[str] = frozenset((*ROLES, *PARTNER_KINDS, SELF, *CONSE
 _PER_REQUEST = frozenset((SELF, *CONSENT_SCOPES))
 
 # Health status and religious belief are for the person alone (000 双公示 二(四)1), and so is the
-# person's query history (who looked at them: docs/audit.md); checked through Casbin itself after
-# loading, so that no wildcard or inheritance path can reach them.
-SELF_ONLY_FIELDS: frozenset[str] = frozenset(
-    {"Person.healthStatus", "Person.religion", "Person.queryHistory"}
-)
+# person's query history (who looked at them: docs/audit.md): the catalogue's ``self_only`` fields.
+# Checked through Casbin itself after loading, so that no wildcard or inheritance path can reach them.
+SELF_ONLY_FIELDS: frozenset[str] = self_only()
 
 EFFECT_WORDS: tuple[str, ...] = ("allow", "mask")
 

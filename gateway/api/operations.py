@@ -16,6 +16,7 @@ from gateway.api.audit.operations import AuditQuery
 from gateway.api.consented import consented_person
 from gateway.api.context import RequestContext
 from gateway.api.lifecycle.operations import LifecycleMutation, LifecycleQuery
+from gateway.api.record_inputs import RecordSubmission, submission_mapping
 from gateway.api.types import Consent, Organization, Person
 from gateway.domain import ConsentPurpose, ConsentScope
 from gateway.errors import Forbidden, NotFound
@@ -43,28 +44,6 @@ class GrantConsentInput:
 class ConsentGrantPayload:
     consent: Consent
     token: str = strawberry.field(description="Signed consent token to hand to the grantee.")
-
-
-@strawberry.input(
-    description="A record in the same fields as a JSON Lines import line (docs/import-format.md)."
-)
-class RecordSubmission:
-    subject_id_number: str | None = None
-    subject_credit_code: str | None = None
-    category: str
-    document_number: str
-    authority_code: str
-    authority_name: str | None = None
-    decision_date: str
-    content: str
-    legal_basis: str | None = None
-    severity: str | None = None
-    procedure: str | None = None
-    kept: bool | None = None
-    penalty_kinds: str | None = None
-    amount_10k_yuan: str | None = strawberry.field(default=None, name="amount10kYuan")
-    valid_until: str | None = None
-    publication_until: str | None = None
 
 
 @strawberry.type
@@ -200,7 +179,7 @@ class Mutation(LifecycleMutation):
             ctx.session,
             ctx.services.cipher,
             provider_code=ctx.caller.org_code,
-            records=[_submission_mapping(r) for r in records],
+            records=[submission_mapping(r) for r in records],
             calendar=ctx.services.calendar,
             now=ctx.now,
         )
@@ -210,28 +189,3 @@ class Mutation(LifecycleMutation):
             unchanged=result.unchanged,
             rejected=[Rejection(index=i, field=f, reason=r) for i, f, r in result.rejected],
         )
-
-
-def _submission_mapping(r: RecordSubmission) -> dict[str, object]:
-    subject: dict[str, str] = {}
-    if r.subject_id_number is not None:
-        subject["idNumber"] = r.subject_id_number
-    if r.subject_credit_code is not None:
-        subject["creditCode"] = r.subject_credit_code
-    return {
-        "subject": subject,
-        "category": r.category,
-        "documentNumber": r.document_number,
-        "authorityCode": r.authority_code,
-        "authorityName": r.authority_name,
-        "decisionDate": r.decision_date,
-        "content": r.content,
-        "legalBasis": r.legal_basis,
-        "severity": r.severity,
-        "procedure": r.procedure,
-        "kept": r.kept,
-        "penaltyKinds": r.penalty_kinds,
-        "amount10kYuan": r.amount_10k_yuan,
-        "validUntil": r.valid_until,
-        "publicationUntil": r.publication_until,
-    }

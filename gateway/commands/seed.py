@@ -32,7 +32,7 @@ from gateway.keys.crypto import FieldCipher
 from gateway.keys.keyring import Keyring, create_keyring_file, load_keyring
 from gateway.settings import Settings
 from gateway.store import db
-from gateway.store.writer import Outcome
+from gateway.store.writer import WriteOutcome
 from gateway.workdays import WorkCalendar
 
 # Pipes and files get room for the widest category name instead of rich's 80-column default.
@@ -81,11 +81,11 @@ def seed(
     out.print(summary(tally))
     out.print(
         f"{tally.people:,} people in {elapsed:,.1f} s ({tally.people / max(elapsed, 1e-9):,.0f} people/s): "
-        f"{tally.total(Outcome.CREATED):,} created, {tally.total(Outcome.UPDATED):,} updated, "
-        f"{tally.total(Outcome.UNCHANGED):,} unchanged, {tally.total(Outcome.REJECTED):,} rejected",
+        f"{tally.total(WriteOutcome.CREATED):,} created, {tally.total(WriteOutcome.UPDATED):,} updated, "
+        f"{tally.total(WriteOutcome.UNCHANGED):,} unchanged, {tally.total(WriteOutcome.REJECTED):,} rejected",
         highlight=False,
     )
-    if tally.total(Outcome.REJECTED):
+    if tally.total(WriteOutcome.REJECTED):
         console.print("[red]error:[/red] the writer rejected some generated items")
         raise typer.Exit(1)
 
@@ -149,10 +149,10 @@ def summary(tally: SeedTally) -> Group:
     for group in GROUPS:
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left", title=group)
         table.add_column("", no_wrap=True)
-        for outcome in ("total", *Outcome):
+        for outcome in ("total", *WriteOutcome):
             table.add_column(str(outcome).lower(), justify="right")
         for label, counts in sorted(tally.counts[group].items()):
-            values = [sum(counts.values()), *(counts[o] for o in Outcome)]
+            values = [sum(counts.values()), *(counts[o] for o in WriteOutcome)]
             table.add_row(str(label), *(f"{v:,}" for v in values))
         tables.append(table)
     return Group(*tables)

@@ -24,7 +24,7 @@ from gateway.demo.plan import Batch, SeedPlan, generate, reference_instant
 from gateway.domain import SubjectKind
 from gateway.keys.crypto import FieldCipher
 from gateway.store.inputs import Item, ListEntryInput, OrganizationInput, PersonInput, RecordInput
-from gateway.store.writer import ItemResult, Outcome, StoreWriter
+from gateway.store.writer import ItemResult, StoreWriter, WriteOutcome
 from gateway.workdays import WorkCalendar
 
 # Page cache for the seeding connection on SQLite (KiB, negative per SQLite's convention): the
@@ -43,7 +43,7 @@ GC_THRESHOLD = (50_000, 20, 100)
 class SeedTally:
     """Writer outcomes per group (see ``GROUPS``) and label."""
 
-    counts: dict[str, dict[str, Counter[Outcome]]] = field(
+    counts: dict[str, dict[str, Counter[WriteOutcome]]] = field(
         default_factory=lambda: {g: defaultdict(Counter) for g in GROUPS}
     )
     people: int = 0
@@ -63,7 +63,7 @@ class SeedTally:
             elif isinstance(item, ListEntryInput):
                 lists[f"{item.kind} {item.status}"][outcome] += 1
 
-    def total(self, outcome: Outcome) -> int:
+    def total(self, outcome: WriteOutcome) -> int:
         return sum(
             c[outcome]
             for g in ("subjects", "records by category", "list entries")

@@ -31,7 +31,7 @@ from gateway.importing.rows import SourceRow
 from gateway.importing.source import FileFormat, TextSource, detect_encoding, detect_format
 from gateway.keys.crypto import FieldCipher
 from gateway.store.inputs import RecordKey
-from gateway.store.writer import ItemResult, Outcome, StoreWriter
+from gateway.store.writer import ItemResult, StoreWriter, WriteOutcome
 from gateway.workdays import WorkCalendar
 
 DEFAULT_BATCH_SIZE = 1_000
@@ -125,17 +125,17 @@ def row_outcome(results: Sequence[ItemResult]) -> ItemResult:
     record of a CSV row, the only item of a JSON line) decides, except that an unchanged record
     whose subject was updated makes the line UPDATED: something the line said was new."""
     for result in results:
-        if result.outcome is Outcome.REJECTED:
+        if result.outcome is WriteOutcome.REJECTED:
             return result
     main = results[-1]
-    if main.outcome is Outcome.UNCHANGED and any(r.outcome is Outcome.UPDATED for r in results):
-        return ItemResult(Outcome.UPDATED, main.id)
+    if main.outcome is WriteOutcome.UNCHANGED and any(r.outcome is WriteOutcome.UPDATED for r in results):
+        return ItemResult(WriteOutcome.UPDATED, main.id)
     return main
 
 
 def _tally(row: SourceRow, results: Sequence[ItemResult], report: ImportReport) -> None:
     outcome = row_outcome(results)
-    if outcome.outcome is Outcome.REJECTED:
+    if outcome.outcome is WriteOutcome.REJECTED:
         report.reject(Rejection(row.line, row.label(outcome.field), outcome.reason or "rejected"))
     else:
         report.accept(outcome.outcome)

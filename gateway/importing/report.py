@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.store.writer import Outcome
+from gateway.store.writer import WriteOutcome
 
 EXIT_OK = 0
 EXIT_ROWS_REJECTED = 1
@@ -35,13 +35,13 @@ class ImportReport:
     format: str
     encoding: str | None = None
     layout: str | None = None
-    counts: Counter[Outcome] = field(default_factory=Counter)
+    counts: Counter[WriteOutcome] = field(default_factory=Counter)
     rejections: list[Rejection] = field(default_factory=list)
     seconds: float = 0.0
     error_code: str | None = None
     error_message: str | None = None
 
-    def accept(self, outcome: Outcome) -> None:
+    def accept(self, outcome: WriteOutcome) -> None:
         self.counts[outcome] += 1
 
     def reject(self, rejection: Rejection) -> None:
@@ -70,9 +70,9 @@ class ImportReport:
     def summary(self) -> dict[str, int]:
         """Rows by outcome, in the order the report shows them."""
         return {
-            "created": self.counts[Outcome.CREATED],
-            "updated": self.counts[Outcome.UPDATED],
-            "unchanged": self.counts[Outcome.UNCHANGED],
+            "created": self.counts[WriteOutcome.CREATED],
+            "updated": self.counts[WriteOutcome.UPDATED],
+            "unchanged": self.counts[WriteOutcome.UNCHANGED],
             "rejected": len(self.rejections),
         }
 

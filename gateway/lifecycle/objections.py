@@ -34,7 +34,7 @@ from gateway.lifecycle.rules.standing import deciding_authority, filer_id, stand
 from gateway.lifecycle.rules.texts import statement
 from gateway.store.inputs import RecordInput, SubjectRef
 from gateway.store.models import CreditRecord, Objection
-from gateway.store.writer import StoreWriter
+from gateway.store.writer import RECORD_COLUMNS, StoreWriter
 from gateway.workdays import WorkCalendar
 
 LIST_LIMIT = 500
@@ -148,25 +148,7 @@ def resolve_objection(
 
 def as_input(record: CreditRecord) -> RecordInput:
     """The record as the writer's input, to apply a correction to (the subject is kept by id)."""
-    return RecordInput(
-        subject=SubjectRef(),
-        category=record.category,
-        document_number=record.document_number,
-        authority_code=record.authority_code,
-        decision_date=record.decision_date,
-        content=record.content,
-        provider_code=record.provider_code,
-        severity=record.severity,
-        authority_name=record.authority_name,
-        legal_basis=record.legal_basis,
-        procedure=record.procedure,
-        status=record.status,
-        kept=record.kept,
-        penalty_kinds=record.penalty_kinds,
-        amount_10k_yuan=record.amount_10k_yuan,
-        valid_until=record.valid_until,
-        publication_until=record.publication_until,
-    )
+    return RecordInput(subject=SubjectRef(), **{name: getattr(record, name) for name in RECORD_COLUMNS})
 
 
 def list_objections(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, make_dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -22,13 +22,11 @@ from gateway.domain import (
     ListKind,
     ListStatus,
     OrgForm,
-    Procedure,
-    RecordStatus,
-    Severity,
     SubjectKind,
 )
 from gateway.errors import InvalidInput
 from gateway.identifiers import normalize_credit_code, normalize_id_number
+from gateway.store.fields import Field, correctable, record_input_fields
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -74,30 +72,37 @@ class RecordKey:
     category: Category
 
 
-@dataclass(frozen=True, slots=True)
-class RecordInput:
-    subject: SubjectRef
-    category: Category
-    document_number: str
-    authority_code: str
-    decision_date: date
-    content: str
-    provider_code: str
-    severity: Severity = Severity.GENERAL
-    authority_name: str | None = None
-    legal_basis: str | None = None
-    procedure: Procedure | None = None
-    status: RecordStatus = RecordStatus.ACTIVE
-    kept: bool | None = None
-    penalty_kinds: str | None = None
-    amount_10k_yuan: Decimal | None = None
-    valid_until: date | None = None
-    publication_until: date | None = None
-    received_at: datetime | None = None
+def _record_key(record: Any) -> RecordKey:
+    return RecordKey(record.authority_code, record.document_number, record.category)
 
-    @property
-    def key(self) -> RecordKey:
-        return RecordKey(self.authority_code, self.document_number, self.category)
+
+def _record_input_class() -> type:
+    """``RecordInput``, built from the field catalogue's imported fields: the subject, then the fields a
+    full parse requires, then the rest with their defaults (in catalogue order each).
+
+    Generated rather than written out so that a new record field is a catalogue row and not also a
+    dataclass attribute to keep in step. Its fields are those of the catalogue, so what a reader of
+    this module would look for is ``gateway.store.fields.CATALOGUE``."""
+    imported = record_input_fields()
+    required = [(f.name, f.value) for f in imported if f.required]
+    optional = [
+        # Default of the dataclass: a field left out (a category-bound one is left out elsewhere).
+        (f.name, f.value | None, field(default=None if f.only_for else f.default))  # type: ignore[operator]
+        for f in imported
+        if not f.required
+    ]
+    cls = make_dataclass(
+        "RecordInput",
+        [("subject", SubjectRef), *required, *optional],
+        frozen=True,
+        slots=True,
+        namespace={"key": property(_record_key, doc="The record's de-duplication key.")},
+    )
+    cls.__module__ = __name__  # pickled by reference (the import and seeding children)
+    return cls
+
+
+RecordInput: Any = _record_input_class()
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,45 +291,73 @@ def parse_subject_ref(obj: Mapping[str, Any], field: str = "subject") -> Subject
     return SubjectRef(credit_code=normalize_credit_code(str(ref["creditCode"]), field=f"{field}.creditCode"))
 
 
-def parse_record(obj: Mapping[str, Any], *, today: date | None = None) -> RecordInput:
-    category = enum_value(obj, "category", Category)
-    decided = parse_date(obj.get("decisionDate") or "", "decisionDate")
-    if decided > (today or date.today()):
-        raise InvalidInput("decisionDate", "is in the future")
-    procedure = obj.get("procedure")
-    if procedure is not None and category is not Category.ADMINISTRATIVE_PENALTY:
-        raise InvalidInput("procedure", "applies to administrative penalties only")
-    kept = optional_bool(obj, "kept")
-    if kept is not None and category is not Category.CREDIT_COMMITMENT:
-        raise InvalidInput("kept", "applies to credit commitments only")
-    return RecordInput(
-        subject=parse_subject_ref(obj),
-        category=category,
-        document_number=required_text(obj, "documentNumber", max_len=120),
-        authority_code=normalize_credit_code(
-            required_text(obj, "authorityCode", max_len=40), field="authorityCode"
-        ),
-        authority_name=text(obj, "authorityName", max_len=200, required=False),
-        decision_date=decided,
-        content=required_text(obj, "content", max_len=20_000),
-        legal_basis=text(obj, "legalBasis", max_len=5_000, required=False),
-        severity=enum_value(obj, "severity", Severity, Severity.GENERAL),
-        procedure=(
-            enum_value(obj, "procedure", Procedure, Procedure.GENERAL)
-            if category is Category.ADMINISTRATIVE_PENALTY
-            else None
-        ),
-        status=enum_value(obj, "status", RecordStatus, RecordStatus.ACTIVE),
-        kept=kept,
-        penalty_kinds=text(obj, "penaltyKinds", max_len=200, required=False),
-        amount_10k_yuan=optional_decimal(obj, "amount10kYuan"),
-        valid_until=optional_date(obj, "validUntil"),
-        publication_until=optional_date(obj, "publicationUntil"),
-        provider_code=normalize_credit_code(
-            required_text(obj, "providerCode", max_len=40), field="providerCode"
-        ),
-        received_at=optional_datetime(obj, "receivedAt"),
-    )
+# How "applies to ... only" names a category a field is bound to.
+_CATEGORY_PLURALS = {
+    Category.ADMINISTRATIVE_PENALTY: "administrative penalties",
+    Category.CREDIT_COMMITMENT: "credit commitments",
+}
+
+
+def _parse_value(obj: Mapping[str, Any], f: Field, *, partial: bool) -> Any:
+    """One field by its catalogue row. In a partial parse the field was given: text must not be blank
+    and an enum has no default (a correction never empties a required value by accident)."""
+    name, kind = f.graphql_name, f.value
+    if kind is str:
+        assert f.max_len is not None
+        value = text(obj, name, max_len=f.max_len, required=partial or f.required)
+        return normalize_credit_code(value, field=name) if f.credit_code and value is not None else value
+    if isinstance(kind, type) and issubclass(kind, StrEnum):
+        return enum_value(obj, name, kind, None if partial else f.default)  # type: ignore[arg-type]
+    if kind is date:
+        return parse_date(obj.get(name) or "", name) if f.required else optional_date(obj, name)
+    if kind is datetime:
+        return optional_datetime(obj, name)
+    if kind is Decimal:
+        return optional_decimal(obj, name)
+    if kind is bool:
+        return optional_bool(obj, name)
+    raise TypeError(f"no parser for {f.schema_field} ({kind})")
+
+
+def parse_record(
+    obj: Mapping[str, Any],
+    *,
+    today: date | None = None,
+    partial: bool = False,
+    category: Category | None = None,
+) -> Any:
+    """A record from an import line or a submission (a ``RecordInput``), or, with ``partial``, the
+    fields a correction changes (a dict of ``RecordInput`` keyword arguments; ``category`` is the
+    record's, as the category is not correctable).
+
+    One set of rules for both, read from the field catalogue: length limits, a field bound to one
+    category (``procedure`` to penalties, ``kept`` to commitments) refused on any other, no date of
+    decision in the future. The category-bound and date rules are checked first, then the subject,
+    then every field in catalogue order: the first problem is the one reported."""
+    today = today or date.today()
+    if partial:
+        assert category is not None
+        fields = [f for f in correctable() if obj.get(f.graphql_name) is not None]
+    else:
+        category = enum_value(obj, "category", Category)
+        fields = [f for f in record_input_fields() if f.name != "category"]
+    values: dict[str, Any] = {}
+    for f in fields:
+        if f.only_for is not None and obj.get(f.graphql_name) is not None and category is not f.only_for:
+            plural = _CATEGORY_PLURALS.get(f.only_for, f"{f.only_for.value.lower()} records")
+            raise InvalidInput(f.graphql_name, f"applies to {plural} only")
+        if f.no_future:
+            values[f.name] = _parse_value(obj, f, partial=partial)
+            if values[f.name] is not None and values[f.name] > today:
+                raise InvalidInput(f.graphql_name, "is in the future")
+    if partial:
+        return values | {f.name: _parse_value(obj, f, partial=True) for f in fields if f.name not in values}
+    subject = parse_subject_ref(obj)
+    for f in fields:
+        if f.name not in values:
+            bound_elsewhere = f.only_for is not None and category is not f.only_for
+            values[f.name] = None if bound_elsewhere else _parse_value(obj, f, partial=False)
+    return RecordInput(subject=subject, category=category, **values)
 
 
 def parse_record_key(obj: object, field: str) -> RecordKey:

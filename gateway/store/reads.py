@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from gateway.domain import SubjectKind
 from gateway.keys.crypto import FieldCipher
+from gateway.store.fields import encrypted
 from gateway.store.models import (
     CreditRecord,
     ListEntry,
@@ -30,7 +31,7 @@ from gateway.store.models import (
     Subject,
 )
 
-PERSON_FIELDS = ("name", "id_number", "phone", "address", "health_status", "religion")
+PERSON_FIELDS = encrypted("Person")
 # Ids per IN list: well under the bound-parameter limits of SQLite and PostgreSQL drivers.
 IN_CHUNK = 1_000
 

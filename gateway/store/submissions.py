@@ -14,7 +14,7 @@ from gateway.errors import InvalidInput
 from gateway.keys.crypto import FieldCipher
 from gateway.lifecycle.quality import record_rejections
 from gateway.store.inputs import RecordInput, RecordKey, parse_record
-from gateway.store.writer import Outcome, StoreWriter
+from gateway.store.writer import StoreWriter, WriteOutcome
 from gateway.workdays import WorkCalendar
 
 MAX_RECORDS_PER_SUBMISSION = 500
@@ -60,11 +60,11 @@ def submit_records(
         valid.append((index, record))
     writer = StoreWriter(session, cipher, calendar=calendar, clock=lambda: now)
     for (index, _), outcome in zip(valid, writer.write([r for _, r in valid]), strict=True):
-        if outcome.outcome is Outcome.CREATED:
+        if outcome.outcome is WriteOutcome.CREATED:
             result.created += 1
-        elif outcome.outcome is Outcome.UPDATED:
+        elif outcome.outcome is WriteOutcome.UPDATED:
             result.updated += 1
-        elif outcome.outcome is Outcome.UNCHANGED:
+        elif outcome.outcome is WriteOutcome.UNCHANGED:
             result.unchanged += 1
         else:
             result.rejected.append((index, outcome.field, outcome.reason or "rejected"))

@@ -9,23 +9,22 @@ representative. It never commits: the caller owns the transaction.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any
 
-from sqlalchemy import Dialect, LargeBinary, Table, insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.types import TypeEngine
 
 from gateway.clock import as_utc, utcnow
 from gateway.domain import SET_BY_PROCEDURE, LinkRole, OrgForm, SubjectKind, reaches_legal_representative
 from gateway.keys.crypto import FieldCipher
 from gateway.personal_traits import find_personal_traits
+from gateway.store.bulk_insert import _DriverInsert, insert_rows
+from gateway.store.fields import encrypted, record_input_fields
 from gateway.store.inputs import (
     Item,
     ListEntryInput,
@@ -45,15 +44,26 @@ from gateway.store.models import (
     RecordLink,
     Subject,
 )
+from gateway.store.record_hashing import content_hash, snapshot
 from gateway.workdays import WorkCalendar
 
-PERSON_FIELDS = ("name", "id_number", "phone", "address", "health_status", "religion")
+PERSON_FIELDS = encrypted("Person")
 _PERSON_COLUMNS = tuple((field, f"{field}_enc") for field in PERSON_FIELDS)
+# A record's columns as its input gives them, and its content hash covers them. The time of receipt
+# is not one of them: it defaults to the time of writing, and a resubmission keeps the first.
+RECORD_COLUMNS = tuple(f.name for f in record_input_fields() if f.name != "received_at")
 # Lookups use IN lists; keep them well under SQLite's bound-parameter limit.
 LOOKUP_CHUNK = 2_000
 
 
-class Outcome(StrEnum):
+# The hash under its former name here, through which tests/test_writer.py pins a stored hash.
+_content_hash = content_hash
+__all__ = ["RECORD_COLUMNS", "ItemResult", "StoreWriter", "WriteOutcome", "_DriverInsert", "new_id"]
+
+
+class WriteOutcome(StrEnum):
+    """What writing one item did to the store."""
+
     CREATED = "CREATED"
     UPDATED = "UPDATED"
     UNCHANGED = "UNCHANGED"
@@ -62,7 +72,7 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ItemResult:
-    outcome: Outcome
+    outcome: WriteOutcome
     id: str | None = None
     field: str | None = None
     reason: str | None = None
@@ -133,7 +143,9 @@ class StoreWriter:
         subject_ids = self._resolve_refs(refs, person_ids, org_ids)
         record_ids = self._upsert_records(records, subject_ids, results, now)
         self._upsert_list_entries(entries, subject_ids, record_ids, results)
-        return [r if r is not None else ItemResult(Outcome.REJECTED, reason="not processed") for r in results]
+        return [
+            r if r is not None else ItemResult(WriteOutcome.REJECTED, reason="not processed") for r in results
+        ]
 
     # --- persons ---------------------------------------------------------------------------------
 
@@ -179,7 +191,7 @@ class StoreWriter:
 
     def _upsert_persons(
         self, people: Sequence[PersonInput], reps: Sequence[PersonInput], now: datetime
-    ) -> tuple[dict[str, str], dict[str, Outcome]]:
+    ) -> tuple[dict[str, str], dict[str, WriteOutcome]]:
         explicit: dict[str, PersonInput] = {}
         for p in people:
             explicit[p.id_number] = _merge_person(explicit.get(p.id_number), p)
@@ -187,7 +199,7 @@ class StoreWriter:
         wanted.update(explicit)
         existing = self.find_persons(wanted)
         ids = {number: person.subject_id for number, person in existing.items()}
-        outcomes: dict[str, Outcome] = {}
+        outcomes: dict[str, WriteOutcome] = {}
         new_subjects: list[dict[str, Any]] = []
         new_persons: list[dict[str, Any]] = []
         for number, p in wanted.items():
@@ -197,14 +209,14 @@ class StoreWriter:
                 ids[number] = sid
                 new_subjects.append({"id": sid, "kind": SubjectKind.PERSON, "created_at": now})
                 new_persons.append({"subject_id": sid, **self._person_values(sid, p)})
-                outcomes[number] = Outcome.CREATED
+                outcomes[number] = WriteOutcome.CREATED
             elif number in explicit:
                 outcomes[number] = self._update_person(person, p)
         self._insert(Subject, new_subjects)
         self._insert(Person, new_persons)
         return ids, outcomes
 
-    def _update_person(self, person: Person, p: PersonInput) -> Outcome:
+    def _update_person(self, person: Person, p: PersonInput) -> WriteOutcome:
         """Fields given in the input replace stored ones; fields left out are kept."""
         changed = {
             f
@@ -212,7 +224,7 @@ class StoreWriter:
             if getattr(p, f) is not None and getattr(p, f) != self._decrypt_person(person, f)
         }
         if not changed:
-            return Outcome.UNCHANGED
+            return WriteOutcome.UNCHANGED
         current = {f: self._decrypt_person(person, f) for f in PERSON_FIELDS}
         merged = PersonInput(**{f: getattr(p, f) if f in changed else current[f] for f in PERSON_FIELDS})  # type: ignore[arg-type]
         self.session.execute(
@@ -220,7 +232,7 @@ class StoreWriter:
             .where(Person.subject_id == person.subject_id)
             .values(**self._person_values(person.subject_id, merged))
         )
-        return Outcome.UPDATED
+        return WriteOutcome.UPDATED
 
     # --- organisations ---------------------------------------------------------------------------
 
@@ -275,11 +287,11 @@ class StoreWriter:
 
     def _upsert_organizations(
         self, orgs: Sequence[OrganizationInput], person_ids: dict[str, str], now: datetime
-    ) -> tuple[dict[str, str], dict[str, Outcome]]:
+    ) -> tuple[dict[str, str], dict[str, WriteOutcome]]:
         latest = {o.credit_code: o for o in orgs}
         existing = self.find_organizations(latest)
         ids = {code: org.subject_id for code, org in existing.items()}
-        outcomes: dict[str, Outcome] = {}
+        outcomes: dict[str, WriteOutcome] = {}
         new_subjects: list[dict[str, Any]] = []
         new_orgs: list[dict[str, Any]] = []
         for code, o in latest.items():
@@ -290,7 +302,7 @@ class StoreWriter:
                 ids[code] = sid
                 new_subjects.append({"id": sid, "kind": o.kind, "created_at": now})
                 new_orgs.append({"subject_id": sid, **self._org_values(sid, o, rep_id)})
-                outcomes[code] = Outcome.CREATED
+                outcomes[code] = WriteOutcome.CREATED
                 continue
             rep_id = rep_id or org.legal_representative_id
             same = (
@@ -301,14 +313,14 @@ class StoreWriter:
                 and org.agency_kind == o.agency_kind
             )
             if same:
-                outcomes[code] = Outcome.UNCHANGED
+                outcomes[code] = WriteOutcome.UNCHANGED
                 continue
             values = self._org_values(org.subject_id, o, rep_id)
             values["registered_address"] = o.registered_address or org.registered_address
             self.session.execute(
                 update(Organization).where(Organization.subject_id == org.subject_id).values(**values)
             )
-            outcomes[code] = Outcome.UPDATED
+            outcomes[code] = WriteOutcome.UPDATED
         self._insert(Subject, new_subjects)
         self._insert(Organization, new_orgs)
         return ids, outcomes
@@ -335,26 +347,9 @@ class StoreWriter:
 
     def _record_values(self, r: RecordInput, subject_id: str, now: datetime) -> dict[str, Any]:
         received = r.received_at or now
-        values: dict[str, Any] = {
-            "subject_id": subject_id,
-            "category": r.category,
-            "document_number": r.document_number,
-            "authority_code": r.authority_code,
-            "authority_name": r.authority_name,
-            "decision_date": r.decision_date,
-            "content": r.content,
-            "legal_basis": r.legal_basis,
-            "severity": r.severity,
-            "procedure": r.procedure,
-            "status": r.status,
-            "kept": r.kept,
-            "penalty_kinds": r.penalty_kinds,
-            "amount_10k_yuan": r.amount_10k_yuan,
-            "valid_until": r.valid_until,
-            "publication_until": r.publication_until,
-            "provider_code": r.provider_code,
-        }
-        values["content_hash"] = _content_hash(values)
+        values: dict[str, Any] = {"subject_id": subject_id}
+        values.update((name, getattr(r, name)) for name in RECORD_COLUMNS)
+        values["content_hash"] = content_hash(values)
         values["received_at"] = received
         values["received_within_deadline"] = self._within_deadline(r.decision_date, received.date())
         values["personal_traits_flagged"] = bool(
@@ -408,13 +403,15 @@ class StoreWriter:
         for (i, r), key in zip(records, keys, strict=True):
             if key in first_index:
                 results[i] = ItemResult(
-                    Outcome.REJECTED, field="documentNumber", reason=f"duplicate of item {first_index[key]}"
+                    WriteOutcome.REJECTED,
+                    field="documentNumber",
+                    reason=f"duplicate of item {first_index[key]}",
                 )
                 continue
             first_index[key] = i
             sid = subject_ids.get(r.subject)
             if sid is None:
-                results[i] = ItemResult(Outcome.REJECTED, field="subject", reason="unknown subject")
+                results[i] = ItemResult(WriteOutcome.REJECTED, field="subject", reason="unknown subject")
                 continue
             rec = existing.get(key)
             # A resubmission keeps the time the record was first received, and so its deadline flag.
@@ -423,12 +420,12 @@ class StoreWriter:
                 rid = self.new_id()
                 ids[key] = rid
                 new_rows.append({"id": rid, "version": 1, **values})
-                results[i] = ItemResult(Outcome.CREATED, rid)
+                results[i] = ItemResult(WriteOutcome.CREATED, rid)
             elif rec.content_hash == values["content_hash"]:
-                results[i] = ItemResult(Outcome.UNCHANGED, rec.id)
+                results[i] = ItemResult(WriteOutcome.UNCHANGED, rec.id)
             elif rec.status in SET_BY_PROCEDURE:
                 results[i] = ItemResult(
-                    Outcome.REJECTED,
+                    WriteOutcome.REJECTED,
                     rec.id,
                     field="status",
                     reason=f"the record is {rec.status.value.lower()}; it changes through that procedure",
@@ -436,7 +433,7 @@ class StoreWriter:
             else:
                 self.supersede(rec, values, reason="resubmitted by provider", now=now)
                 updated_rows.append({"id": rec.id, **values})
-                results[i] = ItemResult(Outcome.UPDATED, rec.id)
+                results[i] = ItemResult(WriteOutcome.UPDATED, rec.id)
         self._insert(CreditRecord, new_rows)
         self._link_legal_representatives(new_rows + updated_rows)
         return ids
@@ -447,7 +444,7 @@ class StoreWriter:
             CreditRecordVersion(
                 record_id=rec.id,
                 version=rec.version,
-                snapshot=_snapshot(rec),
+                snapshot=snapshot(rec),
                 superseded_at=now,
                 reason=reason,
             )
@@ -510,12 +507,12 @@ class StoreWriter:
         for i, e in entries:
             sid = subject_ids.get(e.subject)
             if sid is None:
-                results[i] = ItemResult(Outcome.REJECTED, field="subject", reason="unknown subject")
+                results[i] = ItemResult(WriteOutcome.REJECTED, field="subject", reason="unknown subject")
                 continue
             missing = [n for n, k in enumerate(e.records) if k not in record_ids]
             if missing:
                 results[i] = ItemResult(
-                    Outcome.REJECTED, field=f"records[{missing[0]}]", reason="unknown record"
+                    WriteOutcome.REJECTED, field=f"records[{missing[0]}]", reason="unknown record"
                 )
                 continue
             existing = existing_entries.get((e.authority_code, sid, e.kind, e.list_name, e.listed_on))
@@ -527,12 +524,12 @@ class StoreWriter:
             }
             if existing is not None:
                 if all(getattr(existing, k) == v for k, v in values.items()):
-                    results[i] = ItemResult(Outcome.UNCHANGED, existing.id)
+                    results[i] = ItemResult(WriteOutcome.UNCHANGED, existing.id)
                 else:
                     self.session.execute(
                         update(ListEntry).where(ListEntry.id == existing.id).values(**values)
                     )
-                    results[i] = ItemResult(Outcome.UPDATED, existing.id)
+                    results[i] = ItemResult(WriteOutcome.UPDATED, existing.id)
                 continue
             eid = self.new_id()
             new_entries.append(
@@ -549,7 +546,7 @@ class StoreWriter:
             new_links.extend(
                 {"list_entry_id": eid, "record_id": record_ids[k]} for k in dict.fromkeys(e.records)
             )
-            results[i] = ItemResult(Outcome.CREATED, eid)
+            results[i] = ItemResult(WriteOutcome.CREATED, eid)
         self._insert(ListEntry, new_entries)
         self._insert(ListEntryRecord, new_links)
 
@@ -565,89 +562,7 @@ class StoreWriter:
     # --- helpers ---------------------------------------------------------------------------------
 
     def _insert(self, model: type[Any], rows: list[dict[str, Any]]) -> None:
-        """One executemany per table. A Core insert on the table, not the ORM bulk path: the ORM
-        leaves out None values and splits a batch wherever the set of present keys changes (a person
-        with a phone after one without), which turned one statement per batch into one per row.
-
-        On SQLite the rows go to the driver as tuples already converted column by column (see
-        :class:`_DriverInsert`); other databases keep SQLAlchemy's executemany, which PostgreSQL
-        turns into multi-row ``VALUES`` statements."""
-        if not rows:
-            return
-        table = model.__table__
-        connection = self.session.connection()
-        if connection.dialect.name == "sqlite":
-            plan = _DriverInsert.for_rows(table, rows[0].keys(), connection.dialect)
-            parameters = None if plan is None else plan.parameters(rows)
-            if plan is not None and parameters is not None:
-                connection.exec_driver_sql(plan.sql, parameters)
-                return
-        self.session.execute(insert(table), rows)
-
-
-class _DriverInsert:
-    """An INSERT compiled once per table and set of columns, with each column's bind processor.
-
-    SQLAlchemy's executemany builds every row's parameters one bind at a time (about a quarter of
-    seeding's CPU time); converting whole columns with the same processors and zipping them into
-    tuples gives the driver the same values for a fraction of that. Used only when every column
-    with a default is given, so that no default SQLAlchemy would have filled in is left out."""
-
-    _cache: ClassVar[dict[tuple[str, str, tuple[str, ...]], _DriverInsert | None]] = {}
-
-    def __init__(
-        self, sql: str, keys: tuple[str, ...], processors: list[Callable[[Any], Any] | None]
-    ) -> None:
-        self.sql = sql
-        self.keys = keys
-        self.processors = processors
-
-    @classmethod
-    def for_rows(cls, table: Table, keys: Iterable[str], dialect: Dialect) -> _DriverInsert | None:
-        key = (dialect.name, table.name, tuple(keys))
-        if key not in cls._cache:
-            cls._cache[key] = cls._build(table, key[2], dialect)
-        return cls._cache[key]
-
-    @classmethod
-    def _build(cls, table: Table, keys: tuple[str, ...], dialect: Dialect) -> _DriverInsert | None:
-        columns = table.columns
-        if any(k not in columns for k in keys):
-            return None
-        given = set(keys)
-        if any(
-            c.key not in given and (c.default is not None or c.server_default is not None) for c in columns
-        ):
-            return None
-        compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
-        order = tuple(compiled.positiontup or ())
-        if sorted(order) != sorted(keys):
-            return None
-        processors = [_driver_processor(columns[k].type, dialect) for k in order]
-        return cls(str(compiled), order, processors)
-
-    def parameters(self, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]] | None:
-        """The rows as driver tuples, or None when a row lacks a column of the first one or a value
-        does not convert: then SQLAlchemy's own executemany runs and refuses the batch with the
-        ``StatementError`` it always raised (the import falls back to one row per transaction on
-        SQLAlchemy's errors, and would not on a bare ``KeyError`` or ``LookupError``)."""
-        columns: list[Iterable[Any]] = []
-        try:
-            for key, process in zip(self.keys, self.processors, strict=True):
-                values = [row[key] for row in rows]
-                columns.append(values if process is None else map(process, values))
-            return list(zip(*columns, strict=True))
-        except Exception:  # any failure: SQLAlchemy converts again and reports it
-            return None
-
-
-def _driver_processor(column_type: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
-    """SQLAlchemy's bind processor for the type, except for binary columns on SQLite: there it only
-    wraps ``bytes`` in a ``memoryview``, and sqlite3 stores both as the same BLOB (eight such columns
-    a person)."""
-    if dialect.name == "sqlite" and isinstance(column_type, LargeBinary):
-        return None
-    return column_type.dialect_impl(dialect).bind_processor(dialect)
+        insert_rows(self.session, model, rows)
 
 
 def _merge_person(old: PersonInput | None, new: PersonInput) -> PersonInput:
@@ -657,30 +572,4 @@ def _merge_person(old: PersonInput | None, new: PersonInput) -> PersonInput:
     return PersonInput(**{f: getattr(new, f) or getattr(old, f) for f in PERSON_FIELDS})  # type: ignore[arg-type]
 
 
-_PLAIN_TYPES = frozenset({type(None), bool, int, str})
-# What json.dumps(..., ensure_ascii=False) builds on every call, built once: the content hash is
-# computed for every record written, and stored hashes must not change (a test pins one).
-_CANONICAL_JSON = json.JSONEncoder(ensure_ascii=False)
-
-
-def _jsonable(value: Any) -> Any:
-    if type(value) in _PLAIN_TYPES:
-        return value
-    if isinstance(value, StrEnum):
-        return value.value
-    if isinstance(value, bool | int | str):
-        return value
-    return str(value)
-
-
-def _content_hash(values: dict[str, Any]) -> str:
-    # Plain values (most of a record) skip the call to _jsonable: this runs for every record written.
-    plain = _PLAIN_TYPES
-    canonical = _CANONICAL_JSON.encode(
-        {k: v if type(v) in plain else _jsonable(v) for k, v in sorted(values.items())}
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _snapshot(rec: CreditRecord) -> dict[str, Any]:
-    return {c.key: _jsonable(getattr(rec, c.key)) for c in CreditRecord.__table__.columns}
+Outcome = WriteOutcome  # the old name, still imported by scripts/bench_bulk.py

@@ -6,8 +6,6 @@ which record (standing, the issuing authority) is decided by the services' rules
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 from strawberry.types import Info
 
@@ -15,8 +13,9 @@ from gateway.access.tokens import Role
 from gateway.api.assessment.operations import AssessmentQuery
 from gateway.api.context import RequestContext
 from gateway.api.lifecycle.types import Objection, RepairApplication
+from gateway.api.record_inputs import RecordCorrection, correction_mapping
 from gateway.api.roles import require
-from gateway.domain import ObjectionStatus, RepairStatus, Severity
+from gateway.domain import ObjectionStatus, RepairStatus
 from gateway.lifecycle import objections, repairs
 from gateway.lifecycle.rules.periods import today_in_china
 
@@ -26,21 +25,6 @@ class FileObjectionInput:
     record_id: strawberry.ID
     reason: str
     evidence: str
-
-
-@strawberry.input(description="Fields a correction changes; fields left out keep their value.")
-class RecordCorrection:
-    content: str | None = None
-    legal_basis: str | None = None
-    authority_name: str | None = None
-    severity: Severity | None = None
-    decision_date: str | None = None
-    procedure: str | None = None
-    kept: bool | None = None
-    penalty_kinds: str | None = None
-    amount_10k_yuan: str | None = strawberry.field(default=None, name="amount10kYuan")
-    valid_until: str | None = None
-    publication_until: str | None = None
 
 
 @strawberry.input
@@ -67,24 +51,6 @@ class DecideRepairInput:
     application_id: strawberry.ID
     approve: bool
     reason: str
-
-
-def _correction(c: RecordCorrection | None) -> dict[str, Any] | None:
-    if c is None:
-        return None
-    return {
-        "content": c.content,
-        "legalBasis": c.legal_basis,
-        "authorityName": c.authority_name,
-        "severity": c.severity.value if c.severity is not None else None,
-        "decisionDate": c.decision_date,
-        "procedure": c.procedure,
-        "kept": c.kept,
-        "penaltyKinds": c.penalty_kinds,
-        "amount10kYuan": c.amount_10k_yuan,
-        "validUntil": c.valid_until,
-        "publicationUntil": c.publication_until,
-    }
 
 
 @strawberry.type
@@ -183,7 +149,7 @@ class LifecycleMutation:
             objection_id=str(input.objection_id),
             outcome=input.outcome,
             reason=input.reason,
-            correction=_correction(input.correction),
+            correction=correction_mapping(input.correction),
             calendar=ctx.services.calendar,
             now=ctx.now,
         )

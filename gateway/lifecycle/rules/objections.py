@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from gateway.domain import Category, ObjectionStatus, Procedure, RecordStatus, Severity
+from gateway.domain import Category, ObjectionStatus, RecordStatus
 from gateway.errors import InvalidInput, InvalidState
-from gateway.store.inputs import enum_value, optional_bool, optional_date, optional_decimal, parse_date, text
+from gateway.store.inputs import parse_record
 from gateway.workdays import WorkCalendar
 
 OBJECTIONABLE = frozenset({RecordStatus.ACTIVE, RecordStatus.CORRECTED})
@@ -62,39 +62,10 @@ def record_status_after(outcome: ObjectionStatus, prior: RecordStatus) -> Record
 
 
 def parse_correction(obj: Mapping[str, Any], *, category: Category, today: date) -> dict[str, Any]:
-    """The fields a correction changes, validated as imports validate them (``gateway.store.inputs``), as
-    keyword arguments for a ``RecordInput``. The record's key (authority, document number, category)
-    and its subject are not correctable: a record filed against the wrong subject is revoked."""
-    changes: dict[str, Any] = {}
-    given = {k for k, v in obj.items() if v is not None}
-    if "content" in given:
-        changes["content"] = text(obj, "content", max_len=20_000)
-    if "legalBasis" in given:
-        changes["legal_basis"] = text(obj, "legalBasis", max_len=5_000)
-    if "authorityName" in given:
-        changes["authority_name"] = text(obj, "authorityName", max_len=200)
-    if "penaltyKinds" in given:
-        changes["penalty_kinds"] = text(obj, "penaltyKinds", max_len=200)
-    if "severity" in given:
-        changes["severity"] = enum_value(obj, "severity", Severity)
-    if "decisionDate" in given:
-        decided = parse_date(obj["decisionDate"], "decisionDate")
-        if decided > today:
-            raise InvalidInput("decisionDate", "is in the future")
-        changes["decision_date"] = decided
-    if "procedure" in given:
-        if category is not Category.ADMINISTRATIVE_PENALTY:
-            raise InvalidInput("procedure", "applies to administrative penalties only")
-        changes["procedure"] = enum_value(obj, "procedure", Procedure)
-    if "kept" in given:
-        if category is not Category.CREDIT_COMMITMENT:
-            raise InvalidInput("kept", "applies to credit commitments only")
-        changes["kept"] = optional_bool(obj, "kept")
-    if "amount10kYuan" in given:
-        changes["amount_10k_yuan"] = optional_decimal(obj, "amount10kYuan")
-    for field, key in (("validUntil", "valid_until"), ("publicationUntil", "publication_until")):
-        if field in given:
-            changes[key] = optional_date(obj, field)
+    """The fields a correction changes, validated by the import's rules (``parse_record`` in partial
+    mode), as keyword arguments for a ``RecordInput``. The record's key (authority, document number,
+    category) and its subject are not correctable: a record filed against the wrong subject is revoked."""
+    changes: dict[str, Any] = parse_record(obj, partial=True, category=category, today=today)
     if not changes:
         raise InvalidInput("correction", "name at least one field to change")
     return changes

@@ -1,0 +1,42 @@
+"""A record's content hash and the JSON snapshot of a superseded version.
+
+The content hash tells a resubmission that changes nothing (UNCHANGED) from one that does; stored
+hashes must not change, so the canonical form here is fixed (a test pins one hash).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from enum import StrEnum
+from typing import Any
+
+from gateway.store.models import CreditRecord
+
+_PLAIN_TYPES = frozenset({type(None), bool, int, str})
+# What json.dumps(..., ensure_ascii=False) builds on every call, built once: the content hash is
+# computed for every record written, and stored hashes must not change (a test pins one).
+_CANONICAL_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
+def jsonable(value: Any) -> Any:
+    if type(value) in _PLAIN_TYPES:
+        return value
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, bool | int | str):
+        return value
+    return str(value)
+
+
+def content_hash(values: dict[str, Any]) -> str:
+    # Plain values (most of a record) skip the call to _jsonable: this runs for every record written.
+    plain = _PLAIN_TYPES
+    canonical = _CANONICAL_JSON.encode(
+        {k: v if type(v) in plain else jsonable(v) for k, v in sorted(values.items())}
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def snapshot(rec: CreditRecord) -> dict[str, Any]:
+    return {c.key: jsonable(getattr(rec, c.key)) for c in CreditRecord.__table__.columns}
