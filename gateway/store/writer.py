@@ -570,6 +570,3 @@ def _merge_person(old: PersonInput | None, new: PersonInput) -> PersonInput:
     if old is None:
         return new
     return PersonInput(**{f: getattr(new, f) or getattr(old, f) for f in PERSON_FIELDS})  # type: ignore[arg-type]
-
-
-Outcome = WriteOutcome  # the old name, still imported by scripts/bench_bulk.py

@@ -44,7 +44,7 @@ from gateway.audit.store import AuditLog, HeadSchedule
 from gateway.audit.verify import default_workers, verify_log
 from gateway.importing.pipeline import import_file
 from gateway.keys.keyring import Keyring
-from gateway.store.writer import Outcome as WriteOutcome
+from gateway.store.writer import WriteOutcome
 from gateway.workdays import WorkCalendar
 
 PARTS = ("seed", "import", "reimport", "verify")
