@@ -41,7 +41,7 @@ from gateway.api.limits import DocumentLimits, check
 from gateway.api.ratelimit import RateLimited, RateLimiter
 from gateway.api.schema import build_schema
 from gateway.audit.committer import AuditUnavailable, GroupCommitter
-from gateway.audit.events import Outcome
+from gateway.audit.events import RequestOutcome
 from gateway.audit.heads import HeadSigner
 from gateway.audit.pseudonyms import Pseudonyms
 from gateway.audit.store import AuditLog, HeadSchedule
@@ -211,7 +211,7 @@ class Gateway:
     async def _respond(self, request: Request, trail: Trail) -> Response:
         """The response to a request; every way out notes its audit event(s) on ``trail``."""
         if request.method == "GET" and self.settings.dev_mode:
-            trail.documents.append(self.auditor.request_event(trail, None, 200, Outcome.ANSWERED))
+            trail.documents.append(self.auditor.request_event(trail, None, 200, RequestOutcome.ANSWERED))
             return HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
         if request.method != "POST":
             return self._refuse(trail, "METHOD_NOT_ALLOWED", "use POST with a JSON body", 405)
