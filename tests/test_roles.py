@@ -11,8 +11,8 @@ from strawberry.permission import PermissionExtension
 from strawberry.types import Info
 
 from gateway.access.tokens import Role
-from gateway.api.operations import Mutation, Query
 from gateway.api.roles import ANY_TOKEN, HasRole, for_roles
+from gateway.api.schema import Mutation, Query
 from gateway.errors import Forbidden
 
 

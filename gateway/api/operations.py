@@ -1,6 +1,8 @@
-"""Query and Mutation roots. Each field declares the roles that may run it (``for_roles``);
-resolvers call services and wrap results in guarded types; all decisions about data live below this
-layer."""
+"""The subjects' fields of the Query and Mutation roots (composed in ``gateway.api.schema``):
+organisation and person lookups, the individual's own record and consents, providers' submissions.
+
+Each field declares the roles that may run it (``for_roles``); resolvers call services and wrap
+results in guarded types; all decisions about data live below this layer."""
 
 from __future__ import annotations
 
@@ -13,10 +15,8 @@ from gateway.access import consent as consents
 from gateway.access.consent import ConsentAction, ConsentGrant, scopes_of
 from gateway.access.subjects import SELF, caller_subjects, consent_subjects, viewer_for
 from gateway.access.tokens import Role
-from gateway.api.audit.operations import AuditQuery
 from gateway.api.consented import consented_person
 from gateway.api.context import RequestContext
-from gateway.api.lifecycle.operations import LifecycleMutation, LifecycleQuery
 from gateway.api.roles import for_roles
 from gateway.api.types import Consent, Organization, Person
 from gateway.domain import ConsentPurpose, ConsentScope
@@ -94,7 +94,7 @@ def _person_for_self(ctx: RequestContext) -> Person:
 
 
 @strawberry.type
-class Query(LifecycleQuery, AuditQuery):
+class SubjectQuery:
     @strawberry.field(description="An organisation or agency by its unified social credit code.")
     def organization(self, info: Info, credit_code: str) -> Organization | None:
         ctx: RequestContext = info.context
@@ -153,7 +153,7 @@ def _change(info: Info, consent_id: strawberry.ID, action: ConsentAction) -> Con
 
 
 @strawberry.type
-class Mutation(LifecycleMutation):
+class SubjectMutation:
     @strawberry.mutation(
         description="Grant an organisation access to your record for one purpose.",
         extensions=for_roles(Role.INDIVIDUAL),

@@ -1,5 +1,5 @@
 """Query fields that assess a subject or an authority: credit checks (信用核查), public credit
-evaluations and double-publicity data quality. Merged into the roots through ``LifecycleQuery``.
+evaluations and double-publicity data quality, composed into the Query root in ``gateway.api.schema``.
 
 Fields declare the roles that may run them; resolvers check, for a person, the consent; the rules
 are in ``gateway.lifecycle`` and the services that load the rows.

@@ -1,4 +1,4 @@
-"""Query fields of the auditor API, merged into the Query root (``AuditQuery``).
+"""Query fields of the auditor API, composed into the Query root in ``gateway.api.schema``.
 
 Reading events, counts, anomaly flags, the verification status and inclusion proofs is for auditors
 only (FORBIDDEN_OPERATION for everyone else): events say who looked up whom. A consistency proof

@@ -1,4 +1,4 @@
-"""Query and Mutation fields of the credit lifecycle, merged into the roots in ``operations``.
+"""Query and Mutation fields of the credit lifecycle, composed into the roots in ``gateway.api.schema``.
 
 Fields declare the roles that may run them; resolvers call the lifecycle services and wrap the
 results; who may act on which record (standing, the issuing authority) is decided by the services'
@@ -13,7 +13,6 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.access.tokens import Role
-from gateway.api.assessment.operations import AssessmentQuery
 from gateway.api.context import RequestContext
 from gateway.api.lifecycle.types import Objection, RepairApplication
 from gateway.api.roles import for_roles
@@ -89,9 +88,8 @@ def _correction(c: RecordCorrection | None) -> dict[str, Any] | None:
 
 
 @strawberry.type
-class LifecycleQuery(AssessmentQuery):
-    """Objections and repair applications; credit checks, evaluations and data quality come from
-    ``AssessmentQuery``."""
+class LifecycleQuery:
+    """Objections and repair applications."""
 
     @strawberry.field(
         description=(
