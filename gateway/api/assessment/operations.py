@@ -39,6 +39,17 @@ class CheckSubject:
 CHECK_SCOPES = frozenset({ConsentScope.RECORDS, ConsentScope.LISTS})
 
 
+def _organization(ctx: RequestContext, credit_code: str, *, field: str) -> str:
+    """The subject id of the organisation a check or an evaluation is about, noted as touched;
+    NOT_FOUND when no organisation has the code (organisations are public: no oracle to avoid)."""
+    code = normalize_credit_code(credit_code, field=field)
+    view = reads.find_organization(ctx.session, ctx.services.cipher, code)
+    if view is None:
+        raise NotFound("no organisation with this credit code")
+    ctx.subjects_touched.add(view.subject_id)
+    return view.subject_id
+
+
 @strawberry.type
 class AssessmentQuery:
     @strawberry.field(
@@ -76,12 +87,7 @@ class AssessmentQuery:
             subjects |= consent_subjects(scopes)
         else:
             assert subject.credit_code is not None
-            code = normalize_credit_code(subject.credit_code, field="subject.creditCode")
-            view = reads.find_organization(ctx.session, ctx.services.cipher, code)
-            if view is None:
-                raise NotFound("no organisation with this credit code")
-            subject_id = view.subject_id
-            ctx.subjects_touched.add(subject_id)
+            subject_id = _organization(ctx, subject.credit_code, field="subject.creditCode")
         outcome = credit_checks.check_subject(
             ctx.session,
             subject_id=subject_id,
@@ -102,14 +108,10 @@ class AssessmentQuery:
     )
     def credit_evaluation(self, info: Info, credit_code: str) -> CreditEvaluation:
         ctx: RequestContext = info.context
-        code = normalize_credit_code(credit_code, field="creditCode")
-        view = reads.find_organization(ctx.session, ctx.services.cipher, code)
-        if view is None:
-            raise NotFound("no organisation with this credit code")
-        ctx.subjects_touched.add(view.subject_id)
+        subject_id = _organization(ctx, credit_code, field="creditCode")
         evaluation = evaluations.evaluate_subject(
             ctx.session,
-            subject_id=view.subject_id,
+            subject_id=subject_id,
             is_person=False,
             rules=ctx.services.lifecycle,
             now=ctx.now,

@@ -7,12 +7,12 @@ rules, not here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 import strawberry
 from strawberry.types import Info
 
-from gateway.access.tokens import Role
+from gateway.access.tokens import Caller, Role
 from gateway.api.context import RequestContext
 from gateway.api.lifecycle.types import Objection, RepairApplication
 from gateway.api.roles import for_roles
@@ -87,6 +87,24 @@ def _correction(c: RecordCorrection | None) -> dict[str, Any] | None:
     }
 
 
+class _Listing(TypedDict, total=False):
+    filed_by: str | None
+    authority_code: str | None
+
+
+def _listed_for(caller: Caller) -> _Listing:
+    """Which objections and repair applications a caller lists: those it filed (an individual by its
+    person id, a partner by its organisation), those about its own authority's records (a provider),
+    or all (admins, auditors)."""
+    if caller.role is Role.INDIVIDUAL:
+        return {"filed_by": caller.person_id}
+    if caller.role is Role.PARTNER:
+        return {"filed_by": caller.org_code}
+    if caller.role is Role.PROVIDER:
+        return {"authority_code": caller.org_code}
+    return {}
+
+
 @strawberry.type
 class LifecycleQuery:
     """Objections and repair applications."""
@@ -100,15 +118,7 @@ class LifecycleQuery:
     )
     def objections(self, info: Info, status: ObjectionStatus | None = None) -> list[Objection]:
         ctx: RequestContext = info.context
-        caller = ctx.caller
-        if caller.role is Role.INDIVIDUAL:
-            rows = objections.list_objections(ctx.session, filed_by=caller.person_id, status=status)
-        elif caller.role is Role.PARTNER:
-            rows = objections.list_objections(ctx.session, filed_by=caller.org_code, status=status)
-        elif caller.role is Role.PROVIDER:
-            rows = objections.list_objections(ctx.session, authority_code=caller.org_code, status=status)
-        else:
-            rows = objections.list_objections(ctx.session, status=status)
+        rows = objections.list_objections(ctx.session, **_listed_for(ctx.caller), status=status)
         return [Objection(row=r) for r in rows]
 
     @strawberry.field(
@@ -132,14 +142,7 @@ class LifecycleQuery:
     )
     def repair_applications(self, info: Info, status: RepairStatus | None = None) -> list[RepairApplication]:
         ctx: RequestContext = info.context
-        caller = ctx.caller
-        if caller.role in (Role.INDIVIDUAL, Role.PARTNER):
-            filer = caller.person_id if caller.role is Role.INDIVIDUAL else caller.org_code
-            rows = repairs.list_applications(ctx.session, filed_by=filer, status=status)
-        elif caller.role is Role.PROVIDER:
-            rows = repairs.list_applications(ctx.session, authority_code=caller.org_code, status=status)
-        else:
-            rows = repairs.list_applications(ctx.session, status=status)
+        rows = repairs.list_applications(ctx.session, **_listed_for(ctx.caller), status=status)
         return [RepairApplication(row=r) for r in rows]
 
 
