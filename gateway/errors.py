@@ -1,10 +1,18 @@
 """One error tree for the whole gateway.
 
 Every error a caller can see carries a stable ``code`` (documented in ``docs/errors.md``) and a plain
-message. Internal failures never reach callers with their details.
+message. Internal failures never reach callers with their details. Every code the gateway answers
+with is the ``code`` of a class in this tree (a few packages keep their own subclasses beside them:
+import files, audit verification and pruning); ``tests/test_errors_doc.py`` checks ``docs/errors.md``
+against it.
+
+A refusal of the HTTP request as a whole (``RequestRefused``) carries its HTTP status and headers as
+plain data, so that this module, like every pure module, needs no web framework.
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 
 class GatewayError(Exception):
@@ -15,6 +23,68 @@ class GatewayError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+# --- the request as a whole: refused before any operation runs (4xx, 503) ----------------------------
+
+
+class RequestRefused(GatewayError):
+    """The whole request is refused with ``http_status`` and this error alone, no ``data``."""
+
+    http_status: ClassVar[int] = 400
+
+    def headers(self) -> dict[str, str]:
+        """Response headers the refusal needs (``Retry-After``); none by default."""
+        return {}
+
+
+class MalformedRequest(RequestRefused):
+    """The body is not UTF-8 JSON of the expected shape. Also the answer, inside a 200, to one
+    operation object of a batch whose ``query``, ``variables`` or ``operationName`` is mistyped."""
+
+    code = "MALFORMED_REQUEST"
+
+
+class TooManyOperations(RequestRefused):
+    code = "TOO_MANY_OPERATIONS"
+
+
+class RequestTooLarge(RequestRefused):
+    code = "REQUEST_TOO_LARGE"
+    http_status = 413
+
+
+class MethodNotAllowed(RequestRefused):
+    code = "METHOD_NOT_ALLOWED"
+    http_status = 405
+
+
+class RateLimited(RequestRefused):
+    """The caller spent its allowance; ``retry_after`` is the whole seconds until it holds one
+    request again."""
+
+    code = "RATE_LIMITED"
+    http_status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+class AuditUnavailable(RequestRefused):
+    """The audit event could not be written, so the request's answer is withheld (fail closed)."""
+
+    code = "AUDIT_UNAVAILABLE"
+    http_status = 503
+
+    def __init__(self, message: str = "the audit log cannot be written; no data is released") -> None:
+        super().__init__(message)
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "5"}
 
 
 class InvalidInput(GatewayError):
@@ -46,7 +116,7 @@ class ConfigurationError(GatewayError):
     code = "CONFIGURATION_ERROR"
 
 
-class AuthenticationError(GatewayError):
+class AuthenticationError(RequestRefused):
     """A bearer token was refused; the subclass's code says why (documented in docs/authentication.md).
 
     Messages never quote the token nor any value read from it: those are chosen by whoever sent the
@@ -54,6 +124,7 @@ class AuthenticationError(GatewayError):
     """
 
     code = "AUTHENTICATION_FAILED"
+    http_status = 401
     default_message = "the bearer token was refused"
 
     def __init__(self, message: str | None = None) -> None:
@@ -197,3 +268,79 @@ class AuditProofUnavailable(GatewayError):
     """A proof needs events the log no longer holds (behind the retention checkpoint)."""
 
     code = "AUDIT_PROOF_UNAVAILABLE"
+
+
+# --- the GraphQL document: answered with 200, the query is not run -----------------------------------
+
+
+class QuerySyntaxError(GatewayError):
+    code = "GRAPHQL_PARSE_FAILED"
+
+
+class ValidationFailed(GatewayError):
+    """The document does not fit the schema; graphql-core's own validation errors get this code."""
+
+    code = "GRAPHQL_VALIDATION_FAILED"
+
+
+class OperationNotChosen(ValidationFailed):
+    """``operationName`` names no operation of the document, or is missing where several are: the
+    GraphQL spec's "GetOperation" fails (Strawberry would run the first operation, or fail internally)."""
+
+
+class BadUserInput(GatewayError):
+    """A variable or argument does not coerce to its GraphQL type (graphql-core's coercion errors)."""
+
+    code = "BAD_USER_INPUT"
+
+
+class LimitExceeded(GatewayError):
+    code = "LIMIT_EXCEEDED"
+
+
+class QueryTooDeep(LimitExceeded):
+    code = "QUERY_TOO_DEEP"
+
+
+class TooManyAliases(LimitExceeded):
+    code = "TOO_MANY_ALIASES"
+
+
+class QueryTooLarge(LimitExceeded):
+    code = "QUERY_TOO_LARGE"
+
+
+class IntrospectionDisabled(GatewayError):
+    code = "INTROSPECTION_DISABLED"
+
+
+# --- one field while answering -----------------------------------------------------------------------
+
+
+class ForbiddenField(GatewayError):
+    """The field policy denies a field to this caller. The field guard answers it as a GraphQL error
+    carrying this code with the deciding rule and the reason (``gateway.api.guard``)."""
+
+    code = "FORBIDDEN_FIELD"
+
+
+class InternalError(GatewayError):
+    """Anything unexpected: logged with its details on the server, shown to the caller without them."""
+
+    code = "INTERNAL_ERROR"
+
+    def __init__(self, message: str = "internal error") -> None:
+        super().__init__(message)
+
+
+def error_classes() -> list[type[GatewayError]]:
+    """Every class of the tree that is loaded, the root first, each before its subclasses: the one
+    place the documented codes (docs/errors.md) are checked against."""
+    found: list[type[GatewayError]] = []
+    pending: list[type[GatewayError]] = [GatewayError]
+    while pending:
+        cls = pending.pop(0)
+        if cls not in found:
+            found.append(cls)
+            pending.extend(cls.__subclasses__())
+    return found

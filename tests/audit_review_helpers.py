@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from gateway.audit.events import CallerFacts, Outcome, draft_document
+from gateway.audit.events import CallerFacts, RequestOutcome, draft_document
 from gateway.audit.heads import HeadSigner
 from gateway.audit.store import AuditLog, HeadSchedule
 from gateway.keys.keyring import Keyring
@@ -29,7 +29,7 @@ def event(
     org: str | None = "91370000999999100Q",
     role: str = "partner",
     persons: Iterable[int] = (),
-    outcome: Outcome = Outcome.ANSWERED,
+    outcome: RequestOutcome = RequestOutcome.ANSWERED,
     errors: Iterable[str] = (),
     consent_id: str | None = None,
     root: str = "person",

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from gateway.access.consent import ConsentGrant, grant
 from gateway.audit import queries
 from gateway.audit.anomalies import AnomalyKind, Flag, Thresholds, detect
-from gateway.audit.events import Outcome
+from gateway.audit.events import RequestOutcome
 from gateway.audit.filters import EventFilter
 from gateway.domain import ConsentPurpose, ConsentScope
 from gateway.keys.keyring import Keyring
@@ -64,7 +64,7 @@ def test_several_persons_in_one_event_count_each(engine: Engine, keyring: Keyrin
 
 
 def test_a_burst_of_refusals_is_flagged_and_fewer_are_not(engine: Engine, keyring: Keyring) -> None:
-    refused = {"outcome": Outcome.REFUSED, "errors": ["PERSON_UNAVAILABLE"]}
+    refused = {"outcome": RequestOutcome.REFUSED, "errors": ["PERSON_UNAVAILABLE"]}
     burst = append(engine, keyring, [event(CST_MORNING + minutes(2 * i), **refused) for i in range(4)])  # type: ignore[arg-type]
     later = CST_MORNING + timedelta(hours=2)
     # three refusals in ten minutes, and a fourth eleven minutes after the first: no burst
@@ -109,7 +109,7 @@ def test_a_consent_named_by_another_organisation_than_its_grantee_is_flagged(
         append(engine, keyring, [event(CST_MORNING, org=BANK_CODE, consent_id=consent_id, persons=[1])])
         wrong = append(engine, keyring, [
             event(CST_MORNING + minutes(1), caller="market", org=MARKET.credit_code, consent_id=consent_id,
-                  outcome=Outcome.REFUSED, errors=["CONSENT_WRONG_GRANTEE"]),
+                  outcome=RequestOutcome.REFUSED, errors=["CONSENT_WRONG_GRANTEE"]),
             event(CST_MORNING + minutes(3), caller="market", org=MARKET.credit_code, consent_id=consent_id),
         ])  # fmt: skip
         unknown = append(engine, keyring, [event(CST_MORNING + minutes(5), consent_id="f" * 32)])

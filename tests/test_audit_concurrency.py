@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, text
 
 from gateway.audit.committer import GroupCommitter
-from gateway.audit.events import CallerFacts, Outcome, draft_document
+from gateway.audit.events import CallerFacts, RequestOutcome, draft_document
 from gateway.audit.heads import HeadSigner, audit_public_keys
 from gateway.audit.store import AuditLog, HeadSchedule
 from gateway.audit.verify import verify_log
@@ -31,7 +31,7 @@ def _document(writer: str, n: int) -> dict[str, object]:
         batch_size=1,
         caller=CallerFacts(id=writer, role="partner"),
         client=None,
-        outcome=Outcome.ANSWERED,
+        outcome=RequestOutcome.ANSWERED,
         http_status=200,
         duration_us=n,
     )

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, text
 
 from gateway.audit import history
 from gateway.audit import prune as pruning
-from gateway.audit.events import CallerFacts, Outcome, draft_document
+from gateway.audit.events import CallerFacts, RequestOutcome, draft_document
 from gateway.audit.findings import Problem
 from gateway.audit.heads import HeadSigner, audit_public_keys
 from gateway.audit.merkle import verify_consistency, verify_inclusion
@@ -40,7 +40,7 @@ def document(n: int) -> dict[str, object]:
         operation_type="query",
         root_fields=["person"],
         subjects=[f"{n % 7:032x}"],
-        outcome=Outcome.ANSWERED,
+        outcome=RequestOutcome.ANSWERED,
         purpose="FINANCIAL_SERVICE",
         http_status=200,
         duration_us=1_000,

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, delete, insert, select
 
 from gateway.audit import proofs, queries
-from gateway.audit.events import Outcome
+from gateway.audit.events import RequestOutcome
 from gateway.audit.export import CSV_COLUMNS
 from gateway.audit.filters import EventFilter, SubjectMatch, decode_cursor, encode_cursor
 from gateway.audit.merkle import Frontier, verify_consistency, verify_inclusion
@@ -39,7 +39,7 @@ def log(engine: Engine, keyring: Keyring) -> Engine:
         refused = n % 3 == 1
         documents.append(
             event(CST_MORNING + minutes(n), caller=caller, org=org, role="public" if org is None else "partner",
-                  persons=[n % 5] if org else [], outcome=Outcome.REFUSED if refused else Outcome.ANSWERED,
+                  persons=[n % 5] if org else [], outcome=RequestOutcome.REFUSED if refused else RequestOutcome.ANSWERED,
                   errors=["PERSON_UNAVAILABLE"] if refused else [], root="person" if org else "organization",
                   operation_name=f"op{n % 2}")
         )  # fmt: skip
@@ -64,14 +64,14 @@ def bodies(engine: Engine) -> list[dict[str, object]]:
         (EventFilter(caller_id="bank"), lambda d: d["caller_id"] == "bank"),
         (EventFilter(organization=MARKET.lower()), lambda d: d["organization"] == MARKET),
         (EventFilter(role="PUBLIC"), lambda d: d["role"] == "public"),
-        (EventFilter(outcome=Outcome.REFUSED), lambda d: d["outcome"] == "REFUSED"),
+        (EventFilter(outcome=RequestOutcome.REFUSED), lambda d: d["outcome"] == "REFUSED"),
         (EventFilter(operation="organization"), lambda d: d["root_fields"] == ["organization"]),
         (EventFilter(operation_name="op1"), lambda d: d["operation_name"] == "op1"),
         (EventFilter(error_code="PERSON_UNAVAILABLE"), lambda d: d["errors"] == ["PERSON_UNAVAILABLE"]),
         (EventFilter(subject=SubjectMatch(person(2), None)), lambda d: person(2) in d["pseudonyms"]),
         (EventFilter(start=CST_MORNING + minutes(10), end=CST_MORNING + minutes(20)),
          lambda d: 10 <= d["seq"] < 20),
-        (EventFilter(caller_id="bank", outcome=Outcome.ANSWERED, start=CST_MORNING + minutes(30)),
+        (EventFilter(caller_id="bank", outcome=RequestOutcome.ANSWERED, start=CST_MORNING + minutes(30)),
          lambda d: d["caller_id"] == "bank" and d["seq"] >= 30),
     ],
 )  # fmt: skip

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, insert, text
 
 from gateway.audit.canonical import canonical_bytes
-from gateway.audit.events import CallerFacts, Outcome, draft_document, project
+from gateway.audit.events import CallerFacts, RequestOutcome, draft_document, project
 from gateway.audit.findings import Problem, Report
 from gateway.audit.heads import HeadSigner, audit_public_keys
 from gateway.audit.merkle import leaf_hash, verify_consistency, verify_inclusion
@@ -36,7 +36,7 @@ def document(n: int) -> dict[str, object]:
         operation_type="query",
         root_fields=["organization"],
         subjects=[f"{n:032x}"],
-        outcome=Outcome.ANSWERED if n % 4 else Outcome.REFUSED,
+        outcome=RequestOutcome.ANSWERED if n % 4 else RequestOutcome.REFUSED,
         errors=[] if n % 4 else ["FORBIDDEN_OPERATION"],
         http_status=200,
         duration_us=1_000 + n,

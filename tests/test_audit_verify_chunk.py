@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from gateway.audit.canonical import canonical_bytes
-from gateway.audit.events import CallerFacts, Outcome, draft_document, project
+from gateway.audit.events import CallerFacts, RequestOutcome, draft_document, project
 from gateway.audit.merkle import leaf_hash
 from gateway.audit.verify_chunk import EVENT_COLUMNS, check_chunk
 
@@ -32,7 +32,7 @@ def event(n: int, **changes: Any) -> dict[str, Any]:
         root_fields=["organization", "person"],
         pseudonyms=[f"{n:064x}"],
         subjects=[f"{n:032x}"],
-        outcome=Outcome.REFUSED,
+        outcome=RequestOutcome.REFUSED,
         errors=["FORBIDDEN_OPERATION"],
         http_status=200,
         duration_us=1_000 + n,

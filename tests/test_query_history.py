@@ -19,7 +19,7 @@ from sqlalchemy import Engine, event
 
 from gateway.access.tokens import Role
 from gateway.api.app import create_app
-from gateway.audit.events import CallerFacts, Outcome, draft_document
+from gateway.audit.events import CallerFacts, RequestOutcome, draft_document
 from gateway.audit.heads import HeadSigner, TreeHead, audit_public_keys, verify_head
 from gateway.audit.merkle import leaf_hash, verify_inclusion
 from gateway.audit.settings import AuditSettings
@@ -229,7 +229,7 @@ def _old_lookup(env: GatewayEnv, n: int) -> dict[str, Any]:
         subjects=[env.ids["zhang"]],
         field_outcomes={("Person.name", "WHOLE"): 1},
         purpose="LOAN_APPROVAL",
-        outcome=Outcome.ANSWERED,
+        outcome=RequestOutcome.ANSWERED,
         http_status=200,
         duration_us=1_000,
     )

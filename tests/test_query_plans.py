@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from gateway.access.tokens import PUBLIC_CALLER, Caller, Role
 from gateway.api.app import Gateway
-from gateway.audit.events import CallerFacts, Outcome, draft_document
+from gateway.audit.events import CallerFacts, RequestOutcome, draft_document
 from gateway.audit.heads import HeadSigner, audit_public_keys
 from gateway.audit.models import AuditEvent, AuditEventKey
 from gateway.audit.store import AuditLog, HeadSchedule
@@ -166,7 +166,7 @@ def _audit(engine: Engine, keyring: Any) -> None:
             operation_type="query",
             root_fields=["organization"],
             subjects=[f"{n % 5:032x}"],
-            outcome=Outcome.ANSWERED,
+            outcome=RequestOutcome.ANSWERED,
             errors=[],
             http_status=200,
             duration_us=1_000,

@@ -21,7 +21,7 @@ from graphql import GraphQLError, parse
 
 from gateway.access.tokens import Caller
 from gateway.api.context import RequestContext
-from gateway.audit.events import CallerFacts, Outcome, draft_document, outcome_of
+from gateway.audit.events import CallerFacts, RequestOutcome, draft_document, outcome_of
 from gateway.audit.redaction import DocumentFacts, Pseudonymize, Redactor, document_facts
 
 # Parsing for the log never runs into the per-role token limit first: a document refused for its size
@@ -69,7 +69,7 @@ class RequestAuditor:
         return Trail(secrets.token_hex(8), self.clock(), time.perf_counter(), client)
 
     def request_event(
-        self, trail: Trail, code: str | None, status: int, outcome: Outcome = Outcome.REFUSED
+        self, trail: Trail, code: str | None, status: int, outcome: RequestOutcome = RequestOutcome.REFUSED
     ) -> dict[str, Any]:
         """The one event of a request answered without running an operation: a refusal (with its
         code), or the GraphiQL page in dev mode."""

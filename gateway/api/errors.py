@@ -1,7 +1,8 @@
 """How errors leave the gateway: a stable code and a plain message, never internals.
 
 GraphQL errors keep their path; errors we raised on purpose carry their own code; anything else is
-logged here with its traceback and reaches the caller as INTERNAL_ERROR.
+logged here with its traceback and reaches the caller as INTERNAL_ERROR. graphql-core's own errors
+(syntax, validation, coercion) get the codes of their classes in the error tree (``gateway.errors``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,14 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from gateway.errors import GatewayError, InvalidInput
+from gateway.errors import (
+    BadUserInput,
+    GatewayError,
+    InternalError,
+    InvalidInput,
+    QuerySyntaxError,
+    ValidationFailed,
+)
 
 log = logging.getLogger("gateway.api")
 
@@ -39,8 +47,9 @@ def format_error(error: GraphQLError, *, dev_mode: bool) -> dict[str, Any]:
         extensions = dict(error.extensions)
     elif original is not None and not isinstance(original, GraphQLError):
         log.error("internal error at %s", error.path, exc_info=original)
-        formatted["message"] = "internal error"
-        extensions = {"code": "INTERNAL_ERROR"}
+        failed = InternalError()
+        formatted["message"] = failed.message
+        extensions = {"code": failed.code}
     else:
         extensions = {"code": _classify(error.message)}
         if not dev_mode:
@@ -52,7 +61,7 @@ def format_error(error: GraphQLError, *, dev_mode: bool) -> dict[str, Any]:
 def _classify(message: str) -> str:
     """Errors graphql-core raised itself (validation, coercion) have no code of their own."""
     if message.startswith("Variable '$") or "got invalid value" in message or "of required type" in message:
-        return "BAD_USER_INPUT"
+        return BadUserInput.code
     if message.startswith("Syntax Error"):
-        return "GRAPHQL_PARSE_FAILED"
-    return "GRAPHQL_VALIDATION_FAILED"
+        return QuerySyntaxError.code
+    return ValidationFailed.code

@@ -1,7 +1,7 @@
 """Per-role limits on a GraphQL document: tokens, depth, aliases, and introspection.
 
 Checked on the parsed document before validation and execution, so an abusive query costs a parse
-and nothing more. Each refusal has its own code. Parsed documents are cached per query text.
+and nothing more. Each refusal has its own code, a class of the error tree (``gateway.errors``). Parsed documents are cached per query text.
 """
 
 from __future__ import annotations
@@ -21,38 +21,14 @@ from graphql import (
     parse,
 )
 
-from gateway.errors import GatewayError
-
-
-class LimitExceeded(GatewayError):
-    code = "LIMIT_EXCEEDED"
-
-
-class QueryTooDeep(LimitExceeded):
-    code = "QUERY_TOO_DEEP"
-
-
-class TooManyAliases(LimitExceeded):
-    code = "TOO_MANY_ALIASES"
-
-
-class QueryTooLarge(LimitExceeded):
-    code = "QUERY_TOO_LARGE"
-
-
-class IntrospectionDisabled(GatewayError):
-    code = "INTROSPECTION_DISABLED"
-
-
-class QuerySyntaxError(GatewayError):
-    code = "GRAPHQL_PARSE_FAILED"
-
-
-class OperationNotChosen(GatewayError):
-    """``operationName`` names no operation of the document, or is missing where several are: the
-    GraphQL spec's "GetOperation" fails (Strawberry would run the first operation, or fail internally)."""
-
-    code = "GRAPHQL_VALIDATION_FAILED"
+from gateway.errors import (
+    IntrospectionDisabled,
+    OperationNotChosen,
+    QuerySyntaxError,
+    QueryTooDeep,
+    QueryTooLarge,
+    TooManyAliases,
+)
 
 
 @dataclass(frozen=True, slots=True)

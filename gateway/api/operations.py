@@ -1,5 +1,8 @@
-"""Query and Mutation roots. Resolvers check the caller's role for the operation, call services,
-and wrap results in guarded types; all decisions about data live below this layer."""
+"""The subjects' fields of the Query and Mutation roots (composed in ``gateway.api.schema``):
+organisation and person lookups, the individual's own record and consents, providers' submissions.
+
+Each field declares the roles that may run it (``for_roles``); resolvers call services and wrap
+results in guarded types; all decisions about data live below this layer."""
 
 from __future__ import annotations
 
@@ -11,24 +14,17 @@ from strawberry.types import Info
 from gateway.access import consent as consents
 from gateway.access.consent import ConsentAction, ConsentGrant, scopes_of
 from gateway.access.subjects import SELF, caller_subjects, consent_subjects, viewer_for
-from gateway.access.tokens import Caller, Role
-from gateway.api.audit.operations import AuditQuery
+from gateway.access.tokens import Role
 from gateway.api.consented import consented_person
 from gateway.api.context import RequestContext
-from gateway.api.lifecycle.operations import LifecycleMutation, LifecycleQuery
 from gateway.api.record_inputs import RecordSubmission, submission_mapping
+from gateway.api.roles import for_roles
 from gateway.api.types import Consent, Organization, Person
 from gateway.domain import ConsentPurpose, ConsentScope
-from gateway.errors import Forbidden, NotFound
+from gateway.errors import NotFound
 from gateway.identifiers import normalize_credit_code
 from gateway.store import reads
 from gateway.store.submissions import SubmissionResult, submit_records
-
-
-def _require(caller: Caller, *roles: Role) -> None:
-    if caller.role not in roles:
-        allowed = ", ".join(r.value.lower() for r in roles)
-        raise Forbidden(f"this operation is for: {allowed}")
 
 
 @strawberry.input
@@ -77,7 +73,7 @@ def _person_for_self(ctx: RequestContext) -> Person:
 
 
 @strawberry.type
-class Query(LifecycleQuery, AuditQuery):
+class SubjectQuery:
     @strawberry.field(description="An organisation or agency by its unified social credit code.")
     def organization(self, info: Info, credit_code: str) -> Organization | None:
         ctx: RequestContext = info.context
@@ -95,13 +91,13 @@ class Query(LifecycleQuery, AuditQuery):
         description=(
             "A person's record, for a partner holding the person's consent for the stated purpose. "
             "An unknown identity number and a missing or non-matching consent give the same error."
-        )
+        ),
+        extensions=for_roles(Role.PARTNER),
     )
     def person(
         self, info: Info, id_number: str, purpose: ConsentPurpose, consent: str | None = None
     ) -> Person:
         ctx: RequestContext = info.context
-        _require(ctx.caller, Role.PARTNER)
         person_id, row = consented_person(
             ctx, id_number=id_number, purpose=purpose, consent=consent, field="idNumber"
         )
@@ -109,23 +105,25 @@ class Query(LifecycleQuery, AuditQuery):
         subjects = caller_subjects(ctx.caller) | consent_subjects(scopes_of(row))
         return Person(view=view, policy_subjects=subjects, viewer=viewer_for(ctx.caller))
 
-    @strawberry.field(description="The calling individual's own record: free of charge, no consent needed.")
+    @strawberry.field(
+        description="The calling individual's own record: free of charge, no consent needed.",
+        extensions=for_roles(Role.INDIVIDUAL),
+    )
     def me(self, info: Info) -> Person:
         ctx: RequestContext = info.context
-        _require(ctx.caller, Role.INDIVIDUAL)
         return _person_for_self(ctx)
 
-    @strawberry.field(description="The calling individual's consents, newest first.")
+    @strawberry.field(
+        description="The calling individual's consents, newest first.", extensions=for_roles(Role.INDIVIDUAL)
+    )
     def consents(self, info: Info) -> list[Consent]:
         ctx: RequestContext = info.context
-        _require(ctx.caller, Role.INDIVIDUAL)
         assert ctx.caller.person_id is not None
         return [Consent(row=c) for c in consents.list_for_person(ctx.session, person_id=ctx.caller.person_id)]
 
 
 def _change(info: Info, consent_id: strawberry.ID, action: ConsentAction) -> Consent:
     ctx: RequestContext = info.context
-    _require(ctx.caller, Role.INDIVIDUAL)
     assert ctx.caller.person_id is not None
     row = consents.change(
         ctx.session, person_id=ctx.caller.person_id, consent_id=str(consent_id), action=action, now=ctx.now
@@ -134,11 +132,13 @@ def _change(info: Info, consent_id: strawberry.ID, action: ConsentAction) -> Con
 
 
 @strawberry.type
-class Mutation(LifecycleMutation):
-    @strawberry.mutation(description="Grant an organisation access to your record for one purpose.")
+class SubjectMutation:
+    @strawberry.mutation(
+        description="Grant an organisation access to your record for one purpose.",
+        extensions=for_roles(Role.INDIVIDUAL),
+    )
     def grant_consent(self, info: Info, input: GrantConsentInput) -> ConsentGrantPayload:
         ctx: RequestContext = info.context
-        _require(ctx.caller, Role.INDIVIDUAL)
         me = _person_for_self(ctx)
         request = ConsentGrant(
             grantee_code=input.grantee,
@@ -151,16 +151,17 @@ class Mutation(LifecycleMutation):
         token = ctx.services.consent_tokens.issue(row)
         return ConsentGrantPayload(consent=Consent(row=row), token=token)
 
-    @strawberry.mutation
+    @strawberry.mutation(extensions=for_roles(Role.INDIVIDUAL))
     def pause_consent(self, info: Info, id: strawberry.ID) -> Consent:
         return _change(info, id, ConsentAction.PAUSE)
 
-    @strawberry.mutation
+    @strawberry.mutation(extensions=for_roles(Role.INDIVIDUAL))
     def resume_consent(self, info: Info, id: strawberry.ID) -> Consent:
         return _change(info, id, ConsentAction.RESUME)
 
     @strawberry.mutation(
-        description="Revoke a consent for good; later uses are refused with CONSENT_REVOKED."
+        description="Revoke a consent for good; later uses are refused with CONSENT_REVOKED.",
+        extensions=for_roles(Role.INDIVIDUAL),
     )
     def revoke_consent(self, info: Info, id: strawberry.ID) -> Consent:
         return _change(info, id, ConsentAction.REVOKE)
@@ -169,11 +170,11 @@ class Mutation(LifecycleMutation):
         description=(
             "Data providers submit records of their own authority (who produces is responsible); "
             "validated exactly as imports are."
-        )
+        ),
+        extensions=for_roles(Role.PROVIDER),
     )
     def submit_records(self, info: Info, records: list[RecordSubmission]) -> SubmitRecordsPayload:
         ctx: RequestContext = info.context
-        _require(ctx.caller, Role.PROVIDER)
         assert ctx.caller.org_code is not None
         result: SubmissionResult = submit_records(
             ctx.session,

@@ -9,15 +9,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from gateway.errors import GatewayError
-
-
-class RateLimited(GatewayError):
-    code = "RATE_LIMITED"
-
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after  # whole seconds until the bucket holds one request again
+from gateway.errors import RateLimited
 
 
 class RateLimiter:

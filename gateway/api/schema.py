@@ -1,4 +1,4 @@
-"""The Strawberry schema, built once per worker."""
+"""The Strawberry schema, built once per worker, and its roots composed of their parts."""
 
 from __future__ import annotations
 
@@ -8,10 +8,18 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from gateway.api.assessment.operations import AssessmentQuery
+from gateway.api.audit.operations import AuditQuery
 from gateway.api.audit.types import LONG_SCALAR, Long
-from gateway.api.operations import Mutation, Query
+from gateway.api.lifecycle.operations import LifecycleMutation, LifecycleQuery
+from gateway.api.operations import SubjectMutation, SubjectQuery
+
+# Each root is the fields of its parts, in this order: the order of the fields in the published SDL.
+Query = merge_types("Query", (AssessmentQuery, LifecycleQuery, AuditQuery, SubjectQuery))
+Mutation = merge_types("Mutation", (LifecycleMutation, SubjectMutation))
 
 
 class GatewaySchema(strawberry.Schema):

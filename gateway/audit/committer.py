@@ -31,18 +31,9 @@ from sqlalchemy import Engine, insert
 from gateway.audit.canonical import check
 from gateway.audit.models import AuditEvent
 from gateway.audit.store import AuditLog, lock_state
-from gateway.errors import GatewayError
+from gateway.errors import AuditUnavailable
 
 log = logging.getLogger("gateway.audit")
-
-
-class AuditUnavailable(GatewayError):
-    """The audit event could not be written, so the request's answer is withheld (fail closed)."""
-
-    code = "AUDIT_UNAVAILABLE"
-
-    def __init__(self, message: str = "the audit log cannot be written; no data is released") -> None:
-        super().__init__(message)
 
 
 @dataclass(slots=True)

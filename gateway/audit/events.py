@@ -22,7 +22,10 @@ MAX_NAME = 200  # indexed operation names are cut here; the event keeps the whol
 MAX_KEY = 120
 
 
-class Outcome(StrEnum):
+class RequestOutcome(StrEnum):
+    """How the gateway answered one request or operation, as its audit event records it (not the
+    write outcome of a stored row)."""
+
     ANSWERED = "ANSWERED"  # executed, no error
     PARTIAL = "PARTIAL"  # executed with data, and some fields or operations refused
     REFUSED = "REFUSED"  # refused on purpose (body, token, rate, limits, validation, role, consent)
@@ -65,12 +68,12 @@ def field_group(field: str) -> str | None:
     return None
 
 
-def outcome_of(*, executed: bool, has_data: bool, codes: Sequence[str]) -> Outcome:
+def outcome_of(*, executed: bool, has_data: bool, codes: Sequence[str]) -> RequestOutcome:
     if "INTERNAL_ERROR" in codes:
-        return Outcome.FAILED
+        return RequestOutcome.FAILED
     if not codes:
-        return Outcome.ANSWERED if executed else Outcome.REFUSED
-    return Outcome.PARTIAL if executed and has_data else Outcome.REFUSED
+        return RequestOutcome.ANSWERED if executed else RequestOutcome.REFUSED
+    return RequestOutcome.PARTIAL if executed and has_data else RequestOutcome.REFUSED
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +107,7 @@ def draft_document(
     rules: Mapping[str, str] | None = None,
     consent_id: str | None = None,
     purpose: str | None = None,
-    outcome: Outcome,
+    outcome: RequestOutcome,
     errors: Iterable[str] = (),
     http_status: int,
     duration_us: int,

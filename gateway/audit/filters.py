@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from sqlalchemy import ColumnElement, and_, exists, or_
 from sqlalchemy.orm import Session
 
-from gateway.audit.events import KeyKind, Outcome
+from gateway.audit.events import KeyKind, RequestOutcome
 from gateway.audit.models import AuditEvent, AuditEventKey
 from gateway.audit.pseudonyms import Pseudonyms
 from gateway.errors import InvalidInput
@@ -44,7 +44,7 @@ class EventFilter:
     caller_id: str | None = None
     organization: str | None = None
     role: str | None = None
-    outcome: Outcome | None = None
+    outcome: RequestOutcome | None = None
     operation: str | None = None  # a root field: person, organization, creditCheck, ...
     operation_name: str | None = None  # the client's name for its operation
     error_code: str | None = None

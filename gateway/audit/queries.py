@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Select, case, distinct, func, select
 
 from gateway.audit.anomalies import ConsentUse, Lookup, Refusal
 from gateway.audit.canonical import parse_time
-from gateway.audit.events import KeyKind, Outcome, field_groups
+from gateway.audit.events import KeyKind, RequestOutcome, field_groups
 from gateway.audit.filters import EventFilter, conditions
 from gateway.audit.models import AuditEvent, AuditEventKey
 from gateway.clock import as_utc
@@ -125,7 +125,7 @@ class Stats:
 
 
 def _refused() -> Any:
-    return func.sum(case((AuditEvent.outcome == Outcome.REFUSED.value, 1), else_=0))
+    return func.sum(case((AuditEvent.outcome == RequestOutcome.REFUSED.value, 1), else_=0))
 
 
 def _person_keys(f: EventFilter) -> Select[Any]:
@@ -189,7 +189,7 @@ def stats(conn: Connection, f: EventFilter) -> Stats:
     organizations.sort(key=lambda o: (-o.events, o.organization or ""))
     return Stats(
         events=sum(outcomes.values()),
-        refusals=outcomes.get(Outcome.REFUSED.value, 0),
+        refusals=outcomes.get(RequestOutcome.REFUSED.value, 0),
         persons=persons,
         outcomes=outcomes,
         callers=callers,
@@ -215,7 +215,7 @@ def lookups(conn: Connection, f: EventFilter) -> list[Lookup]:
 def refusals(conn: Connection, f: EventFilter) -> list[Refusal]:
     query = (
         select(AuditEvent.seq, AuditEvent.time, AuditEvent.caller_id, AuditEvent.organization)
-        .where(*conditions(f), AuditEvent.outcome == Outcome.REFUSED.value)
+        .where(*conditions(f), AuditEvent.outcome == RequestOutcome.REFUSED.value)
         .order_by(AuditEvent.seq)
     )
     return [

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from gateway.audit import prune as pruning
 from gateway.audit import queries
-from gateway.audit.events import Outcome
+from gateway.audit.events import RequestOutcome
 from gateway.audit.export import ExportFormat, write_events
 from gateway.audit.filters import EventFilter, resolve_subject, utc
 from gateway.audit.heads import HeadSigner, TreeHead, audit_public_keys
@@ -163,13 +163,13 @@ def _instant(name: str, raw: str | None) -> datetime | None:
         raise typer.Exit(2) from None
 
 
-def _outcome(raw: str | None) -> Outcome | None:
+def _outcome(raw: str | None) -> RequestOutcome | None:
     if raw is None:
         return None
     try:
-        return Outcome(raw.strip().upper())
+        return RequestOutcome(raw.strip().upper())
     except ValueError:
-        console.print(f"[red]error:[/red] --outcome is one of {', '.join(o.value for o in Outcome)}")
+        console.print(f"[red]error:[/red] --outcome is one of {', '.join(o.value for o in RequestOutcome)}")
         raise typer.Exit(2) from None
 
 

@@ -38,7 +38,7 @@ import stores
 from penalty_csv import write_csv
 from sqlalchemy import Engine
 
-from gateway.audit.events import CallerFacts, Outcome, draft_document
+from gateway.audit.events import CallerFacts, RequestOutcome, draft_document
 from gateway.audit.heads import HeadSigner, audit_public_keys
 from gateway.audit.store import AuditLog, HeadSchedule
 from gateway.audit.verify import default_workers, verify_log
@@ -102,7 +102,7 @@ def event_document(n: int) -> dict[str, Any]:
         operation_type="query",
         root_fields=["organization"],
         subjects=[f"{n * 7919 % 1_000_003:032x}"],
-        outcome=Outcome.REFUSED if n % 10 == 0 else Outcome.ANSWERED,
+        outcome=RequestOutcome.REFUSED if n % 10 == 0 else RequestOutcome.ANSWERED,
         errors=["FORBIDDEN_OPERATION"] if n % 10 == 0 else [],
         http_status=200,
         duration_us=1_000 + n % 5_000,

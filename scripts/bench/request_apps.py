@@ -46,7 +46,7 @@ from gateway.api.app import Gateway, create_app
 from gateway.api.auditing import RequestAuditor, Trail
 from gateway.api.context import RequestContext, Services
 from gateway.api.errors import format_error
-from gateway.audit.events import Outcome
+from gateway.audit.events import RequestOutcome
 from gateway.domain import AgencyKind, ConsentPurpose, ConsentScope
 from gateway.errors import PersonUnavailable
 from gateway.identifiers import normalize_id_number
@@ -112,7 +112,7 @@ class NullAuditor(RequestAuditor):
     """Builds no audit event: the ``noaudit`` variant skips redaction and pseudonyms as well as the write."""
 
     def request_event(
-        self, trail: Trail, code: str | None, status: int, outcome: Outcome = Outcome.REFUSED
+        self, trail: Trail, code: str | None, status: int, outcome: RequestOutcome = RequestOutcome.REFUSED
     ) -> dict[str, Any]:
         return {}
 

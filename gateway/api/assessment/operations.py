@@ -1,8 +1,8 @@
 """Query fields that assess a subject or an authority: credit checks (信用核查), public credit
-evaluations and double-publicity data quality. Merged into the roots through ``LifecycleQuery``.
+evaluations and double-publicity data quality, composed into the Query root in ``gateway.api.schema``.
 
-Resolvers check the caller's role and, for a person, the consent; the rules are in
-``gateway.lifecycle`` and the services that load the rows.
+Fields declare the roles that may run them; resolvers check, for a person, the consent; the rules
+are in ``gateway.lifecycle`` and the services that load the rows.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from gateway.access.tokens import Role
 from gateway.api.assessment.types import CreditCheck, CreditEvaluation, DataQuality
 from gateway.api.consented import consented_person
 from gateway.api.context import RequestContext
-from gateway.api.roles import require
+from gateway.api.roles import for_roles
 from gateway.domain import CheckMatter, ConsentPurpose, ConsentScope
 from gateway.errors import ConsentScopeMissing, InvalidInput, NotEntitled, NotFound
 from gateway.identifiers import normalize_credit_code
@@ -39,6 +39,17 @@ class CheckSubject:
 CHECK_SCOPES = frozenset({ConsentScope.RECORDS, ConsentScope.LISTS})
 
 
+def _organization(ctx: RequestContext, credit_code: str, *, field: str) -> str:
+    """The subject id of the organisation a check or an evaluation is about, noted as touched;
+    NOT_FOUND when no organisation has the code (organisations are public: no oracle to avoid)."""
+    code = normalize_credit_code(credit_code, field=field)
+    view = reads.find_organization(ctx.session, ctx.services.cipher, code)
+    if view is None:
+        raise NotFound("no organisation with this credit code")
+    ctx.subjects_touched.add(view.subject_id)
+    return view.subject_id
+
+
 @strawberry.type
 class AssessmentQuery:
     @strawberry.field(
@@ -47,7 +58,8 @@ class AssessmentQuery:
             "black-listed subject, facilitation for a red-listed or three-years-clean one, and the "
             "records that justify them. A person is checked only with their consent for the stated "
             "purpose, opening records and lists, as for person(...)."
-        )
+        ),
+        extensions=for_roles(Role.PARTNER),
     )
     def credit_check(
         self,
@@ -58,7 +70,6 @@ class AssessmentQuery:
         consent: str | None = None,
     ) -> CreditCheck:
         ctx: RequestContext = info.context
-        require(ctx.caller, Role.PARTNER)
         if (subject.credit_code is None) == (subject.id_number is None):
             raise InvalidInput("subject", "name exactly one of creditCode and idNumber")
         subjects = caller_subjects(ctx.caller)
@@ -76,12 +87,7 @@ class AssessmentQuery:
             subjects |= consent_subjects(scopes)
         else:
             assert subject.credit_code is not None
-            code = normalize_credit_code(subject.credit_code, field="subject.creditCode")
-            view = reads.find_organization(ctx.session, ctx.services.cipher, code)
-            if view is None:
-                raise NotFound("no organisation with this credit code")
-            subject_id = view.subject_id
-            ctx.subjects_touched.add(subject_id)
+            subject_id = _organization(ctx, subject.credit_code, field="subject.creditCode")
         outcome = credit_checks.check_subject(
             ctx.session,
             subject_id=subject_id,
@@ -97,19 +103,15 @@ class AssessmentQuery:
             "Public credit evaluation of an organisation or agency: grade A-D, score and each record's "
             "contribution (policies/credit-grades.toml). Repaired, revoked, expired and past-period "
             "records never count."
-        )
+        ),
+        extensions=for_roles(Role.PARTNER, Role.PROVIDER, Role.AUDITOR, Role.ADMIN),
     )
     def credit_evaluation(self, info: Info, credit_code: str) -> CreditEvaluation:
         ctx: RequestContext = info.context
-        require(ctx.caller, Role.PARTNER, Role.PROVIDER, Role.AUDITOR, Role.ADMIN)
-        code = normalize_credit_code(credit_code, field="creditCode")
-        view = reads.find_organization(ctx.session, ctx.services.cipher, code)
-        if view is None:
-            raise NotFound("no organisation with this credit code")
-        ctx.subjects_touched.add(view.subject_id)
+        subject_id = _organization(ctx, credit_code, field="creditCode")
         evaluation = evaluations.evaluate_subject(
             ctx.session,
-            subject_id=view.subject_id,
+            subject_id=subject_id,
             is_person=False,
             rules=ctx.services.lifecycle,
             now=ctx.now,
@@ -118,10 +120,12 @@ class AssessmentQuery:
             evaluation=evaluation, subjects=caller_subjects(ctx.caller), viewer=viewer_for(ctx.caller)
         )
 
-    @strawberry.field(description="The calling individual's own credit evaluation, free of charge.")
+    @strawberry.field(
+        description="The calling individual's own credit evaluation, free of charge.",
+        extensions=for_roles(Role.INDIVIDUAL),
+    )
     def my_credit_evaluation(self, info: Info) -> CreditEvaluation:
         ctx: RequestContext = info.context
-        require(ctx.caller, Role.INDIVIDUAL)
         assert ctx.caller.person_id is not None
         if reads.subject_kinds(ctx.session, [ctx.caller.person_id]) == {}:
             raise NotFound("no record for this person")
@@ -141,7 +145,8 @@ class AssessmentQuery:
             "Double-publicity data quality per providing authority over receipt dates [from, to] in China "
             "time (default: this quarter to date): your own authority (providers), or any or all "
             "(admins, auditors)."
-        )
+        ),
+        extensions=for_roles(Role.PROVIDER, Role.ADMIN, Role.AUDITOR),
     )
     def data_quality(
         self,
@@ -151,7 +156,6 @@ class AssessmentQuery:
         to: date | None = None,
     ) -> list[DataQuality]:
         ctx: RequestContext = info.context
-        require(ctx.caller, Role.PROVIDER, Role.ADMIN, Role.AUDITOR)
         code = normalize_credit_code(authority_code, field="authorityCode") if authority_code else None
         if ctx.caller.role is Role.PROVIDER:
             if code is not None and code != ctx.caller.org_code:

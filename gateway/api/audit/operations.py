@@ -1,4 +1,4 @@
-"""Query fields of the auditor API, merged into the Query root (``AuditQuery``).
+"""Query fields of the auditor API, composed into the Query root in ``gateway.api.schema``.
 
 Reading events, counts, anomaly flags, the verification status and inclusion proofs is for auditors
 only (FORBIDDEN_OPERATION for everyone else): events say who looked up whom. A consistency proof
@@ -27,7 +27,7 @@ from gateway.api.audit.types import (
     Long,
 )
 from gateway.api.context import RequestContext
-from gateway.api.roles import require
+from gateway.api.roles import ANY_TOKEN, for_roles
 from gateway.audit import proofs, queries
 from gateway.audit.anomalies import Thresholds, detect
 from gateway.audit.filters import EventFilter, decode_cursor, encode_cursor, resolve_subject
@@ -35,7 +35,6 @@ from gateway.errors import InvalidInput
 
 From = Annotated[datetime | None, strawberry.argument(name="from", description="Inclusive.")]
 To = Annotated[datetime | None, strawberry.argument(name="to", description="Exclusive.")]
-_ANY_TOKEN = tuple(r for r in Role if r is not Role.PUBLIC)
 
 
 def _filter(ctx: RequestContext, given: AuditEventFilter | None) -> EventFilter:
@@ -71,13 +70,13 @@ class AuditQuery:
         description=(
             "Audit events, oldest first, a page at a time (auditors). Pass pageInfo.endCursor as "
             f"`after` for the next page; `first` is 1 to {queries.MAX_PAGE}."
-        )
+        ),
+        extensions=for_roles(Role.AUDITOR),
     )
     def audit_events(
         self, info: Info, filter: AuditEventFilter | None = None, first: int = 50, after: str | None = None
     ) -> AuditEventConnection:
         ctx: RequestContext = info.context
-        require(ctx.caller, Role.AUDITOR)
         if not 1 <= first <= queries.MAX_PAGE:
             raise InvalidInput("first", f"must be between 1 and {queries.MAX_PAGE}")
         cursor = decode_cursor(after) if after is not None else None
@@ -90,7 +89,10 @@ class AuditQuery:
             ),
         )
 
-    @strawberry.field(description="Counts per outcome, caller and organisation over a time range (auditors).")
+    @strawberry.field(
+        description="Counts per outcome, caller and organisation over a time range (auditors).",
+        extensions=for_roles(Role.AUDITOR),
+    )
     def audit_stats(
         self,
         info: Info,
@@ -98,14 +100,14 @@ class AuditQuery:
         end: To = None,
     ) -> AuditStats:
         ctx: RequestContext = info.context
-        require(ctx.caller, Role.AUDITOR)
         return AuditStats.of(queries.stats(ctx.session.connection(), _range(start, end)))
 
     @strawberry.field(
         description=(
             "Anomaly flags over a time range (auditors): PERSONS_PER_HOUR, REFUSAL_BURST, OFF_HOURS, "
             "CONSENT_NOT_GRANTEE; thresholds are the GATEWAY_AUDIT_* settings."
-        )
+        ),
+        extensions=for_roles(Role.AUDITOR),
     )
     def audit_anomalies(
         self,
@@ -114,7 +116,6 @@ class AuditQuery:
         end: To = None,
     ) -> list[AuditAnomaly]:
         ctx: RequestContext = info.context
-        require(ctx.caller, Role.AUDITOR)
         audit = ctx.services.settings.audit
         thresholds = Thresholds(
             persons_per_hour=audit.persons_per_hour,
@@ -135,11 +136,11 @@ class AuditQuery:
             "The tree and its newest signed head: does the signature verify, is its root the stored "
             "tree's; with full: true the whole log is recomputed, as `credit-gateway audit verify` does "
             "(auditors)."
-        )
+        ),
+        extensions=for_roles(Role.AUDITOR),
     )
     def audit_verification(self, info: Info, full: bool = False) -> AuditVerification:
         ctx: RequestContext = info.context
-        require(ctx.caller, Role.AUDITOR)
         return AuditVerification.of(
             proofs.status(ctx.session.connection(), ctx.services.audit_keys, full=full)
         )
@@ -148,7 +149,8 @@ class AuditQuery:
         description=(
             "RFC 9162 inclusion proof of event `seq` in the tree of `treeSize` events (default: the "
             "newest signed head's size), with the event's bytes (auditors)."
-        )
+        ),
+        extensions=for_roles(Role.AUDITOR),
     )
     def audit_inclusion_proof(
         self,
@@ -157,7 +159,6 @@ class AuditQuery:
         tree_size: Long | None = None,
     ) -> AuditInclusionProof:
         ctx: RequestContext = info.context
-        require(ctx.caller, Role.AUDITOR)
         return AuditInclusionProof.of(proofs.inclusion(ctx.session.connection(), seq, tree_size))
 
     @strawberry.field(
@@ -165,7 +166,8 @@ class AuditQuery:
             "RFC 9162 consistency proof that the tree of `first` events is a prefix of the tree of "
             "`second` (default: the newest signed head's size), with the heads signed for both sizes "
             "(any caller with a token)."
-        )
+        ),
+        extensions=for_roles(*ANY_TOKEN),
     )
     def audit_consistency_proof(
         self,
@@ -174,5 +176,4 @@ class AuditQuery:
         second: Long | None = None,
     ) -> AuditConsistencyProof:
         ctx: RequestContext = info.context
-        require(ctx.caller, *_ANY_TOKEN)
         return AuditConsistencyProof.of(proofs.consistency(ctx.session.connection(), first, second))

@@ -11,7 +11,7 @@ import strawberry
 from graphql import IntValueNode, Undefined, ValueNode
 
 from gateway.audit.anomalies import AnomalyKind, Flag
-from gateway.audit.events import Outcome
+from gateway.audit.events import RequestOutcome
 from gateway.audit.queries import CallerCount, EventView, OrganizationCount, Stats
 
 _LONG_RANGE = range(-(2**63), 2**63)
@@ -44,7 +44,7 @@ LONG_SCALAR = strawberry.scalar(
     description="A whole number of up to 64 bits (sequence numbers, tree sizes, counts).",
 )
 
-strawberry.enum(Outcome, name="AuditOutcome")
+strawberry.enum(RequestOutcome, name="AuditOutcome")
 strawberry.enum(AnomalyKind)
 
 
@@ -57,7 +57,7 @@ class AuditEventFilter:
         default=None,
         description="Events about this person: the number becomes its pseudonym and is never kept.",
     )
-    outcome: Outcome | None = None
+    outcome: RequestOutcome | None = None
     operation: str | None = strawberry.field(
         default=None, description="A root field of the operation: person, organization, creditCheck, …"
     )
@@ -111,8 +111,8 @@ class AuditEvent:
         return list(self._doc("root_fields") or [])
 
     @strawberry.field
-    def outcome(self) -> Outcome:
-        return Outcome(self._doc("outcome"))
+    def outcome(self) -> RequestOutcome:
+        return RequestOutcome(self._doc("outcome"))
 
     @strawberry.field
     def error_codes(self) -> list[str]:
@@ -189,7 +189,7 @@ class AuditEventConnection:
 
 @strawberry.type
 class AuditOutcomeCount:
-    outcome: Outcome
+    outcome: RequestOutcome
     events: Long
 
 
@@ -239,7 +239,9 @@ class AuditStats:
             events=s.events,
             refusals=s.refusals,
             distinct_persons=s.persons,
-            outcomes=[AuditOutcomeCount(outcome=Outcome(o), events=n) for o, n in sorted(s.outcomes.items())],
+            outcomes=[
+                AuditOutcomeCount(outcome=RequestOutcome(o), events=n) for o, n in sorted(s.outcomes.items())
+            ],
             callers=[AuditCallerStats.of(c) for c in s.callers],
             organizations=[AuditOrganizationStats.of(o) for o in s.organizations],
         )

@@ -1,20 +1,22 @@
-"""Query and Mutation fields of the credit lifecycle, merged into the roots in ``operations``.
+"""Query and Mutation fields of the credit lifecycle, composed into the roots in ``gateway.api.schema``.
 
-Resolvers check the caller's role, call the lifecycle services, and wrap the results; who may act on
-which record (standing, the issuing authority) is decided by the services' rules, not here.
+Fields declare the roles that may run them; resolvers call the lifecycle services and wrap the
+results; who may act on which record (standing, the issuing authority) is decided by the services'
+rules, not here.
 """
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import strawberry
 from strawberry.types import Info
 
-from gateway.access.tokens import Role
-from gateway.api.assessment.operations import AssessmentQuery
+from gateway.access.tokens import Caller, Role
 from gateway.api.context import RequestContext
 from gateway.api.lifecycle.types import Objection, RepairApplication
 from gateway.api.record_inputs import RecordCorrection, correction_mapping
-from gateway.api.roles import require
+from gateway.api.roles import for_roles
 from gateway.domain import ObjectionStatus, RepairStatus
 from gateway.lifecycle import objections, repairs
 from gateway.lifecycle.rules.periods import today_in_china
@@ -53,37 +55,46 @@ class DecideRepairInput:
     reason: str
 
 
+class _Listing(TypedDict, total=False):
+    filed_by: str | None
+    authority_code: str | None
+
+
+def _listed_for(caller: Caller) -> _Listing:
+    """Which objections and repair applications a caller lists: those it filed (an individual by its
+    person id, a partner by its organisation), those about its own authority's records (a provider),
+    or all (admins, auditors)."""
+    if caller.role is Role.INDIVIDUAL:
+        return {"filed_by": caller.person_id}
+    if caller.role is Role.PARTNER:
+        return {"filed_by": caller.org_code}
+    if caller.role is Role.PROVIDER:
+        return {"authority_code": caller.org_code}
+    return {}
+
+
 @strawberry.type
-class LifecycleQuery(AssessmentQuery):
-    """Objections and repair applications; credit checks, evaluations and data quality come from
-    ``AssessmentQuery``."""
+class LifecycleQuery:
+    """Objections and repair applications."""
 
     @strawberry.field(
         description=(
             "Objections, newest first: those you filed (individuals, partners), those to your own "
             "authority's records (providers), or all (admins, auditors)."
-        )
+        ),
+        extensions=for_roles(Role.INDIVIDUAL, Role.PARTNER, Role.PROVIDER, Role.ADMIN, Role.AUDITOR),
     )
     def objections(self, info: Info, status: ObjectionStatus | None = None) -> list[Objection]:
         ctx: RequestContext = info.context
-        caller = ctx.caller
-        require(caller, Role.INDIVIDUAL, Role.PARTNER, Role.PROVIDER, Role.ADMIN, Role.AUDITOR)
-        if caller.role is Role.INDIVIDUAL:
-            rows = objections.list_objections(ctx.session, filed_by=caller.person_id, status=status)
-        elif caller.role is Role.PARTNER:
-            rows = objections.list_objections(ctx.session, filed_by=caller.org_code, status=status)
-        elif caller.role is Role.PROVIDER:
-            rows = objections.list_objections(ctx.session, authority_code=caller.org_code, status=status)
-        else:
-            rows = objections.list_objections(ctx.session, status=status)
+        rows = objections.list_objections(ctx.session, **_listed_for(ctx.caller), status=status)
         return [Objection(row=r) for r in rows]
 
     @strawberry.field(
-        description="Open objections past their deadline: your authority's (providers) or all (admins)."
+        description="Open objections past their deadline: your authority's (providers) or all (admins).",
+        extensions=for_roles(Role.PROVIDER, Role.ADMIN),
     )
     def overdue_objections(self, info: Info) -> list[Objection]:
         ctx: RequestContext = info.context
-        require(ctx.caller, Role.PROVIDER, Role.ADMIN)
         authority = ctx.caller.org_code if ctx.caller.role is Role.PROVIDER else None
         rows = objections.list_objections(
             ctx.session, authority_code=authority, overdue_on=today_in_china(ctx.now)
@@ -94,19 +105,12 @@ class LifecycleQuery(AssessmentQuery):
         description=(
             "Repair applications, newest first: those you filed (individuals, partners), those for your "
             "authority's records (providers), or all (admins, auditors)."
-        )
+        ),
+        extensions=for_roles(Role.INDIVIDUAL, Role.PARTNER, Role.PROVIDER, Role.ADMIN, Role.AUDITOR),
     )
     def repair_applications(self, info: Info, status: RepairStatus | None = None) -> list[RepairApplication]:
         ctx: RequestContext = info.context
-        caller = ctx.caller
-        require(caller, Role.INDIVIDUAL, Role.PARTNER, Role.PROVIDER, Role.ADMIN, Role.AUDITOR)
-        if caller.role in (Role.INDIVIDUAL, Role.PARTNER):
-            filer = caller.person_id if caller.role is Role.INDIVIDUAL else caller.org_code
-            rows = repairs.list_applications(ctx.session, filed_by=filer, status=status)
-        elif caller.role is Role.PROVIDER:
-            rows = repairs.list_applications(ctx.session, authority_code=caller.org_code, status=status)
-        else:
-            rows = repairs.list_applications(ctx.session, status=status)
+        rows = repairs.list_applications(ctx.session, **_listed_for(ctx.caller), status=status)
         return [RepairApplication(row=r) for r in rows]
 
 
@@ -116,11 +120,11 @@ class LifecycleMutation:
         description=(
             "Object to a record (异议): the record's subject, an organisation's legal representative, "
             "or a partner agency acting for an organisation. The record shows UNDER_OBJECTION at once."
-        )
+        ),
+        extensions=for_roles(Role.INDIVIDUAL, Role.PARTNER),
     )
     def file_objection(self, info: Info, input: FileObjectionInput) -> Objection:
         ctx: RequestContext = info.context
-        require(ctx.caller, Role.INDIVIDUAL, Role.PARTNER)
         row = objections.file_objection(
             ctx.session,
             caller=ctx.caller,
@@ -137,11 +141,11 @@ class LifecycleMutation:
         description=(
             "Resolve an objection to a record of your own authority: CORRECTED (with the corrected "
             "fields; the old version is kept), REVOKED (never shown again) or UPHELD, with a reason."
-        )
+        ),
+        extensions=for_roles(Role.PROVIDER),
     )
     def resolve_objection(self, info: Info, input: ResolveObjectionInput) -> Objection:
         ctx: RequestContext = info.context
-        require(ctx.caller, Role.PROVIDER)
         row = objections.resolve_objection(
             ctx.session,
             ctx.services.cipher,
@@ -160,11 +164,11 @@ class LifecycleMutation:
             "Apply for credit repair (信用修复) of a dishonesty record once its minimum display period "
             "has passed and the obligations are fulfilled: the subject, an organisation's legal "
             "representative, or a partner agency acting for an organisation."
-        )
+        ),
+        extensions=for_roles(Role.INDIVIDUAL, Role.PARTNER),
     )
     def apply_for_repair(self, info: Info, input: ApplyForRepairInput) -> RepairApplication:
         ctx: RequestContext = info.context
-        require(ctx.caller, Role.INDIVIDUAL, Role.PARTNER)
         row = repairs.apply_for_repair(
             ctx.session,
             caller=ctx.caller,
@@ -180,11 +184,11 @@ class LifecycleMutation:
         description=(
             "Approve or refuse a repair application for a record of your own authority, with a reason. "
             "A repaired record leaves public and query views and no longer counts in checks or grades."
-        )
+        ),
+        extensions=for_roles(Role.PROVIDER),
     )
     def decide_repair(self, info: Info, input: DecideRepairInput) -> RepairApplication:
         ctx: RequestContext = info.context
-        require(ctx.caller, Role.PROVIDER)
         row = repairs.decide_repair(
             ctx.session,
             caller=ctx.caller,

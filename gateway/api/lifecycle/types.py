@@ -24,11 +24,12 @@ for _enum in (FilerKind, ObjectionStatus, RepairStatus):
     strawberry.enum(_enum)
 
 
-def record_for_caller(info: Info, row: RecordRow | None) -> CreditRecord | None:
-    """``row`` as the caller may see it: through visibility (a revoked record is gone for everyone
-    but the archive; an individual reads others' records as the public does) and the field policy
-    (``self`` when it is the caller's own record)."""
+def record_for_caller(info: Info, record_id: str) -> CreditRecord | None:
+    """The record an objection or a repair application is about, as the caller may see it: through
+    visibility (a revoked record is gone for everyone but the archive; an individual reads others'
+    records as the public does) and the field policy (``self`` when it is the caller's own record)."""
     ctx: RequestContext = info.context
+    row = ctx.session.get(RecordRow, record_id)
     if row is None:
         return None
     own = ctx.caller.person_id == row.subject_id
@@ -98,8 +99,7 @@ class Objection:
 
     @strawberry.field(description="The record objected to; null once it is no longer shown to the caller.")
     def record(self, info: Info) -> CreditRecord | None:
-        ctx: RequestContext = info.context
-        return record_for_caller(info, ctx.session.get(RecordRow, self.row.record_id))
+        return record_for_caller(info, self.row.record_id)
 
 
 @strawberry.type(description="An application for credit repair (信用修复) of a record, and the decision.")
@@ -142,5 +142,4 @@ class RepairApplication:
 
     @strawberry.field(description="The record; null once repaired, except for the archive.")
     def record(self, info: Info) -> CreditRecord | None:
-        ctx: RequestContext = info.context
-        return record_for_caller(info, ctx.session.get(RecordRow, self.row.record_id))
+        return record_for_caller(info, self.row.record_id)

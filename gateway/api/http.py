@@ -1,0 +1,134 @@
+"""The ``/graphql`` endpoint over HTTP: the checks a request passes before any operation runs, and
+its audit events written before its response leaves.
+
+The endpoint is ours rather than Strawberry's stock ASGI view so that every refusal of the request
+as a whole (method, size, JSON, token, rate, batch) is a ``RequestRefused`` of the error tree with its
+own code and HTTP status. Every request leaves exactly one audit event per operation (one for a
+refusal) before its response does; when the events cannot be committed the response is
+AUDIT_UNAVAILABLE (503) with no data, and ``/readyz`` says not ready until a write works again
+(docs/audit.md, "Fail closed").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import TYPE_CHECKING, Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from strawberry.http.ides import get_graphql_ide_html
+
+from gateway.access.tokens import Caller, Role
+from gateway.api.auditing import Trail
+from gateway.api.errors import error_body
+from gateway.audit.events import RequestOutcome
+from gateway.errors import (
+    AuditUnavailable,
+    MalformedRequest,
+    MethodNotAllowed,
+    RequestRefused,
+    RequestTooLarge,
+    TooManyOperations,
+)
+
+if TYPE_CHECKING:
+    from gateway.api.app import Gateway
+
+# Every method reaches the endpoint, so that even a refused one leaves its audit event.
+METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+class GraphQLEndpoint:
+    """Reads the gateway's auditor and committer at each request (never keeps its own), so that
+    whatever the gateway holds now is what records the request."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+
+    async def handle(self, request: Request) -> Response:
+        gateway = self.gateway
+        trail = gateway.auditor.start(request.client.host if request.client else None)
+        if not gateway.committer.healthy and not await run_in_threadpool(gateway.committer.probe):
+            return refusal(AuditUnavailable())  # refused before running: nothing can be recorded now
+        response = await self._respond(request, trail)
+        try:
+            seqs = await asyncio.wait_for(
+                asyncio.wrap_future(gateway.committer.submit(trail.documents)),
+                gateway.settings.audit.write_timeout_seconds,
+            )
+        except (AuditUnavailable, TimeoutError):
+            gateway.committer.healthy = False
+            return refusal(AuditUnavailable())
+        response.headers["X-Audit-Sequence"] = ",".join(map(str, seqs))
+        return response
+
+    async def _respond(self, request: Request, trail: Trail) -> Response:
+        """The response to a request; every way out notes its audit event(s) on ``trail``."""
+        gateway = self.gateway
+        if request.method == "GET" and gateway.settings.dev_mode:
+            trail.documents.append(gateway.auditor.request_event(trail, None, 200, RequestOutcome.ANSWERED))
+            return HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
+        try:
+            payload, caller = await self._admit(request, trail)
+        except RequestRefused as refused:
+            trail.documents.append(gateway.auditor.request_event(trail, refused.code, refused.http_status))
+            return refusal(refused)
+        if isinstance(payload, list):
+            return JSONResponse(await run_in_threadpool(gateway.execute_all, payload, caller, trail))
+        return JSONResponse(await run_in_threadpool(gateway.execute, payload, caller, trail))
+
+    async def _admit(self, request: Request, trail: Trail) -> tuple[dict[str, Any] | list[Any], Caller]:
+        """The body and the caller of a request that passed every check, in this order: method,
+        size, JSON, token, rate, batch. The first that fails raises its ``RequestRefused``."""
+        settings = self.gateway.settings
+        if request.method != "POST":
+            raise MethodNotAllowed("use POST with a JSON body")
+        payload = parse_body(await read_limited(request, settings.max_request_bytes))
+        caller = self.gateway.verifier.authenticate(request.headers.get("authorization"))
+        trail.caller = caller
+        self.gateway.rate.take(
+            caller.id if caller.role is not Role.PUBLIC else f"ip:{trail.client or 'unknown'}"
+        )
+        if isinstance(payload, list) and not 1 <= len(payload) <= settings.max_batch:
+            raise TooManyOperations(f"a batch holds 1 to {settings.max_batch} operations")
+        return payload, caller
+
+
+def refusal(refused: RequestRefused) -> Response:
+    """A refused request's response: the error alone, its status and headers."""
+    return JSONResponse(
+        error_body(refused.code, refused.message), status_code=refused.http_status, headers=refused.headers()
+    )
+
+
+async def read_limited(request: Request, limit: int) -> bytes:
+    """The body, refused as soon as it is known to exceed ``limit`` bytes: declared by
+    ``Content-Length``, or streamed."""
+    too_large = RequestTooLarge(f"the body exceeds {limit} bytes")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_body(body: bytes) -> dict[str, Any] | list[Any]:
+    """The JSON body: an object, or a list (a batch)."""
+    try:
+        payload = json.loads(body)
+        # "\ud800" escapes decode to lone surrogates, which are not text: echoed in an error message
+        # they would fail the response's UTF-8 encoding, and no database column can store them.
+        json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    except (ValueError, RecursionError):  # also UnicodeError; RecursionError: nested past the parser's depth
+        raise MalformedRequest("the body is not valid JSON") from None
+    if not isinstance(payload, dict | list):
+        raise MalformedRequest("the body is a JSON object, or a list of them for a batch")
+    return payload

@@ -1,0 +1,67 @@
+"""``/healthz`` (the process answers) and ``/readyz`` (it can serve: database reachable and at this
+code's schema revision, the policy in force is the one on disk, the audit log writable).
+
+A problem's reason goes to the log, not to the probe's caller.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from gateway.store import db
+
+if TYPE_CHECKING:
+    from gateway.api.app import Gateway
+
+log = logging.getLogger("gateway.api")
+
+
+async def healthz(_request: Request) -> Response:
+    return JSONResponse({"status": "alive"})
+
+
+class Readiness:
+    """Reads the gateway's engine and committer at each probe, as the endpoint does."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+
+    async def readyz(self, _request: Request) -> Response:
+        problems = await run_in_threadpool(self.problems)
+        if problems:
+            return JSONResponse({"status": "not ready", "problems": problems}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    def problems(self) -> list[str]:
+        gateway = self.gateway
+        problems: list[str] = []
+        try:
+            with gateway.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+                revision = db.current_revision(conn)
+        except Exception:
+            log.exception("database unreachable")
+            problems.append("database unreachable")
+        else:
+            # Reachable is not usable: SQLite creates a missing file on connect, and a schema behind the
+            # code fails every query.
+            if revision is None:
+                problems.append("database schema missing: run 'credit-gateway db upgrade'")
+            elif revision != gateway.schema_revision:
+                problems.append(
+                    f"database schema at revision {revision}, this gateway needs {gateway.schema_revision}: "
+                    "run 'credit-gateway db upgrade'"
+                )
+        if problems:
+            gateway.dispose()  # the next probe, and the next request, connect afresh
+        if gateway.services.policy.last_error is not None:
+            problems.append("policy reload failed; serving the last valid policy")
+        if not gateway.committer.healthy and not gateway.committer.probe():
+            problems.append("audit log cannot be written; requests are refused")
+        return problems
