@@ -38,3 +38,10 @@ class Report:
     @property
     def ok(self) -> bool:
         return self.finding is None
+
+
+class Stop(Exception):
+    """Raised inside verification at the first problem; ``verify_log`` turns it into its report."""
+
+    def __init__(self, finding: Finding) -> None:
+        self.finding = finding

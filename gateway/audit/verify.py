@@ -35,34 +35,22 @@ from sqlalchemy import Connection, select
 
 from gateway.audit.canonical import parse
 from gateway.audit.events import Projection, project
-from gateway.audit.findings import Finding, Problem, Report
-from gateway.audit.heads import TreeHead, verify_head
+from gateway.audit.findings import Finding, Problem, Report, Stop
+from gateway.audit.head_checks import CheckedHead, check_exported_heads_kept, checked_heads
+from gateway.audit.heads import TreeHead
 from gateway.audit.merkle import HASH_SIZE, Frontier, leaf_hash
 from gateway.audit.models import (
     STATE_ID,
-    AuditHead,
     AuditNode,
     AuditPrune,
     AuditState,
 )
-from gateway.audit.store import NODE_LEVEL, head_of
+from gateway.audit.store import NODE_LEVEL
 from gateway.audit.verify_chunk import check_chunk, check_page, init_worker, read_page
 
 CHUNK = 2_000
 # Below this many events worker processes cost more to start (~0.5 s) than they save.
 PARALLEL_FROM = 50_000
-
-
-class _Stop(Exception):
-    def __init__(self, finding: Finding) -> None:
-        self.finding = finding
-
-
-@dataclass(frozen=True, slots=True)
-class _Head:
-    head: TreeHead
-    label: str
-    external: bool = False
 
 
 def verify_log(
@@ -106,12 +94,12 @@ def verify_log(
             stack.callback(pool.shutdown, wait=True, cancel_futures=True)
         state = _Walk(conn, frontier, chunk, progress, pool, workers, int(size))
         try:
-            heads = _checked_heads(conn, public_keys, external_heads)
+            heads = checked_heads(conn, public_keys, external_heads)
             state.expect(heads)
             state.stream()
             state.finish()
-            _check_exported_heads_kept(heads, external_heads)
-        except _Stop as stop:
+            check_exported_heads_kept(heads, external_heads)
+        except Stop as stop:
             return Report(state.checked, state.frontier.size, len(state.heads_seen), start, stop.finding)
     return Report(state.checked, state.frontier.size, len(state.heads_seen), start, None)
 
@@ -123,62 +111,6 @@ def default_workers() -> int:
     except AttributeError:  # not on every platform
         cpus = os.cpu_count() or 1
     return max(1, min(cpus, 8))
-
-
-def _checked_heads(
-    conn: Connection, public_keys: dict[str, bytes], external: Sequence[TreeHead]
-) -> list[_Head]:
-    stored = [
-        _Head(head_of(r), f"head #{r.id}") for r in conn.execute(select(AuditHead).order_by(AuditHead.id))
-    ]
-    previous: TreeHead | None = None
-    for item in stored:
-        head = item.head
-        if previous is not None and (
-            head.tree_size < previous.tree_size or head.timestamp_ms < previous.timestamp_ms
-        ):
-            raise _Stop(
-                Finding(
-                    Problem.HEAD_ORDER,
-                    None,
-                    f"{item.label} (size {head.tree_size}) is older or smaller than the head before it",
-                )
-            )
-        previous = head
-    heads = [*stored, *(_Head(h, f"external head of size {h.tree_size}", external=True) for h in external)]
-    for item in heads:
-        key = public_keys.get(item.head.key_id)
-        if key is None or not verify_head(item.head, key):
-            raise _Stop(
-                Finding(
-                    Problem.BAD_SIGNATURE,
-                    None,
-                    f"{item.label} (size {item.head.tree_size}) does not verify with audit key {item.head.key_id!r}",
-                )
-            )
-    return heads
-
-
-def _check_exported_heads_kept(heads: Sequence[_Head], external: Sequence[TreeHead]) -> None:
-    """Heads handed to an outside party were signed by the log itself, and the gateway never removes
-    a head (retention keeps them): one the log no longer holds means its heads were deleted, and the
-    log holds nothing newer than what that party saw. Checked once the events agree with every head,
-    so a cut log is still reported as cut."""
-    stored = [item.head for item in heads if not item.external]
-    kept = {(head.tree_size, head.root_hash) for head in stored}
-    for head in sorted(external, key=lambda h: h.tree_size):
-        if (head.tree_size, head.root_hash) not in kept:
-            newest = max((h.tree_size for h in stored), default=None)
-            holds = (
-                f"its newest head is of size {newest}" if newest is not None else "it holds no signed head"
-            )
-            raise _Stop(
-                Finding(
-                    Problem.HEAD_MISSING,
-                    head.tree_size,
-                    f"the log no longer holds the exported head of size {head.tree_size}; {holds}",
-                )
-            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,12 +140,12 @@ class _Walk:
         self.chunk = chunk
         self.progress = progress
         self.checked = 0
-        self.expected: dict[int, list[_Head]] = defaultdict(list)
-        self.heads_seen: list[_Head] = []
+        self.expected: dict[int, list[CheckedHead]] = defaultdict(list)
+        self.heads_seen: list[CheckedHead] = []
         self.confirmed = frontier.size  # every index below this is covered by a matching head
         self.bad_node: Finding | None = None  # reported only when nothing worse is found
 
-    def expect(self, heads: Iterable[_Head]) -> None:
+    def expect(self, heads: Iterable[CheckedHead]) -> None:
         for item in heads:
             size = item.head.tree_size
             if size < self.frontier.size:
@@ -223,11 +155,11 @@ class _Walk:
             else:
                 self.expected[size].append(item)
 
-    def _match(self, item: _Head, problem: Problem = Problem.HEAD_MISMATCH) -> None:
+    def _match(self, item: CheckedHead, problem: Problem = Problem.HEAD_MISMATCH) -> None:
         self.heads_seen.append(item)
         size = self.frontier.size
         if item.head.root_hash != self.frontier.root():
-            raise _Stop(
+            raise Stop(
                 Finding(
                     problem,
                     self.confirmed,
@@ -295,17 +227,15 @@ class _Walk:
         index = self.frontier.size
         seq = int(row.seq)
         if seq != index:
-            raise _Stop(
-                Finding(Problem.MISSING, index, f"event {index} is missing (the next event is {seq})")
-            )
+            raise Stop(Finding(Problem.MISSING, index, f"event {index} is missing (the next event is {seq})"))
         body = _raw(row.body)
         try:
             document = parse(body)
             claimed = int(document["seq"])
         except (ValueError, KeyError, TypeError):
-            raise _Stop(Finding(Problem.MODIFIED, index, f"event {index} is not a canonical event")) from None
+            raise Stop(Finding(Problem.MODIFIED, index, f"event {index} is not a canonical event")) from None
         if claimed != index:
-            raise _Stop(
+            raise Stop(
                 Finding(
                     Problem.OUT_OF_PLACE,
                     min(index, claimed),
@@ -314,15 +244,15 @@ class _Walk:
             )
         leaf = leaf_hash(body)
         if leaf != _raw(row.leaf_hash):
-            raise _Stop(
+            raise Stop(
                 Finding(Problem.MODIFIED, index, f"event {index} differs from the event appended there")
             )
         try:
             projection = project(document)
         except (ValueError, KeyError, TypeError):
-            raise _Stop(Finding(Problem.MODIFIED, index, f"event {index} is not a valid event")) from None
+            raise Stop(Finding(Problem.MODIFIED, index, f"event {index} is not a valid event")) from None
         if not _columns_agree(projection, row) or projection.keys != keys:
-            raise _Stop(
+            raise Stop(
                 Finding(
                     Problem.MODIFIED,
                     index,
@@ -368,7 +298,7 @@ class _Walk:
         if self.expected:
             wanted = max(self.expected)
             item = self.expected[wanted][0]
-            raise _Stop(
+            raise Stop(
                 Finding(
                     Problem.TRUNCATED,
                     size,
@@ -379,9 +309,9 @@ class _Walk:
             select(AuditState.size, AuditState.frontier).where(AuditState.id == STATE_ID)
         ).first()
         if row is None:
-            raise _Stop(Finding(Problem.STATE_MISMATCH, size, "the audit_state row is missing"))
+            raise Stop(Finding(Problem.STATE_MISMATCH, size, "the audit_state row is missing"))
         if int(row.size) > size:
-            raise _Stop(
+            raise Stop(
                 Finding(
                     Problem.TRUNCATED,
                     size,
@@ -389,13 +319,13 @@ class _Walk:
                 )
             )
         if int(row.size) != size or bytes(row.frontier) != self.frontier.to_bytes():
-            raise _Stop(
+            raise Stop(
                 Finding(
                     Problem.STATE_MISMATCH, size, "the stored tree state differs from the recomputed tree"
                 )
             )
         if self.bad_node is not None:
-            raise _Stop(self.bad_node)
+            raise Stop(self.bad_node)
 
 
 def _raw(value: Any) -> bytes:
