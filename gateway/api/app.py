@@ -38,6 +38,7 @@ from gateway.api.auditing import RequestAuditor, Trail
 from gateway.api.context import RequestContext, Services
 from gateway.api.errors import error_body, format_error
 from gateway.api.limits import DocumentLimits, check
+from gateway.api.pages import routes as page_routes
 from gateway.api.ratelimit import RateLimited, RateLimiter
 from gateway.api.schema import build_schema
 from gateway.audit.committer import AuditUnavailable, GroupCommitter
@@ -347,6 +348,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             ),
             Route("/healthz", gateway.healthz),
             Route("/readyz", gateway.readyz),
+            *page_routes(gateway.services.audit_keys),
         ],
     )
     app.state.gateway = gateway
