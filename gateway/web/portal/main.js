@@ -42,16 +42,19 @@ function body(id) {
   return byId(id).querySelector(".body");
 }
 
-async function draw() {
+// Each part redraws alone, so that a history arriving late never wipes a form being filled in.
+function drawPortal() {
   const data = state.portal;
-  if (data) {
-    renderIdentity(body("identity"), data.me, state.errors);
-    renderRecords(body("records"), data.me, fileObjection);
-    renderLists(body("lists"), data.me.listEntries);
-    renderGrade(body("grade"), data.myCreditEvaluation);
-    renderConsents(body("consents"), data.consents || [], state.lastToken, { onGrant: grant, onAction: consentAction });
-    renderObjections(body("objections"), data.objections, data.repairApplications);
-  }
+  if (!data) return;
+  renderIdentity(body("identity"), data.me, state.errors);
+  renderRecords(body("records"), data.me, fileObjection);
+  renderLists(body("lists"), data.me.listEntries);
+  renderGrade(body("grade"), data.myCreditEvaluation);
+  renderConsents(body("consents"), data.consents || [], state.lastToken, { onGrant: grant, onAction: consentAction });
+  renderObjections(body("objections"), data.objections, data.repairApplications);
+}
+
+async function drawHistory() {
   if (state.history) await renderHistory(body("history"), state.history, state.jwks, { onRefresh: loadHistory });
 }
 
@@ -66,7 +69,7 @@ async function loadHistory() {
     const [{ data }, jwks] = await Promise.all([graphql(HISTORY), getJson("/keys/audit.jwks")]);
     state.history = data.me.queryHistory;
     state.jwks = jwks;
-    await draw();
+    await drawHistory();
     byId("history").dataset.ready = "true";
   } catch (error) {
     failed(error);
@@ -77,7 +80,7 @@ async function load() {
   say(t("loading"));
   try {
     await loadPortal();
-    await draw();
+    drawPortal();
     say(t("loaded"));
     byId("portal").dataset.ready = "true";
   } catch (error) {
@@ -91,7 +94,7 @@ async function act(run) {
   try {
     await run();
     await loadPortal();
-    await draw();
+    drawPortal();
   } catch (error) {
     failed(error);
   }
@@ -142,7 +145,8 @@ function start() {
   byId("language").addEventListener("click", async () => {
     setLanguage(currentLanguage() === "zh-CN" ? "en" : "zh-CN");
     show();
-    await draw();
+    drawPortal();
+    await drawHistory();
   });
   show();
   if (currentToken()) load();
