@@ -33,9 +33,16 @@ SCREENSHOTS = os.environ.get("GATEWAY_SCREENSHOTS")
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
+    required = os.environ.get("GATEWAY_TEST_REQUIRE_CHROMIUM") == "1"  # set by .ci/run
     if not Path(CHROMIUM).exists():
+        if required:
+            pytest.fail(f"no Chromium at {CHROMIUM}")
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    sync_api = (
+        pytest.importorskip("playwright.sync_api")
+        if not required
+        else __import__("playwright.sync_api").sync_api
+    )
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
