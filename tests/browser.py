@@ -38,11 +38,12 @@ def browser() -> Iterator[Any]:
         if required:
             pytest.fail(f"no Chromium at {CHROMIUM}")
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    sync_api = (
-        pytest.importorskip("playwright.sync_api")
-        if not required
-        else __import__("playwright.sync_api").sync_api
-    )
+    try:
+        from playwright import sync_api
+    except ImportError:
+        if required:
+            raise
+        pytest.skip("playwright is not installed (pip install -e '.[test]')")
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
