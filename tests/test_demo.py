@@ -79,6 +79,14 @@ def test_serve_demo_answers_the_sample_queries_it_prints(tmp_path: Path, databas
         verification = log["auditVerification"]
         assert verification["headSignatureValid"] and verification["headMatchesTree"]
         assert verification["treeSize"] == 3 and verification["latestHead"]["treeSize"] >= 1
+
+        # The portal link signs the demo individual in; its token rides in the fragment, never sent.
+        link = re.search(
+            r"^  individual \(a legal representative\): (http://\S+/portal/)#token=(\S+)$", out, re.M
+        )
+        assert link is not None and link.group(2) == tokens["individual (a legal representative)"]
+        portal = httpx.get(link.group(1))
+        assert portal.status_code == 200 and "default-src 'self'" in portal.headers["content-security-policy"]
     finally:
         proc.send_signal(signal.SIGINT)
         try:

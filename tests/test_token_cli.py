@@ -126,3 +126,43 @@ def test_token_issue_without_a_keyring_fails_plainly(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "KEYRING_ERROR" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_individuals_token_is_issued_by_identity_number_through_the_blind_index(
+    tmp_path: Path, database_url: str
+) -> None:
+    from tests.gateway_fixtures import ZHANG, build_env
+
+    env = build_env(tmp_path, database_url)
+    store = {"keyring": env.settings.keyring_path, "database_url": database_url}
+    lower = ZHANG.id_number.lower()
+    result = run_cli("token", "issue", "--role", "individual", "--id-number", f" {lower} ", **store)  # type: ignore[arg-type]
+    assert result.returncode == 0, result.stderr
+    caller = verifier_for(env.settings.keyring_path).verify(result.stdout.strip())
+    assert caller.person_id == env.ids["zhang"]
+    assert ZHANG.id_number not in result.stdout + result.stderr  # the number never enters the token
+
+    unknown = run_cli("token", "issue", "--role", "individual", "--id-number", id_number(seq=999), **store)  # type: ignore[arg-type]
+    assert unknown.returncode == 1 and unknown.stdout == ""
+    assert "[NOT_FOUND]" in unknown.stderr and "Traceback" not in unknown.stderr
+
+    malformed = run_cli("token", "issue", "--role", "individual", "--id-number", "12345", **store)  # type: ignore[arg-type]
+    assert (
+        malformed.returncode == 1
+        and "[INVALID_INPUT]" in malformed.stderr
+        and "--id-number" in malformed.stderr
+    )
+
+    both = run_cli(
+        "token", "issue", "--role", "individual", "--id-number", ZHANG.id_number, "--person-id", PERSON, **store  # type: ignore[arg-type]
+    )  # fmt: skip
+    assert both.returncode == 1 and "[INVALID_INPUT]" in both.stderr
+
+
+def test_issuing_by_identity_number_without_a_database_says_so(tmp_path: Path, keyring_path: Path) -> None:
+    result = run_cli(
+        "token", "issue", "--role", "individual", "--id-number", id_number(seq=5),
+        keyring=keyring_path, database_url=f"sqlite:///{tmp_path / 'absent.db'}",
+    )  # fmt: skip
+    assert result.returncode == 1 and "[CONFIGURATION_ERROR]" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "absent.db").exists()

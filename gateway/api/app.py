@@ -28,6 +28,7 @@ from gateway.api.context import Services
 from gateway.api.execution import Execution, parse_limits
 from gateway.api.http import METHODS, GraphQLEndpoint
 from gateway.api.limits import DocumentLimits
+from gateway.api.pages import routes as page_routes
 from gateway.api.ratelimit import RateLimiter
 from gateway.api.readiness import Readiness, healthz
 from gateway.api.schema import build_schema
@@ -167,6 +168,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/graphql", GraphQLEndpoint(gateway).handle, methods=METHODS),
             Route("/healthz", healthz),
             Route("/readyz", Readiness(gateway).readyz),
+            *page_routes(gateway.services.audit_keys),
         ],
     )
     app.state.gateway = gateway

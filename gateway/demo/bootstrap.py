@@ -215,4 +215,8 @@ def _print(
         f"  curl -s {url} -H 'Content-Type: application/json' -H 'Authorization: Bearer {auditor}' "
         f"-d {shlex.quote(audit_query)}"
     )
-    out.print(f"\nGraphiQL: {url} (dev mode)\n")
+    out.print(f"\nGraphiQL: {url} (dev mode)")
+    person = tokens["individual (a legal representative)"].value
+    # The token rides in the fragment, which the browser never sends: no server log sees it.
+    out.print("\n[bold]Portal[/bold] (the individual's pages; the link signs in at a click, docs/portal.md):")
+    out.print(f"  individual (a legal representative): http://{host}:{port}/portal/#token={person}\n")

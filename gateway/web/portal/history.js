@@ -1,0 +1,67 @@
+// Who looked at me: the lookups, the counts, and each entry's proof checked here (shared/proofs.js).
+
+import { el, facts, fill } from "/shared/dom.js";
+import { label, t } from "/shared/i18n.js";
+import { verifyEntry, verifyHead } from "/shared/proofs.js";
+
+function count(text, value) {
+  return el("div", {}, text, el("strong", {}, String(value)));
+}
+
+function proofBadge(result) {
+  const kind = { verified: "good", failed: "bad", pending: "warn" }[result.status];
+  const text =
+    result.status === "verified" ? t("proofVerified") : result.status === "pending" ? t("proofPending") : t("proofFailed", { reason: result.reason });
+  return el("span", { class: `badge ${kind}`, "data-proof": result.status }, text);
+}
+
+export async function renderHistory(body, history, jwks, { onRefresh }) {
+  const head = history.head;
+  const headCheck = head ? await verifyHead(head, jwks) : null;
+  const entries = [];
+  for (const entry of history.entries) {
+    // An entry is verified only against a head whose signature verified here.
+    const result = headCheck?.ok ? await verifyEntry(entry, head) : entry.proofPending ? { status: "pending" } : { status: "failed", reason: headCheck?.reason || "NO_HEAD" };
+    entries.push(
+      el(
+        "li",
+        { class: "item", "data-seq": String(entry.seq), "data-consent": entry.consentId || "" },
+        el("h4", {}, `${entry.organizationName || entry.organization || label("Role", entry.role)} · ${label("ConsentPurpose", entry.purpose)}`),
+        facts([
+          [t("time"), entry.time],
+          [t("organization"), entry.organization],
+          [t("role"), [entry.role, entry.agencyKind].filter(Boolean).join(" / ")],
+          [t("consentId"), entry.consentId ? el("span", { class: "mono" }, entry.consentId) : null],
+          [t("fields"), entry.fieldGroups.map((g) => label("Group", g)).join("、")],
+          [t("outcome"), label("Outcome", entry.outcome)],
+          [t("proof"), proofBadge(result)],
+        ]),
+      ),
+    );
+  }
+  const refresh = el("button", { type: "button", class: "secondary", id: "history-refresh" }, t("refresh"));
+  refresh.addEventListener("click", onRefresh);
+  const summary = history.summary;
+  fill(
+    body,
+    el("p", { class: "note" }, t("historyHelp")),
+    el(
+      "div",
+      { class: "counts" },
+      count(t("lastMonth"), summary.lastMonth),
+      count(t("lastTwoYears"), summary.lastTwoYears),
+      count(t("orgsLastMonth"), summary.organizationsLastMonth),
+      count(t("orgsLastTwoYears"), summary.organizationsLastTwoYears),
+      count(t("ownReadsLastMonth"), summary.ownReadsLastMonth),
+    ),
+    el("h3", {}, t("head")),
+    el(
+      "p",
+      { id: "head-status", "data-head": head ? (headCheck.ok ? "valid" : "invalid") : "none" },
+      !head ? t("noHead") : headCheck.ok ? t("headValid", { kid: head.keyId, size: head.treeSize }) : t("headInvalid", { reason: headCheck.reason }),
+    ),
+    head ? facts([["root", el("span", { class: "mono" }, head.rootHash)], ["time", String(new Date(Number(head.timestamp)).toISOString())]]) : null,
+    el("div", { class: "row" }, refresh),
+    entries.length ? el("ul", { class: "items", id: "history-list" }, entries) : el("p", { class: "note" }, t("noLookups")),
+  );
+}

@@ -1,0 +1,155 @@
+// The individual's portal: sign in with a token, then read and act through /graphql alone.
+
+import { byId, fill } from "/shared/dom.js";
+import { ApiError, getJson, graphql } from "/shared/graphql.js";
+import { currentLanguage, setLanguage, t, translate, useMessages } from "/shared/i18n.js";
+import { currentToken, signIn, signOut, takeTokenFromFragment } from "/shared/session.js";
+import { renderConsents } from "./consents.js";
+import { renderHistory } from "./history.js";
+import { MESSAGES } from "./messages.js";
+import { renderObjections } from "./objections.js";
+import { CONSENT_ACTION, FILE_OBJECTION, GRANT, HISTORY, PORTAL } from "./queries.js";
+import { renderGrade, renderIdentity, renderLists, renderRecords } from "./record.js";
+
+const state = { portal: null, errors: [], history: null, jwks: null, lastToken: null };
+
+function say(text, isError = false) {
+  const status = byId("status");
+  status.textContent = text;
+  status.className = isError ? "error" : "note";
+}
+
+function failed(error) {
+  const code = error instanceof ApiError ? error.code : "CLIENT_ERROR";
+  say(t("failed", { code }), true);
+  if (error instanceof ApiError && error.status === 401) {
+    signOut(); // an expired or refused token is forgotten; sign in again
+    show();
+  }
+}
+
+function show() {
+  translate();
+  byId("language").textContent = t("language");
+  byId("language").lang = currentLanguage() === "zh-CN" ? "en" : "zh-CN";
+  const signedIn = Boolean(currentToken());
+  byId("sign-in").hidden = signedIn;
+  byId("portal").hidden = !signedIn;
+  byId("sign-out").hidden = !signedIn;
+}
+
+function body(id) {
+  return byId(id).querySelector(".body");
+}
+
+// Each part redraws alone, so that a history arriving late never wipes a form being filled in.
+function drawPortal() {
+  const data = state.portal;
+  if (!data) return;
+  renderIdentity(body("identity"), data.me, state.errors);
+  renderRecords(body("records"), data.me, fileObjection);
+  renderLists(body("lists"), data.me.listEntries);
+  renderGrade(body("grade"), data.myCreditEvaluation);
+  renderConsents(body("consents"), data.consents || [], state.lastToken, { onGrant: grant, onAction: consentAction });
+  renderObjections(body("objections"), data.objections, data.repairApplications);
+}
+
+async function drawHistory() {
+  if (state.history) await renderHistory(body("history"), state.history, state.jwks, { onRefresh: loadHistory });
+}
+
+async function loadPortal() {
+  const { data, errors } = await graphql(PORTAL);
+  state.portal = data;
+  state.errors = errors;
+}
+
+async function loadHistory() {
+  try {
+    const [{ data }, jwks] = await Promise.all([graphql(HISTORY), getJson("/keys/audit.jwks")]);
+    state.history = data.me.queryHistory;
+    state.jwks = jwks;
+    await drawHistory();
+    byId("history").dataset.ready = "true";
+  } catch (error) {
+    failed(error);
+  }
+}
+
+async function load() {
+  say(t("loading"));
+  try {
+    await loadPortal();
+    drawPortal();
+    say(t("loaded"));
+    byId("portal").dataset.ready = "true";
+  } catch (error) {
+    failed(error);
+    return;
+  }
+  await loadHistory();
+}
+
+async function act(run) {
+  try {
+    await run();
+    await loadPortal();
+    drawPortal();
+  } catch (error) {
+    failed(error);
+  }
+}
+
+function grant(input) {
+  return act(async () => {
+    const { data } = await graphql(GRANT, { input });
+    state.lastToken = data.grantConsent.token;
+    say(t("granted"));
+  });
+}
+
+function consentAction(action, id) {
+  if (action === "revoke" && !window.confirm(t("confirmRevoke"))) return undefined;
+  return act(async () => {
+    await graphql(CONSENT_ACTION[action], { id });
+    say(t("loaded"));
+  });
+}
+
+function fileObjection(recordId, reason, evidence) {
+  return act(async () => {
+    await graphql(FILE_OBJECTION, { input: { recordId, reason, evidence } });
+    say(t("objectionFiled"));
+  });
+}
+
+function start() {
+  useMessages(MESSAGES);
+  takeTokenFromFragment();
+  byId("sign-in-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const field = byId("token-input");
+    signIn(field.value);
+    field.value = "";
+    show();
+    load();
+  });
+  byId("sign-out").addEventListener("click", () => {
+    signOut();
+    Object.assign(state, { portal: null, errors: [], history: null, jwks: null, lastToken: null });
+    for (const section of document.querySelectorAll("#portal .body")) fill(section);
+    show();
+    say(t("signedOut"));
+    byId("token-input").focus();
+  });
+  byId("language").addEventListener("click", async () => {
+    setLanguage(currentLanguage() === "zh-CN" ? "en" : "zh-CN");
+    show();
+    drawPortal();
+    await drawHistory();
+  });
+  show();
+  if (currentToken()) load();
+}
+
+start();
