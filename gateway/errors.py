@@ -45,6 +45,14 @@ class MalformedRequest(RequestRefused):
     code = "MALFORMED_REQUEST"
 
 
+class ClientDisconnected(RequestRefused):
+    """The client went away before its request was read whole. Nobody receives the answer; the
+    request's audit event (outcome ``ABANDONED``) says that it came and what it got."""
+
+    code = "CLIENT_DISCONNECTED"
+    http_status = 400
+
+
 class TooManyOperations(RequestRefused):
     code = "TOO_MANY_OPERATIONS"
 

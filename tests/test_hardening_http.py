@@ -5,16 +5,20 @@ malformed or absurd input (4xx or a GraphQL error with a stable code, never a 50
 from __future__ import annotations
 
 import json
+import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from gateway.access.tokens import Role
 from gateway.api.app import create_app
 from gateway.domain import AgencyKind
+from gateway.store import db
 from tests.api_client import codes, gql, individual, partner, post
 from tests.gateway_fixtures import BANK_CODE, COMPANY, ZHANG, GatewayEnv, build_env
 from tests.server import running
@@ -318,3 +322,64 @@ def test_consent_changes_naming_absurd_ids_are_not_found(
         client, "mutation($id: ID!) { pauseConsent(id: $id) { id } }", {"id": consent_id}, individual(env)
     )
     assert body["data"] is None and codes(body) == ["NOT_FOUND"]
+
+
+# --- ambiguous requests and clients that go away ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"query": "{ __typename }", "query": "{ me { idNumber } }"}',
+        b'{"query": "query($n: Float) { __typename }", "variables": {"n": NaN}}',
+        b'{"query": "query($n: Float) { __typename }", "variables": {"n": -Infinity}}',
+        b'[{"query": "{ __typename }", "variables": {"a": 1, "a": 2}}]',
+    ],
+    ids=["duplicate query", "NaN", "-Infinity", "duplicate name inside a batch"],
+)
+def test_json_that_parsers_read_differently_is_malformed(client: httpx.Client, body: bytes) -> None:
+    response = client.post("/graphql", content=body, headers={"Content-Type": "application/json"})
+    assert (response.status_code, codes(response.json())) == (400, ["MALFORMED_REQUEST"])
+
+
+def test_two_authorization_headers_are_malformed(client: httpx.Client, env: GatewayEnv) -> None:
+    token = env.token(Role.AUDITOR, subject="auditor-1")
+    response = client.post(
+        "/graphql",
+        json={"query": "{ __typename }"},
+        headers=[("Authorization", f"Bearer {token}"), ("Authorization", "Bearer other")],
+    )
+    assert (response.status_code, codes(response.json())) == (400, ["MALFORMED_REQUEST"])
+
+
+def test_a_client_that_goes_away_mid_body_leaves_an_abandoned_event(
+    env: GatewayEnv, capfd: pytest.CaptureFixture[str]
+) -> None:
+    with running(create_app(env.settings)) as base:
+        url = httpx.URL(base)
+        with socket.create_connection((url.host, url.port), timeout=5) as sock:
+            sock.sendall(
+                b"POST /graphql HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n"
+                b'Content-Length: 1000\r\n\r\n{"query": "{ __typ'
+            )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not _abandoned(env):
+            time.sleep(0.05)
+        abandoned = _abandoned(env)
+    assert abandoned == [("CLIENT_DISCONNECTED",)]
+    assert "Exception in ASGI application" not in capfd.readouterr().err
+
+
+def _abandoned(env: GatewayEnv) -> list[tuple[str]]:
+    engine = db.make_engine(env.settings.database_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT k.value FROM audit_events e JOIN audit_event_keys k ON k.seq = e.seq "
+                    "WHERE e.outcome = 'ABANDONED' AND k.kind = 'code'"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    return [tuple(r) for r in rows]

@@ -16,7 +16,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry.http.ides import get_graphql_ide_html
 
@@ -26,6 +26,7 @@ from gateway.api.errors import error_body
 from gateway.audit.events import RequestOutcome
 from gateway.errors import (
     AuditUnavailable,
+    ClientDisconnected,
     MalformedRequest,
     MethodNotAllowed,
     RequestRefused,
@@ -73,7 +74,14 @@ class GraphQLEndpoint:
         try:
             payload, caller = await self._admit(request, trail)
         except RequestRefused as refused:
-            trail.documents.append(gateway.auditor.request_event(trail, refused.code, refused.http_status))
+            outcome = (
+                RequestOutcome.ABANDONED
+                if isinstance(refused, ClientDisconnected)
+                else RequestOutcome.REFUSED
+            )
+            trail.documents.append(
+                gateway.auditor.request_event(trail, refused.code, refused.http_status, outcome)
+            )
             return refusal(refused)
         if isinstance(payload, list):
             return JSONResponse(await run_in_threadpool(gateway.execute_all, payload, caller, trail))
@@ -86,7 +94,11 @@ class GraphQLEndpoint:
         if request.method != "POST":
             raise MethodNotAllowed("use POST with a JSON body")
         payload = parse_body(await read_limited(request, settings.max_request_bytes))
-        caller = self.gateway.verifier.authenticate(request.headers.get("authorization"))
+        authorization = request.headers.getlist("authorization")
+        if len(authorization) > 1:
+            # Proxies and frameworks disagree on which of two headers counts: refuse the ambiguity.
+            raise MalformedRequest("send one Authorization header")
+        caller = self.gateway.verifier.authenticate(authorization[0] if authorization else None)
         trail.caller = caller
         self.gateway.rate.take(
             caller.id if caller.role is not Role.PUBLIC else f"ip:{trail.client or 'unknown'}"
@@ -112,18 +124,36 @@ async def read_limited(request: Request, limit: int) -> bytes:
         raise too_large
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise too_large
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise ClientDisconnected(f"the client went away after {size} bytes of the body") from None
     return b"".join(chunks)
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object's members; a name given twice is refused. RFC 8259 leaves the meaning of duplicate
+    names to the parser, and two parsers that choose differently (a proxy that checks the first
+    ``query``, this one that runs the last) are a way to smuggle a document past a check."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise ValueError("duplicate name")
+    return out
+
+
+def _no_constant(name: str) -> Any:
+    """``NaN``, ``Infinity`` and ``-Infinity`` are not JSON (RFC 8259, section 6)."""
+    raise ValueError(f"{name} is not JSON")
+
+
 def parse_body(body: bytes) -> dict[str, Any] | list[Any]:
-    """The JSON body: an object, or a list (a batch)."""
+    """The JSON body: an object, or a list (a batch); strict JSON (no duplicate names, no NaN)."""
     try:
-        payload = json.loads(body)
+        payload = json.loads(body, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
         # "\ud800" escapes decode to lone surrogates, which are not text: echoed in an error message
         # they would fail the response's UTF-8 encoding, and no database column can store them.
         json.dumps(payload, ensure_ascii=False).encode("utf-8")

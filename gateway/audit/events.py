@@ -30,6 +30,7 @@ class RequestOutcome(StrEnum):
     PARTIAL = "PARTIAL"  # executed with data, and some fields or operations refused
     REFUSED = "REFUSED"  # refused on purpose (body, token, rate, limits, validation, role, consent)
     FAILED = "FAILED"  # an internal error
+    ABANDONED = "ABANDONED"  # the client went away before its request was read whole
 
 
 class KeyKind(StrEnum):
