@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from gateway.api.app import create_app
 from gateway.settings import Settings
 from gateway.store import db
+from tests.audit_helpers import connection
 from tests.gateway_fixtures import COMPANY, build_env
 from tests.server import free_port, running
 
@@ -179,3 +180,39 @@ def test_a_database_behind_the_gateways_schema_is_not_ready(tmp_path: Path, data
         ]
         db.upgrade(database_url)
         assert probe(client) == (200, {"status": "ready"})
+
+
+def test_a_server_started_on_a_read_only_sqlite_file_is_not_ready(tmp_path: Path, sqlite_url: str) -> None:
+    env = build_env(tmp_path, sqlite_url)
+    read_only = f"sqlite:///file:{tmp_path / 'credit.db'}?mode=ro&uri=true"
+    for client in serving(env.settings.with_overrides(database_url=read_only)):
+        status, body = probe(client)
+        assert (status, body["problems"]) == (503, ["audit log cannot be written; requests are refused"])
+        response = client.post("/graphql", json={"query": ORG, "variables": {"c": COMPANY.credit_code}})
+        assert response.status_code == 503
+        assert response.json()["errors"][0]["extensions"]["code"] == "AUDIT_UNAVAILABLE"
+
+
+@pytest.mark.postgres
+def test_commits_refused_by_postgresql_make_the_gateway_unready_then_ready(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """A deferred constraint trigger fails every commit that touched the audit state, as a full disk
+    fails commits: the statements succeed, the commit does not. A rolled-back probe would pass."""
+    env = build_env(tmp_path, postgres_url)
+    refuse = (
+        "CREATE FUNCTION refuse_commit() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'disk full'; END $$",
+        "CREATE CONSTRAINT TRIGGER refuse_commit AFTER UPDATE ON audit_state "
+        "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_commit()",
+    )
+    for client in serving(env.settings):
+        assert probe(client) == (200, {"status": "ready"}) and answers(client)
+        with connection(postgres_url) as conn:
+            for statement in refuse:
+                conn.exec_driver_sql(statement)
+        status, body = probe(client)
+        assert (status, body["problems"]) == (503, ["audit log cannot be written; requests are refused"])
+        with connection(postgres_url) as conn:
+            conn.exec_driver_sql("DROP TRIGGER refuse_commit ON audit_state")
+        assert probe(client) == (200, {"status": "ready"}) and answers(client)

@@ -58,10 +58,14 @@ class Readiness:
                     f"database schema at revision {revision}, this gateway needs {gateway.schema_revision}: "
                     "run 'credit-gateway db upgrade'"
                 )
+        database_usable = not problems
         if problems:
             gateway.dispose()  # the next probe, and the next request, connect afresh
         if gateway.services.policy.last_error is not None:
             problems.append("policy reload failed; serving the last valid policy")
-        if not gateway.committer.healthy and not gateway.committer.probe():
+        # While the database is usable the log is probed on every call, not only after a failed
+        # append: a server that started on a read-only database, or whose disk filled since its last
+        # answer, has not failed a write yet. (An unusable database is already the reason.)
+        if (database_usable or not gateway.committer.healthy) and not gateway.committer.probe():
             problems.append("audit log cannot be written; requests are refused")
         return problems

@@ -87,23 +87,30 @@ class GroupCommitter:
         return self.submit(documents).result(timeout)
 
     def probe(self) -> bool:
-        """Try an append's first statements (the lock and an insert) and roll them back: whether the
-        log can be written right now, without writing anything. Marks the writer healthy on success."""
+        """Whether the log can be written right now, without writing anything to it: an append's first
+        statements (the lock and an insert) rolled back, then the lock's no-op update of the state row
+        committed. The rolled-back part finds a missing table or a revoked INSERT; only a commit finds
+        what refuses commits (a full disk, a read-only file or server), which a rollback never meets.
+        Marks the writer healthy or not by the answer."""
         try:
-            with self.engine.connect() as conn, conn.begin() as tx:
-                lock_state(conn)
-                conn.execute(
-                    insert(AuditEvent).values(
-                        seq=-1,
-                        time=self.log.clock(),
-                        outcome="PROBE",
-                        body=b"",
-                        leaf_hash=bytes(32),
+            with self.engine.connect() as conn:
+                with conn.begin() as tx:
+                    lock_state(conn)
+                    conn.execute(
+                        insert(AuditEvent).values(
+                            seq=-1,
+                            time=self.log.clock(),
+                            outcome="PROBE",
+                            body=b"",
+                            leaf_hash=bytes(32),
+                        )
                     )
-                )
-                tx.rollback()
+                    tx.rollback()
+                with conn.begin():
+                    lock_state(conn)
         except Exception:
             log.warning("audit log probe failed", exc_info=True)
+            self.healthy = False
             return False
         self.healthy = True
         return True
