@@ -108,12 +108,14 @@ def page(
     after: int | None,
     include_own: bool,
     own_pseudonyms: Collection[str],
-    groups: FieldGroups,
+    groups: FieldGroups | None = None,
 ) -> Page:
     """Events about ``person_id``, newest first, ``first`` at most, older than sequence ``after``
     (keyset pagination: stable while new events arrive). ``own_pseudonyms`` are the person's own
-    identity pseudonyms, the only ones an event may hold for its bytes to be shown; ``groups`` name
-    the parts of the record each event read (``gateway.audit.field_groups``)."""
+    identity pseudonyms, the only ones an event may hold for its bytes to be shown. ``groups`` name
+    the parts of the record each event read (``gateway.audit.field_groups``): they follow from the
+    policy in force, which only the caller holds; without them (a caller that only pages, such as
+    the retention checks) every entry's ``field_groups`` is empty."""
     reader = TreeReader(conn)
     # Events an interrupted prune left behind its checkpoint are gone from the log's point of view.
     stmt = _about(person_id).where(AuditEvent.seq >= reader.pruned_below)
@@ -133,7 +135,7 @@ def _entry(
     head: TreeHead | None,
     reader: TreeReader,
     own: Collection[str],
-    groups: FieldGroups,
+    groups: FieldGroups | None,
 ) -> Entry:
     body = bytes(row.body)
     document = json.loads(body)
@@ -154,7 +156,7 @@ def _entry(
         purpose=row.purpose,
         consent_id=row.consent_id,
         outcome=row.outcome,
-        field_groups=groups.of(document),
+        field_groups=groups.of(document) if groups is not None else [],
         own_read=row.caller_person == person_id,
         leaf_hash=leaf,
         proof=proof,
