@@ -41,7 +41,7 @@ from gateway.keys.crypto import FieldCipher
 from gateway.keys.keyring import Keyring
 from gateway.regions import COUNTY_BY_CODE
 from gateway.store import db
-from gateway.store.inputs import ListEntryInput, OrganizationInput, PersonInput, RecordInput, phone
+from gateway.store.inputs import ListEntryInput, OrganizationInput, PersonInput, RecordInput
 from gateway.store.models import (
     CreditRecord,
     ListEntry,
@@ -51,6 +51,7 @@ from gateway.store.models import (
     RecordLink,
     Subject,
 )
+from gateway.store.value_parsers import phone
 from gateway.store.writer import WriteOutcome as Outcome
 from gateway.workdays import WorkCalendar
 from tests.conftest import PG_ENV, fresh_pg_schema

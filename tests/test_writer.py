@@ -14,6 +14,7 @@ from gateway.domain import Category, ListKind, ListStatus, OrgForm, Procedure, R
 from gateway.keys.crypto import FieldCipher
 from gateway.keys.keyring import Keyring, SecretBytes
 from gateway.store import db
+from gateway.store.bulk_insert import _DriverInsert
 from gateway.store.inputs import (
     ListEntryInput,
     OrganizationInput,
@@ -32,7 +33,8 @@ from gateway.store.models import (
     RecordLink,
     Subject,
 )
-from gateway.store.writer import StoreWriter, _content_hash, _DriverInsert
+from gateway.store.record_hashing import content_hash as _content_hash
+from gateway.store.writer import StoreWriter
 from gateway.store.writer import WriteOutcome as Outcome
 from gateway.workdays import WorkCalendar
 from tests.helpers import credit_code, id_number

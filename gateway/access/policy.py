@@ -22,6 +22,7 @@ from pathlib import Path
 
 from gateway.access.policy_files import (
     KNOWN_SUBJECTS,
+    ConsentFields,
     Stamps,
     Validated,
     file_stamps,
@@ -121,6 +122,11 @@ class FieldPolicy:
                 decision = _evaluate(state.validated, *key)
             state.memo[key] = decision
         return decision
+
+    def consent_fields(self) -> ConsentFields:
+        """(``Type.field``, consent scope) for every field a consent scope's rule opens, in the policy
+        file's order: what the audit's field groups are named by (``gateway.audit.field_groups``)."""
+        return self._state.validated.consent_fields
 
     def reload(self) -> None:
         """Re-read and re-validate the files and swap them in, dropping the memo. A policy that does

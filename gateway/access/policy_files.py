@@ -68,10 +68,15 @@ Stamps = tuple[tuple[int, int, int], ...]
 Rule = tuple[int, str, str, str]  # line, subject, field or wildcard, effect word
 
 
+# What a consent scope's rules open: (``Type.field``, scope), the scope as ``ConsentScope`` names it.
+ConsentFields = tuple[tuple[str, str], ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Validated:
     enforcer: casbin.Enforcer
     stamps: Stamps
+    consent_fields: ConsentFields = ()
 
 
 def file_stamps(policy_dir: Path) -> Stamps:
@@ -102,7 +107,19 @@ def load_validated(policy_dir: Path, known_fields: frozenset[str]) -> Validated:
     ]:
         raise PolicyError(str(policy_path), None, "Casbin reads the rules differently from the validator")
     _check_self_only(str(policy_path), enforcer, rules, known_fields)
-    return Validated(enforcer, stamps)
+    return Validated(enforcer, stamps, _consent_fields(rules, known_fields))
+
+
+def _consent_fields(rules: list[Rule], known_fields: frozenset[str]) -> ConsentFields:
+    """The fields each ``consent:<scope>`` rule opens, in the file's order, wildcards expanded. Consent
+    scopes take part in no g rule (``_PER_REQUEST``), so their p rules are all that opens a field to
+    them. The audit names a person's field groups by these scopes (``gateway.audit.field_groups``)."""
+    return tuple(
+        (field, subject.removeprefix("consent:").upper())
+        for _, subject, obj, _ in rules
+        if subject in CONSENT_SCOPES
+        for field in sorted(_matched_fields(obj, known_fields))
+    )
 
 
 def _read(path: Path) -> str:

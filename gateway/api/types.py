@@ -8,7 +8,6 @@ inherit them, so a consented person's records are read under the same consent.
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 
 import strawberry
 from strawberry.types import Info
@@ -16,6 +15,7 @@ from strawberry.types import Info
 from gateway.access.subjects import SELF, viewer_for
 from gateway.access.visibility import Viewer, visible_list_entries, visible_records
 from gateway.api.audit.history_types import QueryHistory, query_history
+from gateway.api.catalogue_fields import catalogue_fields
 from gateway.api.context import RequestContext
 from gateway.api.guard import Guard
 from gateway.domain import (
@@ -52,107 +52,23 @@ def _guarded() -> list[Guard]:
 
 
 @strawberry.type(description="One decision or fact about a subject, as its issuing authority recorded it.")
+@catalogue_fields("CreditRecord", source="row")
 class CreditRecord:
+    """The stored fields are the catalogue's, generated (``gateway.api.catalogue_fields``); written
+    out here are the fields computed when served."""
+
     row: strawberry.Private[RecordRow]
     policy_subjects: strawberry.Private[Subjects]
 
     @strawberry.field(extensions=_guarded())
-    def id(self) -> strawberry.ID | None:
-        return strawberry.ID(self.row.id)
-
-    @strawberry.field(extensions=_guarded())
-    def category(self) -> Category | None:
-        return self.row.category
-
-    @strawberry.field(extensions=_guarded())
-    def document_number(self) -> str | None:
-        return self.row.document_number
-
-    @strawberry.field(extensions=_guarded())
-    def authority_code(self) -> str | None:
-        return self.row.authority_code
-
-    @strawberry.field(extensions=_guarded())
-    def authority_name(self) -> str | None:
-        return self.row.authority_name
-
-    @strawberry.field(extensions=_guarded())
-    def decision_date(self) -> date | None:
-        return self.row.decision_date
-
-    @strawberry.field(extensions=_guarded())
-    def content(self) -> str | None:
-        return self.row.content
-
-    @strawberry.field(extensions=_guarded())
-    def legal_basis(self) -> str | None:
-        return self.row.legal_basis
-
-    @strawberry.field(extensions=_guarded())
-    def severity(self) -> Severity | None:
-        return self.row.severity
-
-    @strawberry.field(extensions=_guarded())
-    def procedure(self) -> Procedure | None:
-        return self.row.procedure
-
-    @strawberry.field(extensions=_guarded())
-    def status(self) -> RecordStatus | None:
-        return self.row.status
-
-    @strawberry.field(extensions=_guarded(), description="For credit commitments: whether it was kept.")
-    def kept(self) -> bool | None:
-        return self.row.kept
-
-    @strawberry.field(extensions=_guarded())
-    def penalty_kinds(self) -> str | None:
-        return self.row.penalty_kinds
-
-    @strawberry.field(
-        name="amount10kYuan", extensions=_guarded(), description="Amount in units of 10,000 yuan."
-    )
-    def amount_10k_yuan(self) -> Decimal | None:
-        return self.row.amount_10k_yuan
-
-    @strawberry.field(extensions=_guarded())
-    def valid_until(self) -> date | None:
-        return self.row.valid_until
-
-    @strawberry.field(extensions=_guarded())
-    def publication_until(self) -> date | None:
-        return self.row.publication_until
-
-    @strawberry.field(
-        extensions=_guarded(),
-        description="Last day the record is shown and used (its display period, 展示期限); null: no end.",
-    )
     def display_until(self, info: Info) -> date | None:
         ctx: RequestContext = info.context
         return ctx.services.lifecycle.periods.window(self.row).last_shown
 
-    @strawberry.field(
-        extensions=_guarded(),
-        description="First day a repair (信用修复) may be applied for; null: not a dishonesty record.",
-    )
+    @strawberry.field(extensions=_guarded())
     def repairable_from(self, info: Info) -> date | None:
         ctx: RequestContext = info.context
         return ctx.services.lifecycle.periods.window(self.row).repairable_from
-
-    @strawberry.field(extensions=_guarded())
-    def provider_code(self) -> str | None:
-        return self.row.provider_code
-
-    @strawberry.field(extensions=_guarded())
-    def received_at(self) -> datetime | None:
-        return self.row.received_at
-
-    @strawberry.field(extensions=_guarded(), description="Received within 7 working days of the decision.")
-    def received_within_deadline(self) -> bool | None:
-        return self.row.received_within_deadline
-
-    @strawberry.field(extensions=_guarded())
-    def version(self) -> int | None:
-        return self.row.version
 
 
 def _records(info: Info, rows: list[RecordRow], subjects: Subjects, viewer: Viewer) -> list[CreditRecord]:
@@ -169,48 +85,15 @@ def _records(info: Info, rows: list[RecordRow], subjects: Subjects, viewer: View
 
 
 @strawberry.type(description="An entry on a red (trust-keeping) or black (serious dishonesty) list.")
+@catalogue_fields("ListEntry", source="row")
 class ListEntry:
+    """The stored fields are the catalogue's, generated; written out here is the relation."""
+
     row: strawberry.Private[ListEntryRow]
     policy_subjects: strawberry.Private[Subjects]
     viewer: strawberry.Private[Viewer]
 
     @strawberry.field(extensions=_guarded())
-    def id(self) -> strawberry.ID | None:
-        return strawberry.ID(self.row.id)
-
-    @strawberry.field(extensions=_guarded())
-    def kind(self) -> ListKind | None:
-        return self.row.kind
-
-    @strawberry.field(extensions=_guarded())
-    def list_name(self) -> str | None:
-        return self.row.list_name
-
-    @strawberry.field(extensions=_guarded())
-    def authority_code(self) -> str | None:
-        return self.row.authority_code
-
-    @strawberry.field(extensions=_guarded())
-    def reason(self) -> str | None:
-        return self.row.reason
-
-    @strawberry.field(extensions=_guarded())
-    def listed_on(self) -> date | None:
-        return self.row.listed_on
-
-    @strawberry.field(extensions=_guarded())
-    def planned_exit(self) -> date | None:
-        return self.row.planned_exit
-
-    @strawberry.field(extensions=_guarded())
-    def status(self) -> ListStatus | None:
-        return self.row.status
-
-    @strawberry.field(extensions=_guarded())
-    def exited_on(self) -> date | None:
-        return self.row.exited_on
-
-    @strawberry.field(extensions=_guarded(), description="The records that justify the listing.")
     def records(self, info: Info) -> list[CreditRecord] | None:
         ctx: RequestContext = info.context
         rows = ctx.loaders.justifying.load(self.row.id)
@@ -226,38 +109,18 @@ def _list_entries(info: Info, subject_id: str, subjects: Subjects, viewer: Viewe
 
 
 @strawberry.type(description="A natural person. Identity fields are stored encrypted and shown per policy.")
+@catalogue_fields("Person", source="view")
 class Person:
+    """The identity fields are the catalogue's, generated from the decrypted view; written out here
+    are the pseudonymous id and the relations."""
+
     view: strawberry.Private[reads.PersonView]
     policy_subjects: strawberry.Private[Subjects]
     viewer: strawberry.Private[Viewer]
 
-    @strawberry.field(extensions=_guarded(), description="Pseudonymous reference, never the identity number.")
+    @strawberry.field(extensions=_guarded())
     def id(self) -> strawberry.ID | None:
         return strawberry.ID(self.view.subject_id)
-
-    @strawberry.field(extensions=_guarded())
-    def name(self) -> str | None:
-        return self.view.name
-
-    @strawberry.field(extensions=_guarded())
-    def id_number(self) -> str | None:
-        return self.view.id_number
-
-    @strawberry.field(extensions=_guarded())
-    def phone(self) -> str | None:
-        return self.view.phone
-
-    @strawberry.field(extensions=_guarded())
-    def address(self) -> str | None:
-        return self.view.address
-
-    @strawberry.field(extensions=_guarded())
-    def health_status(self) -> str | None:
-        return self.view.health_status
-
-    @strawberry.field(extensions=_guarded())
-    def religion(self) -> str | None:
-        return self.view.religion
 
     @strawberry.field(extensions=_guarded())
     def records(self, info: Info) -> list[CreditRecord] | None:
@@ -265,10 +128,7 @@ class Person:
         rows = ctx.loaders.records.load(self.view.subject_id)
         return _records(info, rows, self.policy_subjects, self.viewer)
 
-    @strawberry.field(
-        extensions=_guarded(),
-        description="Serious dishonesty of organisations this person legally represents (001 (十), 004 三(二)).",
-    )
+    @strawberry.field(extensions=_guarded())
     def linked_records(self, info: Info) -> list[CreditRecord] | None:
         ctx: RequestContext = info.context
         rows = ctx.loaders.linked_records.load(self.view.subject_id)
@@ -278,10 +138,7 @@ class Person:
     def list_entries(self, info: Info) -> list[ListEntry] | None:
         return _list_entries(info, self.view.subject_id, self.policy_subjects, self.viewer)
 
-    @strawberry.field(
-        extensions=_guarded(),
-        description="Who looked at this person, newest first: for the person alone (docs/audit.md).",
-    )
+    @strawberry.field(extensions=_guarded())
     def query_history(
         self, info: Info, first: int = 20, after: str | None = None, include_own: bool = False
     ) -> QueryHistory | None:
@@ -291,7 +148,11 @@ class Person:
 @strawberry.type(
     description="An organisation or a government agency, identified by its unified social credit code."
 )
+@catalogue_fields("Organization", source="view.row")
 class Organization:
+    """The stored fields are the catalogue's, generated from the row; written out here are those the
+    view holds apart (id, kind, the code, decrypted for an individual business) and the relations."""
+
     view: strawberry.Private[reads.OrganizationView]
     policy_subjects: strawberry.Private[Subjects]
     viewer: strawberry.Private[Viewer]
@@ -307,21 +168,10 @@ class Organization:
         return self.view.kind
 
     @strawberry.field(extensions=_guarded())
-    def form(self) -> OrgForm | None:
-        return self.view.row.form
-
-    @strawberry.field(extensions=_guarded())
-    def name(self) -> str | None:
-        return self.view.row.name
-
-    @strawberry.field(extensions=_guarded())
     def credit_code(self) -> str | None:
         return self.view.credit_code
 
-    @strawberry.field(extensions=_guarded())
-    def registered_address(self) -> str | None:
-        return self.view.row.registered_address
-
+    # Written out, though stored, for the published order (agencyKind, then legalRepresentative).
     @strawberry.field(extensions=_guarded())
     def agency_kind(self) -> AgencyKind | None:
         return self.view.row.agency_kind

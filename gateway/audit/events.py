@@ -42,33 +42,6 @@ class KeyKind(StrEnum):
     CODE = "code"  # an error code
 
 
-# The field groups of a person's record an individual sees in their query history; the names are the
-# consent scopes (ConsentScope) plus SENSITIVE and HISTORY, which no consent opens.
-FIELD_GROUPS: dict[str, str] = {
-    "Person.id": "IDENTITY",
-    "Person.name": "IDENTITY",
-    "Person.idNumber": "IDENTITY",
-    "Person.phone": "CONTACT",
-    "Person.address": "CONTACT",
-    "Person.healthStatus": "SENSITIVE",
-    "Person.religion": "SENSITIVE",
-    "Person.records": "RECORDS",
-    "Person.linkedRecords": "RECORDS",
-    "Person.listEntries": "LISTS",
-    "Person.queryHistory": "HISTORY",
-}
-
-
-def field_group(field: str) -> str | None:
-    if field in FIELD_GROUPS:
-        return FIELD_GROUPS[field]
-    if field.startswith("CreditRecord."):
-        return "RECORDS"
-    if field.startswith("ListEntry."):
-        return "LISTS"
-    return None
-
-
 def outcome_of(*, executed: bool, has_data: bool, codes: Sequence[str]) -> RequestOutcome:
     if "INTERNAL_ERROR" in codes:
         return RequestOutcome.FAILED
@@ -210,13 +183,6 @@ def project(document: Mapping[str, Any]) -> Projection:
         keys=frozenset(keys),
         **{name: _cut(document.get(name), limit) for name, limit in CUT_COLUMNS},
     )
-
-
-def field_groups(document: Mapping[str, Any]) -> list[str]:
-    """Groups of a person's record the event's fields read whole or masked."""
-    fields = document.get("fields") or {}
-    names = [*(fields.get("whole") or {}), *(fields.get("masked") or {})]
-    return sorted({g for g in (field_group(f) for f in names) if g is not None})
 
 
 _HEX = re.compile(r"^[0-9a-f]+$")

@@ -22,7 +22,8 @@ from typing import Any
 
 from sqlalchemy import Connection, case, func, or_, select
 
-from gateway.audit.events import KeyKind, field_groups
+from gateway.audit.events import KeyKind
+from gateway.audit.field_groups import FieldGroups
 from gateway.audit.heads import TreeHead
 from gateway.audit.models import AuditEvent, AuditEventKey
 from gateway.audit.tree import TreeDataMissing, TreeReader
@@ -107,10 +108,14 @@ def page(
     after: int | None,
     include_own: bool,
     own_pseudonyms: Collection[str],
+    groups: FieldGroups | None = None,
 ) -> Page:
     """Events about ``person_id``, newest first, ``first`` at most, older than sequence ``after``
     (keyset pagination: stable while new events arrive). ``own_pseudonyms`` are the person's own
-    identity pseudonyms, the only ones an event may hold for its bytes to be shown."""
+    identity pseudonyms, the only ones an event may hold for its bytes to be shown. ``groups`` name
+    the parts of the record each event read (``gateway.audit.field_groups``): they follow from the
+    policy in force, which only the caller holds; without them (a caller that only pages, such as
+    the retention checks) every entry's ``field_groups`` is empty."""
     reader = TreeReader(conn)
     # Events an interrupted prune left behind its checkpoint are gone from the log's point of view.
     stmt = _about(person_id).where(AuditEvent.seq >= reader.pruned_below)
@@ -120,12 +125,17 @@ def page(
         stmt = stmt.where(AuditEvent.seq < after)
     rows = conn.execute(stmt.order_by(AuditEvent.seq.desc()).limit(first + 1)).all()
     head = reader.latest_head()
-    entries = [_entry(row, person_id, head, reader, own_pseudonyms) for row in rows[:first]]
+    entries = [_entry(row, person_id, head, reader, own_pseudonyms, groups) for row in rows[:first]]
     return Page(entries, head, len(rows) > first)
 
 
 def _entry(
-    row: Any, person_id: str, head: TreeHead | None, reader: TreeReader, own: Collection[str]
+    row: Any,
+    person_id: str,
+    head: TreeHead | None,
+    reader: TreeReader,
+    own: Collection[str],
+    groups: FieldGroups | None,
 ) -> Entry:
     body = bytes(row.body)
     document = json.loads(body)
@@ -146,7 +156,7 @@ def _entry(
         purpose=row.purpose,
         consent_id=row.consent_id,
         outcome=row.outcome,
-        field_groups=field_groups(document),
+        field_groups=groups.of(document) if groups is not None else [],
         own_read=row.caller_person == person_id,
         leaf_hash=leaf,
         proof=proof,

@@ -18,7 +18,8 @@ from sqlalchemy import Connection, Select, case, distinct, func, select
 
 from gateway.audit.anomalies import ConsentUse, Lookup, Refusal
 from gateway.audit.canonical import parse_time
-from gateway.audit.events import KeyKind, RequestOutcome, field_groups
+from gateway.audit.events import KeyKind, RequestOutcome
+from gateway.audit.field_groups import FieldGroups
 from gateway.audit.filters import EventFilter, conditions
 from gateway.audit.models import AuditEvent, AuditEventKey
 from gateway.clock import as_utc
@@ -45,8 +46,9 @@ class EventView:
         fields = self.document.get("fields") or {}
         return sum(int(n) for n in (fields.get(effect) or {}).values())
 
-    def field_groups(self) -> list[str]:
-        return field_groups(self.document)
+    def field_groups(self, groups: FieldGroups) -> list[str]:
+        """Groups of a person's record the event read, under the policy's consent scopes."""
+        return groups.of(self.document)
 
 
 @dataclass(frozen=True, slots=True)

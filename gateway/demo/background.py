@@ -19,15 +19,7 @@ from gateway.demo.plan import Batch, SeedPlan, generate
 from gateway.demo.seeding import GC_THRESHOLD
 from gateway.keys.crypto import FieldCipher
 from gateway.store.child_pickling import send_by_constructor
-from gateway.store.inputs import (
-    Item,
-    ListEntryInput,
-    OrganizationInput,
-    PersonInput,
-    RecordInput,
-    RecordKey,
-    SubjectRef,
-)
+from gateway.store.inputs import Item, OrganizationInput, PersonInput
 
 # Batches generated ahead of the writer; each holds a few megabytes of inputs.
 QUEUE_BATCHES = 3
@@ -58,7 +50,7 @@ def _produce(plan: SeedPlan, queue: Any, cipher: FieldCipher | None) -> None:
     # Ctrl-C reaches the whole process group; the parent handles it and stops this process.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     gc.set_threshold(*GC_THRESHOLD)  # this process only draws batches
-    send_by_constructor((PersonInput, OrganizationInput, RecordInput, ListEntryInput, SubjectRef, RecordKey))
+    send_by_constructor()
     try:
         for batch in generate(plan):
             if cipher is not None:

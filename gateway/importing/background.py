@@ -28,21 +28,13 @@ from gateway.importing.report import Rejection
 from gateway.importing.rows import SourceRow
 from gateway.importing.source import TextSource
 from gateway.store.child_pickling import send_by_constructor
-from gateway.store.inputs import (
-    ListEntryInput,
-    OrganizationInput,
-    PersonInput,
-    RecordInput,
-    RecordKey,
-    SubjectRef,
-)
 
 # Files smaller than this are read in-process: starting a child costs more than it saves.
 MIN_BYTES = 256 * 1024
 CHUNK_ROWS = 500
 QUEUE_CHUNKS = 8
-_ROW_CLASSES = (SourceRow, Rejection, PersonInput, OrganizationInput, RecordInput, ListEntryInput)
-_ROW_CLASSES += (SubjectRef, RecordKey)
+# Besides the input classes: what a chunk wraps them in.
+_ROW_CLASSES = (SourceRow, Rejection)
 
 
 class ParserFailed(RuntimeError):

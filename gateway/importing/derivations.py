@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from gateway.domain import OrgForm, Procedure, RecordStatus, Severity
 from gateway.errors import InvalidInput
-from gateway.store.inputs import parse_date
+from gateway.store.value_parsers import parse_date
 
 # Administrative Penalty Law (2021), Art. 9, in the wording of the standard's 处罚类别 column.
 PENALTY_KINDS: tuple[str, ...] = (

@@ -5,7 +5,6 @@ commits: the request's unit of work does.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
@@ -19,7 +18,7 @@ from gateway.access.visibility import in_force
 from gateway.domain import ObjectionStatus, RecordStatus
 from gateway.errors import InvalidInput, InvalidState, NotFound
 from gateway.keys.crypto import FieldCipher
-from gateway.lifecycle.record_subjects import record_or_404, subject_of
+from gateway.lifecycle.record_subjects import filing, record_or_404
 from gateway.lifecycle.rules.loading import LifecycleRules
 from gateway.lifecycle.rules.objections import (
     MAX_EVIDENCE,
@@ -30,7 +29,7 @@ from gateway.lifecycle.rules.objections import (
     record_status_after,
 )
 from gateway.lifecycle.rules.periods import today_in_china
-from gateway.lifecycle.rules.standing import deciding_authority, filer_id, standing
+from gateway.lifecycle.rules.standing import deciding_authority
 from gateway.lifecycle.rules.texts import statement
 from gateway.store.inputs import RecordInput, SubjectRef
 from gateway.store.models import CreditRecord, Objection
@@ -51,25 +50,13 @@ def file_objection(
     calendar: WorkCalendar,
     now: datetime,
 ) -> Objection:
-    record = record_or_404(session, record_id)
-    subject = subject_of(session, record)
-    kind = standing(
-        caller,
-        subject_id=subject.subject_id,
-        subject_kind=subject.kind,
-        legal_representative_id=subject.legal_representative_id,
-    )
+    record, filed = filing(session, caller, record_id)
     today = today_in_china(now)
     check_objectionable(record.status)
     if not in_force(record, today=today, periods=rules.periods):
         raise InvalidState("the record is past its display period and no longer shown or used")
     objection = Objection(
-        id=secrets.token_hex(16),
-        record_id=record.id,
-        subject_id=subject.subject_id,
-        authority_code=record.authority_code,
-        filer_kind=kind,
-        filed_by=filer_id(caller),
+        **filed,
         reason=statement(reason, "reason", max_len=MAX_REASON),
         evidence=statement(evidence, "evidence", max_len=MAX_EVIDENCE),
         prior_status=record.status,

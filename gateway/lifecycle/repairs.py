@@ -5,7 +5,6 @@ committed here: the request's unit of work does.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -15,11 +14,11 @@ from sqlalchemy.orm import Session
 from gateway.access.tokens import Caller
 from gateway.domain import RecordStatus, RepairStatus
 from gateway.errors import InvalidState, NotFound
-from gateway.lifecycle.record_subjects import record_or_404, subject_of
+from gateway.lifecycle.record_subjects import filing, record_or_404
 from gateway.lifecycle.rules.loading import LifecycleRules
 from gateway.lifecycle.rules.periods import today_in_china
 from gateway.lifecycle.rules.repair import MAX_EVIDENCE, MAX_STATEMENT, check_repairable
-from gateway.lifecycle.rules.standing import deciding_authority, filer_id, standing
+from gateway.lifecycle.rules.standing import deciding_authority
 from gateway.lifecycle.rules.texts import statement
 from gateway.store.models import CreditRecord, RepairApplication
 
@@ -36,14 +35,7 @@ def apply_for_repair(
     rules: LifecycleRules,
     now: datetime,
 ) -> RepairApplication:
-    record = record_or_404(session, record_id)
-    subject = subject_of(session, record)
-    kind = standing(
-        caller,
-        subject_id=subject.subject_id,
-        subject_kind=subject.kind,
-        legal_representative_id=subject.legal_representative_id,
-    )
+    record, filed = filing(session, caller, record_id)
     check_repairable(record, today=today_in_china(now), periods=rules.periods)
     pending = session.scalar(
         select(RepairApplication.id).where(
@@ -53,12 +45,7 @@ def apply_for_repair(
     if pending is not None:
         raise InvalidState("a repair application for this record is already pending")
     application = RepairApplication(
-        id=secrets.token_hex(16),
-        record_id=record.id,
-        subject_id=subject.subject_id,
-        authority_code=record.authority_code,
-        filer_kind=kind,
-        filed_by=filer_id(caller),
+        **filed,
         statement=statement(statement_text, "statement", max_len=MAX_STATEMENT),
         evidence=statement(evidence, "evidence", max_len=MAX_EVIDENCE),
         status=RepairStatus.PENDING,

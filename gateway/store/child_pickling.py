@@ -13,12 +13,33 @@ from dataclasses import fields
 from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
+from gateway.store.inputs import (
+    ListEntryInput,
+    OrganizationInput,
+    PersonInput,
+    RecordInput,
+    RecordKey,
+    SubjectRef,
+)
+
+# Every class an input item is made of: what both children send.
+INPUT_CLASSES: tuple[type, ...] = (
+    PersonInput,
+    OrganizationInput,
+    RecordInput,
+    ListEntryInput,
+    SubjectRef,
+    RecordKey,
+)
+
 
 def _by_constructor(item: Any) -> tuple[type, tuple[Any, ...]]:
     return type(item), tuple(getattr(item, f.name) for f in fields(item))
 
 
-def send_by_constructor(classes: Iterable[type]) -> None:
-    """Have this process's multiprocessing queues pickle instances of ``classes`` as constructor calls."""
+def send_by_constructor(classes: Iterable[type] = ()) -> None:
+    """Have this process's multiprocessing queues pickle instances of the input classes, and of
+    ``classes`` besides, as constructor calls."""
+    classes = (*INPUT_CLASSES, *classes)
     for cls in classes:
         ForkingPickler.register(cls, _by_constructor)

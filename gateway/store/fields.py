@@ -11,8 +11,9 @@ also the order a record's fields are validated in. A pure data module: no Strawb
 the GraphQL layer and the store read it, never the other way round.
 
 What the catalogue does not restate: who sees a field (``policies/fields.csv``), and so which consent
-scope opens it; the audit's field groups read the scopes from the loaded policy
-(``gateway.access.policy.FieldPolicy.field_groups``).
+scope opens it; the audit's field groups (``gateway.audit.field_groups``) take the scopes from the
+loaded policy (``gateway.access.policy.FieldPolicy.consent_fields``) and the rest from ``audit_group``
+and ``returns`` here.
 """
 
 from __future__ import annotations

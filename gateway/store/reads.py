@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -160,11 +161,7 @@ def organization_code(cipher: FieldCipher, org: Organization) -> str:
 
 
 def records_of(session: Session, subject_ids: Sequence[str]) -> dict[str, list[CreditRecord]]:
-    grouped: dict[str, list[CreditRecord]] = defaultdict(list)
-    if subject_ids:
-        for rec in session.scalars(_RECORDS_OF, {"ids": list(subject_ids)}):
-            grouped[rec.subject_id].append(rec)
-    return grouped
+    return _by_subject(session, _RECORDS_OF, subject_ids)
 
 
 def linked_records_of(session: Session, subject_ids: Sequence[str]) -> dict[str, list[CreditRecord]]:
@@ -177,10 +174,15 @@ def linked_records_of(session: Session, subject_ids: Sequence[str]) -> dict[str,
 
 
 def list_entries_of(session: Session, subject_ids: Sequence[str]) -> dict[str, list[ListEntry]]:
-    grouped: dict[str, list[ListEntry]] = defaultdict(list)
+    return _by_subject(session, _LIST_ENTRIES_OF, subject_ids)
+
+
+def _by_subject(session: Session, statement: Any, subject_ids: Sequence[str]) -> dict[str, list[Any]]:
+    """The rows of one of the per-subject statements above, grouped by their ``subject_id``."""
+    grouped: dict[str, list[Any]] = defaultdict(list)
     if subject_ids:
-        for entry in session.scalars(_LIST_ENTRIES_OF, {"ids": list(subject_ids)}):
-            grouped[entry.subject_id].append(entry)
+        for row in session.scalars(statement, {"ids": list(subject_ids)}):
+            grouped[row.subject_id].append(row)
     return grouped
 
 

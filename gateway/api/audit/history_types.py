@@ -18,6 +18,7 @@ from gateway.api.audit.tree_types import AuditSignedHead, signed_head
 from gateway.api.audit.types import Long
 from gateway.api.context import RequestContext
 from gateway.audit import history
+from gateway.audit.field_groups import groups_under
 from gateway.audit.pseudonyms import person_pseudonym
 from gateway.errors import Forbidden, InvalidInput
 from gateway.store.models import Organization
@@ -122,6 +123,7 @@ def query_history(
         after=cursor,
         include_own=include_own,
         own_pseudonyms=own,
+        groups=groups_under(ctx.services.policy.consent_fields()),
     )
     names = _organization_names(ctx, {e.organization for e in result.entries if e.organization})
     entries = [_entry(e, names) for e in result.entries]

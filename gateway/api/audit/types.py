@@ -9,9 +9,11 @@ from typing import Any, NewType
 
 import strawberry
 from graphql import IntValueNode, Undefined, ValueNode
+from strawberry.types import Info
 
 from gateway.audit.anomalies import AnomalyKind, Flag
 from gateway.audit.events import RequestOutcome
+from gateway.audit.field_groups import groups_under
 from gateway.audit.queries import CallerCount, EventView, OrganizationCount, Stats
 
 _LONG_RANGE = range(-(2**63), 2**63)
@@ -139,8 +141,9 @@ class AuditEvent:
         return list(self._doc("pseudonyms") or [])
 
     @strawberry.field(description="Groups of a person's record read whole or masked.")
-    def field_groups(self) -> list[str]:
-        return self.event.field_groups()
+    def field_groups(self, info: Info) -> list[str]:
+        # The groups are named by the consent scopes of the policy in force (gateway.audit.field_groups).
+        return self.event.field_groups(groups_under(info.context.services.policy.consent_fields()))
 
     @strawberry.field
     def fields_whole(self) -> int:

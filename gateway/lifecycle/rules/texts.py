@@ -1,9 +1,9 @@
 """Free-text statements of filers and deciders (reasons, evidence), validated as every text input is
-(``gateway.store.inputs``: required, trimmed, bounded, no NUL)."""
+(``gateway.store.value_parsers``: required, trimmed, bounded, no NUL)."""
 
 from __future__ import annotations
 
-from gateway.store.inputs import text
+from gateway.store.value_parsers import text
 
 
 def statement(value: str | None, field: str, *, max_len: int) -> str:
