@@ -4,7 +4,7 @@ A credit record's fields used to be written out by hand in about ten places (the
 its parser, the correction parser, the writer's column values, the GraphQL inputs and types, the
 policy's field list, the maskers, the audit's field groups). They are stated here once, and those
 places read them: adding a record field is a model column (with its migration), a row here, and the
-rules that show it in ``policies/fields.csv`` (docs/adding-a-field.md).
+rules that show it in ``policies/fields.csv`` (docs/architecture.md, "Adding a record field").
 
 Rows are in the order the GraphQL types show their fields (and the privacy table its rows), which is
 also the order a record's fields are validated in. A pure data module: no Strawberry, no SQLAlchemy;
