@@ -16,7 +16,6 @@ digest reveals nothing an attacker could use to guess one.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import threading
 import time
@@ -28,6 +27,7 @@ from joserfc import jws
 from joserfc.errors import BadSignatureError, JoseError
 from joserfc.util import urlsafe_b64decode
 
+from gateway import strict_json
 from gateway.access.tokens import LEEWAY_SECONDS, PUBLIC_CALLER, Caller, caller_from_claims
 from gateway.access.trusted_issuers import TrustedIssuer, load_trusted_issuers
 from gateway.errors import (
@@ -247,24 +247,13 @@ class TokenVerifier:
 
 
 def _json_object(segment: bytes) -> dict[str, Any]:
-    """A base64url JSON object, strictly: no duplicate members, no NaN or Infinity."""
+    """A base64url JSON object, strictly (``gateway.strict_json``): two "role" members would be read
+    one way here and maybe another way by the issuer."""
     try:
         text = urlsafe_b64decode(segment).decode("utf-8")  # RFC 8259: UTF-8 only
-        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_refuse)
+        value = strict_json.loads(text)
     except ValueError:  # also binascii.Error, UnicodeDecodeError, JSONDecodeError
         raise TokenMalformed("the bearer token is not a valid JWS") from None
     if not isinstance(value, dict):
         raise TokenMalformed("the bearer token is not a valid JWS")
     return value
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    # Two "role" members would be read one way here and maybe another way by the issuer: refuse.
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        raise ValueError("duplicate member")
-    return result
-
-
-def _refuse(constant: str) -> Any:
-    raise ValueError(f"{constant} is not JSON")

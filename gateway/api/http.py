@@ -20,6 +20,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry.http.ides import get_graphql_ide_html
 
+from gateway import strict_json
 from gateway.access.tokens import Caller, Role
 from gateway.api.auditing import Trail
 from gateway.api.errors import error_body
@@ -135,25 +136,11 @@ async def read_limited(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """An object's members; a name given twice is refused. RFC 8259 leaves the meaning of duplicate
-    names to the parser, and two parsers that choose differently (a proxy that checks the first
-    ``query``, this one that runs the last) are a way to smuggle a document past a check."""
-    out = dict(pairs)
-    if len(out) != len(pairs):
-        raise ValueError("duplicate name")
-    return out
-
-
-def _no_constant(name: str) -> Any:
-    """``NaN``, ``Infinity`` and ``-Infinity`` are not JSON (RFC 8259, section 6)."""
-    raise ValueError(f"{name} is not JSON")
-
-
 def parse_body(body: bytes) -> dict[str, Any] | list[Any]:
-    """The JSON body: an object, or a list (a batch); strict JSON (no duplicate names, no NaN)."""
+    """The JSON body: an object, or a list (a batch); strictly JSON (``gateway.strict_json``): two
+    ``"query"`` members, read differently by a proxy and by us, would smuggle a document past a check."""
     try:
-        payload = json.loads(body, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+        payload = strict_json.loads(body)
         # "\ud800" escapes decode to lone surrogates, which are not text: echoed in an error message
         # they would fail the response's UTF-8 encoding, and no database column can store them.
         json.dumps(payload, ensure_ascii=False).encode("utf-8")
