@@ -1,6 +1,6 @@
 """Pages for people, served by the gateway from files in the package: the individual's portal at
-``/portal/`` (the auditor's console will sit beside it at ``/console/``), the scripts and styles they
-share at ``/shared/``, and the audit public keys the pages check signed tree heads with.
+``/portal/`` and the auditor's console at ``/console/``, the scripts and styles they share at
+``/shared/``, and the audit public keys the pages check signed tree heads with.
 
 The pages hold no data of their own: every value they show comes from ``/graphql`` with the caller's
 own token, so the field policy, consents and the audit log apply exactly as to any other client.
@@ -23,7 +23,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 WEB = Path(__file__).resolve().parent.parent / "web"
-PAGES = ("portal",)  # each a folder of WEB with its index.html; "console" joins them
+PAGES = ("portal", "console")  # each a folder of WEB with its index.html
 KEYS_PATH = "/keys/audit.jwks"
 
 CONTENT_SECURITY_POLICY = (
