@@ -32,7 +32,7 @@ export function renderAnomalies(body, flags, { onDrill }) {
         [t("caller"), flag.callerId ? el("span", { class: "mono" }, flag.callerId) : null],
         [t("organization"), flag.organization],
         [t("window"), `${chinaTime(flag.from)} – ${chinaTime(flag.to)}`],
-        [t("outcome"), t("countOfThreshold", { count: flag.count, threshold: flag.threshold })],
+        [t("count"), t("countOfThreshold", { count: flag.count, threshold: flag.threshold })],
         [t("seqs"), `${flag.seqs.join(" ")}${flag.seqsTruncated ? ` ${t("truncated")}` : ""}`],
         ["", flag.detail],
       ]),

@@ -89,6 +89,7 @@ export const MESSAGES = {
   anomaliesHelp: m("范围为筛选中的时间段。点击“查看事件”按该调用方和时间窗口筛选事件。", "Over the filter's time range. “Show events” filters the events to the flag's caller and time window."),
   noAnomalies: m("该时间段内没有异常标记。", "No anomaly flags in this range."),
   window: m("时间窗口", "Window"),
+  count: m("次数", "Count"),
   countOfThreshold: m("{count}（阈值 {threshold}）", "{count} (threshold {threshold})"),
   seqs: m("事件序号", "Event numbers"),
   truncated: m("（仅列出前 100 个）", "(the first 100 only)"),
