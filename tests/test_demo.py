@@ -87,6 +87,10 @@ def test_serve_demo_answers_the_sample_queries_it_prints(tmp_path: Path, databas
         assert link is not None and link.group(2) == tokens["individual (a legal representative)"]
         portal = httpx.get(link.group(1))
         assert portal.status_code == 200 and "default-src 'self'" in portal.headers["content-security-policy"]
+        console = re.search(r"^  auditor: (http://\S+/console/)#token=(\S+)$", out, re.M)
+        assert console is not None and console.group(2) == tokens["auditor"]
+        page = httpx.get(console.group(1))
+        assert page.status_code == 200 and "default-src 'self'" in page.headers["content-security-policy"]
     finally:
         proc.send_signal(signal.SIGINT)
         try:

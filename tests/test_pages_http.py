@@ -53,6 +53,22 @@ def test_the_portal_is_served_with_the_security_headers_and_never_cached(
     assert client.get("/shared/base.css").headers["content-type"].startswith("text/css")
 
 
+def test_the_console_is_served_like_the_portal(served: tuple[GatewayEnv, httpx.Client]) -> None:
+    _env, client = served
+    page = client.get("/console/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert_secured(page)
+    assert page.headers["cache-control"] == "no-store"
+    assert "<script" not in page.text.replace('<script type="module" src="main.js"></script>', "")
+    assert "style=" not in page.text
+    assert client.get("/console", follow_redirects=False).headers["location"].endswith("/console/")
+    for path in ("/console/main.js", "/console/export.js", "/console/console.css"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert_secured(response)
+    assert client.get("/console/main.js").headers["content-type"].startswith("text/javascript")
+
+
 def test_a_missing_file_is_a_404_with_a_code_and_nothing_outside_the_folder_is_served(
     served: tuple[GatewayEnv, httpx.Client],
 ) -> None:
@@ -94,6 +110,10 @@ def test_every_page_file_is_shipped_as_package_data() -> None:
     ]
     assert "web/**/*" in globs
     files = [p for p in WEB.rglob("*") if p.is_file()]
-    assert {"portal/index.html", "shared/proofs.js", "shared/vendor/qrcode-generator/LICENSE"} <= {
-        p.relative_to(WEB).as_posix() for p in files
-    }
+    assert {
+        "portal/index.html",
+        "console/index.html",
+        "console/console.css",
+        "shared/proofs.js",
+        "shared/vendor/qrcode-generator/LICENSE",
+    } <= {p.relative_to(WEB).as_posix() for p in files}

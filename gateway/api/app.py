@@ -168,7 +168,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/graphql", GraphQLEndpoint(gateway).handle, methods=METHODS),
             Route("/healthz", healthz),
             Route("/readyz", Readiness(gateway).readyz),
-            *page_routes(gateway.services.audit_keys),
+            *page_routes(gateway.services.audit_keys, dev_mode=gateway.settings.dev_mode),
         ],
     )
     app.state.gateway = gateway

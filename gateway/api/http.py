@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
-from strawberry.http.ides import get_graphql_ide_html
+from starlette.responses import JSONResponse, Response
 
 from gateway import strict_json
 from gateway.access.tokens import Caller, Role
 from gateway.api.auditing import Trail
 from gateway.api.errors import error_body
+from gateway.api.pages import graphiql_page
 from gateway.audit.events import RequestOutcome
 from gateway.errors import (
     AuditUnavailable,
@@ -71,7 +71,7 @@ class GraphQLEndpoint:
         gateway = self.gateway
         if request.method == "GET" and gateway.settings.dev_mode:
             trail.documents.append(gateway.auditor.request_event(trail, None, 200, RequestOutcome.ANSWERED))
-            return HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
+            return graphiql_page()  # packaged assets only: works offline (docs/portal.md)
         try:
             payload, caller = await self._admit(request, trail)
         except RequestRefused as refused:

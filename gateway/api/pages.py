@@ -1,12 +1,16 @@
 """Pages for people, served by the gateway from files in the package: the individual's portal at
-``/portal/`` (the auditor's console will sit beside it at ``/console/``), the scripts and styles they
-share at ``/shared/``, and the audit public keys the pages check signed tree heads with.
+``/portal/`` and the auditor's console at ``/console/``, the scripts and styles they share at
+``/shared/``, and the audit public keys the pages check signed tree heads with.
 
 The pages hold no data of their own: every value they show comes from ``/graphql`` with the caller's
 own token, so the field policy, consents and the audit log apply exactly as to any other client.
 Every file goes out with a strict Content-Security-Policy (scripts and styles from this origin only,
 no inline code, no framing), no referrer, and no MIME sniffing; HTML is never cached, so a signed-out
 tab cannot be brought back from the cache.
+
+In dev mode (``GATEWAY_DEV_MODE=1``) GraphiQL is served the same way: ``GET /graphql`` answers
+``web/graphiql/index.html`` and ``/graphiql/`` its packaged copies of React and GraphiQL, so the IDE
+works without internet. Outside dev mode neither exists.
 """
 
 from __future__ import annotations
@@ -17,18 +21,22 @@ from pathlib import Path
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 WEB = Path(__file__).resolve().parent.parent / "web"
-PAGES = ("portal",)  # each a folder of WEB with its index.html; "console" joins them
+PAGES = ("portal", "console")  # each a folder of WEB with its index.html
 KEYS_PATH = "/keys/audit.jwks"
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+# GraphiQL's stylesheet embeds its fonts as data: URLs; nothing else differs from the pages' policy.
+GRAPHIQL_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "img-src 'self' data:;", "img-src 'self' data:; font-src 'self' data:;"
 )
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
@@ -67,6 +75,22 @@ class PageFiles(StaticFiles):
         return secure(response, html=media.startswith("text/html"))
 
 
+class GraphiQLFiles(PageFiles):
+    """GraphiQL's packaged assets (dev mode only), under the IDE's policy."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        response.headers["Content-Security-Policy"] = GRAPHIQL_CONTENT_SECURITY_POLICY
+        return response
+
+
+def graphiql_page() -> Response:
+    """The GraphiQL page of dev mode: only the packaged assets, no CDN, no inline script."""
+    response = secure(HTMLResponse((WEB / "graphiql" / "index.html").read_text("utf-8")), html=True)
+    response.headers["Content-Security-Policy"] = GRAPHIQL_CONTENT_SECURITY_POLICY
+    return response
+
+
 def audit_jwks(audit_keys: Mapping[str, bytes]) -> dict[str, list[dict[str, str]]]:
     """The audit public keys as a JWKS (as ``credit-gateway keys jwks --purpose audit`` prints)."""
     return {
@@ -84,8 +108,8 @@ def audit_jwks(audit_keys: Mapping[str, bytes]) -> dict[str, list[dict[str, str]
     }
 
 
-def routes(audit_keys: Mapping[str, bytes]) -> list[BaseRoute]:
-    """The pages' routes, to add to the application's route list."""
+def routes(audit_keys: Mapping[str, bytes], *, dev_mode: bool = False) -> list[BaseRoute]:
+    """The pages' routes, to add to the application's route list; GraphiQL's assets in dev mode."""
     document = audit_jwks(audit_keys)
 
     async def keys(_request: Request) -> Response:
@@ -100,4 +124,6 @@ def routes(audit_keys: Mapping[str, bytes]) -> list[BaseRoute]:
         found.append(Route(f"/{page}", to_folder, methods=["GET", "HEAD"]))
         found.append(Mount(f"/{page}", app=PageFiles(directory=WEB / page, html=True), name=page))
     found.append(Mount("/shared", app=PageFiles(directory=WEB / "shared"), name="shared"))
+    if dev_mode:
+        found.append(Mount("/graphiql", app=GraphiQLFiles(directory=WEB / "graphiql"), name="graphiql"))
     return found

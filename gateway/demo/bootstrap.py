@@ -219,4 +219,8 @@ def _print(
     person = tokens["individual (a legal representative)"].value
     # The token rides in the fragment, which the browser never sends: no server log sees it.
     out.print("\n[bold]Portal[/bold] (the individual's pages; the link signs in at a click, docs/portal.md):")
-    out.print(f"  individual (a legal representative): http://{host}:{port}/portal/#token={person}\n")
+    out.print(f"  individual (a legal representative): http://{host}:{port}/portal/#token={person}")
+    out.print(
+        "\n[bold]Console[/bold] (the auditor's pages: events, counts, flags, the tree, export; docs/portal.md):"
+    )
+    out.print(f"  auditor: http://{host}:{port}/console/#token={auditor}\n")

@@ -127,3 +127,67 @@ export async function verifyEntry(entry, head) {
     return { status: "failed", reason: "MALFORMED_PROOF" };
   }
 }
+
+/**
+ * RFC 9162 2.1.4.2: does `proof` show that the tree of `first` leaves with root `firstRoot` is a prefix
+ * of the tree of `second` leaves with root `secondRoot`? Sizes are numbers, strings or BigInts; roots
+ * and proof nodes are bytes.
+ */
+export async function verifyConsistency(first, second, firstRoot, secondRoot, proof) {
+  const m = BigInt(first);
+  const n = BigInt(second);
+  if (m < 0n || m > n) return false;
+  if (m === n) return proof.length === 0 && equal(firstRoot, secondRoot);
+  if (m === 0n) return proof.length === 0; // every tree extends the empty one
+  if (proof.length === 0 || proof.some((p) => p.length !== 32)) return false;
+  const path = [...proof];
+  if ((m & (m - 1n)) === 0n) path.unshift(firstRoot); // a power of two: the old root is a node of the path
+  let fn = m - 1n;
+  let sn = n - 1n;
+  while (fn & 1n) {
+    fn >>= 1n;
+    sn >>= 1n;
+  }
+  let fr = path[0];
+  let sr = path[0];
+  for (const c of path.slice(1)) {
+    if (sn === 0n) return false;
+    if (fn & 1n || fn === sn) {
+      fr = await nodeHash(c, fr);
+      sr = await nodeHash(c, sr);
+      if (!(fn & 1n)) {
+        while (fn !== 0n && !(fn & 1n)) {
+          fn >>= 1n;
+          sn >>= 1n;
+        }
+      }
+    } else {
+      sr = await nodeHash(sr, c);
+    }
+    fn >>= 1n;
+    sn >>= 1n;
+  }
+  return sn === 0n && equal(fr, firstRoot) && equal(sr, secondRoot);
+}
+
+/**
+ * Is `head` (signature already checked) consistent with `seen`, a head this browser checked before?
+ * `fetchProof(first, second)` returns the proof's path as hex. {ok, reason}: reasons LOG_SHRANK (the
+ * new head is smaller), FORKED (same size, other root), PROOF_MISMATCH (the proof does not join them),
+ * MALFORMED_PROOF.
+ */
+export async function checkConsistency(seen, head, fetchProof) {
+  const first = BigInt(seen.treeSize);
+  const second = BigInt(head.treeSize);
+  if (second < first) return { ok: false, reason: "LOG_SHRANK" };
+  if (second === first) return seen.rootHash === head.rootHash ? { ok: true } : { ok: false, reason: "FORKED" };
+  let path;
+  try {
+    path = (await fetchProof(first, second)).map(hexToBytes);
+  } catch (error) {
+    if (error?.code) throw error;
+    return { ok: false, reason: "MALFORMED_PROOF" };
+  }
+  const ok = await verifyConsistency(first, second, hexToBytes(seen.rootHash), hexToBytes(head.rootHash), path);
+  return ok ? { ok: true } : { ok: false, reason: "PROOF_MISMATCH" };
+}
