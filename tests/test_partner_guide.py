@@ -26,6 +26,7 @@ from tests.test_errors_doc import documented_codes
 GUIDE = REPO / "docs" / "partner-guide.md"
 FINANCE_PARTNER = "913717020000882005"
 COURT_PARTNER = "11371700004200500P"
+PERSON_ID_NUMBER = "371702197805060316"
 
 
 def test_the_guides_example_data_imports_without_rejections(database_url: str, keyring_path: Path) -> None:
@@ -59,6 +60,17 @@ def _organization_examples() -> list[tuple[str, dict[str, Any], dict[str, Any]]]
     return examples
 
 
+def _example_after(heading: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The request body and the printed answer of the first example under ``heading``."""
+    text = GUIDE.read_text(encoding="utf-8")
+    section = text[text.index(heading) :]
+    found = re.search(r"```sh\n([^`]*)```\n```json\n([^`]*?)\n```", section)
+    assert found is not None
+    body = re.search(r"-d '(.*)'", found.group(1))
+    assert body is not None
+    return json.loads(body.group(1)), json.loads(found.group(2))
+
+
 def test_the_guides_organization_examples_answer_what_the_guide_prints(
     tmp_path: Path, database_url: str
 ) -> None:
@@ -85,6 +97,17 @@ def test_the_guides_organization_examples_answer_what_the_guide_prints(
             headers = {"Authorization": f"Bearer {token.value}"} if token else {}
             answer = http.post("/graphql", json=body, headers=headers).json()
             assert answer == printed, name
+        # "Who looked at me": the guide's query runs as printed, for the person's own token.
+        command, printed = _example_after("## Who looked at me")
+        me = run_cli("token", "issue", "--role", "individual", "--id-number", PERSON_ID_NUMBER,
+                     keyring=keyring_path, database_url=database_url).stdout.strip()  # fmt: skip
+        answer = http.post("/graphql", json=command, headers={"Authorization": f"Bearer {me}"}).json()
+        assert "errors" not in answer, answer
+        history = answer["data"]["me"]["queryHistory"]
+        assert history.keys() == printed["data"]["me"]["queryHistory"].keys()
+        # The three organisation lookups above showed him as the company's legal representative.
+        assert history["summary"]["lastMonth"] == 3
+        assert [e["role"] for e in history["entries"]] == ["partner", "partner", "public"]
     # The FINANCE partner's promise: every record within its display period, the minor one is past it.
     partner_records = examples[1][2]["data"]["organization"]["records"]
     assert [r["documentNumber"] for r in partner_records] == ["菏市监罚〔2026〕31号", "菏市监许〔2026〕33号"]
