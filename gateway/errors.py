@@ -116,6 +116,13 @@ class ConfigurationError(GatewayError):
     code = "CONFIGURATION_ERROR"
 
 
+class DatabaseNotFound(GatewayError):
+    """The default SQLite database does not exist where the command looked (a relative path, so the
+    current folder decides): refused rather than silently starting a new, empty store."""
+
+    code = "DATABASE_NOT_FOUND"
+
+
 class AuthenticationError(RequestRefused):
     """A bearer token was refused; the subclass's code says why (documented in docs/authentication.md).
 
