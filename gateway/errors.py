@@ -124,6 +124,20 @@ class ConfigurationError(GatewayError):
     code = "CONFIGURATION_ERROR"
 
 
+class DatabaseNotFound(GatewayError):
+    """The default SQLite database does not exist where the command looked (a relative path, so the
+    current folder decides): refused rather than silently starting a new, empty store."""
+
+    code = "DATABASE_NOT_FOUND"
+
+
+class HolidayCalendarEnded(GatewayError):
+    """A warning, not a refusal: a working-day count reached a year the holiday calendar does not
+    list, and counted it with weekends only (gateway/workdays.py says why it does not fail)."""
+
+    code = "HOLIDAY_CALENDAR_ENDED"
+
+
 class AuthenticationError(RequestRefused):
     """A bearer token was refused; the subclass's code says why (documented in docs/authentication.md).
 

@@ -10,11 +10,14 @@ from pathlib import Path
 SCRIPT = Path(sys.executable).with_name("credit-gateway")
 
 
-def run_cli(*args: str, keyring: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run one command with GATEWAY_KEYRING set; extra keyword arguments become GATEWAY_* variables."""
+def run_cli(
+    *args: str, keyring: Path, cwd: Path | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """Run one command with GATEWAY_KEYRING set, in ``cwd`` if given; extra keyword arguments become
+    GATEWAY_* variables."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
     environ.update({"GATEWAY_KEYRING": str(keyring), "NO_COLOR": "1", "COLUMNS": "200"})
     environ.update({f"GATEWAY_{name.upper()}": value for name, value in env.items()})
     return subprocess.run(
-        [str(SCRIPT), *args], capture_output=True, text=True, env=environ, timeout=60, check=False
+        [str(SCRIPT), *args], capture_output=True, text=True, env=environ, cwd=cwd, timeout=60, check=False
     )

@@ -35,6 +35,8 @@ from gateway.errors import (
     PersonUnavailable,
 )
 from gateway.identifiers import normalize_credit_code
+from gateway.store import keyset
+from gateway.store.keyset import After
 from gateway.store.models import Consent
 
 MAX_TTL = timedelta(days=365)
@@ -115,8 +117,18 @@ def grant(session: Session, *, person_id: str, request: ConsentGrant, now: datet
     return consent
 
 
-def list_for_person(session: Session, *, person_id: str) -> Sequence[Consent]:
-    stmt = select(Consent).where(Consent.person_id == person_id).order_by(Consent.created_at.desc())
+def list_for_person(
+    session: Session, *, person_id: str, after: After | None = None, limit: int | None = None
+) -> Sequence[Consent]:
+    """The person's consents, newest first (then by id); ``after`` and ``limit`` make a keyset page."""
+    stmt = (
+        select(Consent)
+        .where(Consent.person_id == person_id)
+        .order_by(Consent.created_at.desc(), Consent.id)
+        .limit(limit)
+    )
+    if after is not None:
+        stmt = stmt.where(keyset.following(Consent.created_at, Consent.id, after))
     return session.scalars(stmt).all()
 
 

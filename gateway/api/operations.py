@@ -15,8 +15,10 @@ from gateway.access import consent as consents
 from gateway.access.consent import ConsentAction, ConsentGrant, scopes_of
 from gateway.access.subjects import SELF, caller_subjects, consent_subjects, viewer_for
 from gateway.access.tokens import Role
+from gateway.api import paging
 from gateway.api.consented import consented_person
 from gateway.api.context import RequestContext
+from gateway.api.paging import PageInfo
 from gateway.api.record_inputs import RecordSubmission, submission_mapping
 from gateway.api.roles import for_roles
 from gateway.api.types import Consent, Organization, Person
@@ -34,6 +36,12 @@ class GrantConsentInput:
     scopes: list[ConsentScope]
     ttl_seconds: int = strawberry.field(default=30 * 24 * 3600, description="Lifetime, at most one year.")
     max_uses: int = strawberry.field(default=1, description="How many lookups the consent allows (1-1000).")
+
+
+@strawberry.type(description="A page of consents (consentsPage).")
+class ConsentConnection:
+    nodes: list[Consent]
+    page_info: PageInfo
 
 
 @strawberry.type
@@ -120,6 +128,31 @@ class SubjectQuery:
         ctx: RequestContext = info.context
         assert ctx.caller.person_id is not None
         return [Consent(row=c) for c in consents.list_for_person(ctx.session, person_id=ctx.caller.person_id)]
+
+    @strawberry.field(
+        description=(
+            "The calling individual's consents, newest first, a page at a time: `first` is 1 to 500, "
+            "pass pageInfo.endCursor as `after` for the next page."
+        ),
+        extensions=for_roles(Role.INDIVIDUAL),
+    )
+    def consents_page(
+        self, info: Info, first: int = paging.DEFAULT_PAGE, after: str | None = None
+    ) -> ConsentConnection:
+        """``consents`` as a keyset page. A new field rather than arguments on ``consents``: that
+        field's list type is published, and a connection in its place would break every client."""
+        ctx: RequestContext = info.context
+        person_id = ctx.caller.person_id
+        assert person_id is not None
+        result = paging.page(
+            lambda cursor, limit: consents.list_for_person(
+                ctx.session, person_id=person_id, after=cursor, limit=limit
+            ),
+            first=first,
+            after=after,
+            key=lambda c: (c.created_at, c.id),
+        )
+        return ConsentConnection(nodes=[Consent(row=c) for c in result.rows], page_info=result.page_info)
 
 
 def _change(info: Info, consent_id: strawberry.ID, action: ConsentAction) -> Consent:

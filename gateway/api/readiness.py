@@ -1,7 +1,9 @@
 """``/healthz`` (the process answers) and ``/readyz`` (it can serve: database reachable and at this
 code's schema revision, the policy in force is the one on disk, the audit log writable).
 
-A problem's reason goes to the log, not to the probe's caller.
+A problem's reason goes to the log, not to the probe's caller. Warnings (``warnings``: code and
+message) do not make the gateway unready: today, the holiday calendar ending within 90 days
+(HOLIDAY_CALENDAR_ENDED, gateway/workdays.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from gateway.errors import HolidayCalendarEnded
+from gateway.lifecycle.rules.periods import today_in_china
 from gateway.store import db
 
 if TYPE_CHECKING:
@@ -34,9 +38,16 @@ class Readiness:
 
     async def readyz(self, _request: Request) -> Response:
         problems = await run_in_threadpool(self.problems)
+        warnings = self.warnings()
+        extra = {"warnings": warnings} if warnings else {}
         if problems:
-            return JSONResponse({"status": "not ready", "problems": problems}, status_code=503)
-        return JSONResponse({"status": "ready"})
+            return JSONResponse({"status": "not ready", "problems": problems, **extra}, status_code=503)
+        return JSONResponse({"status": "ready", **extra})
+
+    def warnings(self) -> list[dict[str, str]]:
+        services = self.gateway.services
+        message = services.calendar.coverage_warning(today_in_china(services.clock()))
+        return [{"code": HolidayCalendarEnded.code, "message": message}] if message else []
 
     def problems(self) -> list[str]:
         gateway = self.gateway

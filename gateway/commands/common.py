@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import typer
 from rich.console import Console
 
-from gateway.errors import GatewayError
+from gateway.errors import DatabaseNotFound, GatewayError
 from gateway.settings import Settings
+from gateway.store import db
 
 console = Console(stderr=True)
 
@@ -30,3 +32,23 @@ def user_errors() -> Iterator[None]:
     except GatewayError as exc:
         console.print(f"[red]error[/red] [{exc.code}]: {exc.message}", markup=True, highlight=False)
         raise typer.Exit(1) from None
+
+
+def new_sqlite_file(config: Settings, *, create: bool) -> Path | None:
+    """The SQLite file a migration is about to create, or None when it exists (or is no file).
+
+    The default URL is relative (``var/credit.db``), so run from another folder it names a file that
+    is not there, and migrating would start an empty store nobody meant: refused
+    (DATABASE_NOT_FOUND) unless ``create``. A URL set on purpose creates its file, and the caller says
+    where it went.
+    """
+    path = db.sqlite_file(config.database_url)
+    if path is None or path.exists():
+        return None
+    if not create and config.database_url == Settings().database_url:
+        raise DatabaseNotFound(
+            f"no database at {path.resolve()}: the default GATEWAY_DATABASE_URL ({config.database_url}) "
+            "is relative to the current folder. Run from the folder that holds var/, set "
+            "GATEWAY_DATABASE_URL, or pass --create to make a new, empty database there"
+        )
+    return path

@@ -7,7 +7,10 @@ import os
 import typer
 import uvicorn
 
-from gateway.commands.common import console, settings, user_errors
+from gateway.clock import utcnow
+from gateway.commands.common import console, new_sqlite_file, settings, user_errors
+from gateway.errors import HolidayCalendarEnded
+from gateway.lifecycle.rules.periods import today_in_china
 
 
 def serve(
@@ -31,8 +34,14 @@ def serve(
         from gateway.api.app import Gateway
         from gateway.store import db
 
+        new = new_sqlite_file(current, create=False)  # --demo made its store above, on purpose
         db.upgrade(current.database_url)
-        Gateway.from_settings(current)
+        gateway = Gateway.from_settings(current)
+    calendar_warning = gateway.services.calendar.coverage_warning(today_in_china(utcnow()))
+    if calendar_warning is not None:
+        console.print(f"[yellow]warning[/yellow] [{HolidayCalendarEnded.code}]: {calendar_warning}")
+    if new is not None:
+        console.print(f"created a new SQLite database at {new.resolve()}")
     console.print(f"serving on http://{host}:{port}/graphql ({workers} worker{'s' if workers > 1 else ''})")
     uvicorn.run(
         "gateway.api.app:create_app",

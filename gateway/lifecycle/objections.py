@@ -31,7 +31,9 @@ from gateway.lifecycle.rules.objections import (
 from gateway.lifecycle.rules.periods import today_in_china
 from gateway.lifecycle.rules.standing import deciding_authority
 from gateway.lifecycle.rules.texts import statement
+from gateway.store import keyset
 from gateway.store.inputs import RecordInput, SubjectRef
+from gateway.store.keyset import After
 from gateway.store.models import CreditRecord, Objection
 from gateway.store.writer import RECORD_COLUMNS, StoreWriter
 from gateway.workdays import WorkCalendar
@@ -145,10 +147,14 @@ def list_objections(
     authority_code: str | None = None,
     status: ObjectionStatus | None = None,
     overdue_on: date | None = None,
+    after: After | None = None,
+    limit: int = LIST_LIMIT,
 ) -> Sequence[Objection]:
     """Objections, newest first, narrowed by filer, issuing authority, status, or "open and past its
-    deadline on ``overdue_on``"."""
-    stmt = select(Objection).order_by(Objection.filed_at.desc(), Objection.id).limit(LIST_LIMIT)
+    deadline on ``overdue_on``"; ``after`` and ``limit`` make a keyset page."""
+    stmt = select(Objection).order_by(Objection.filed_at.desc(), Objection.id).limit(limit)
+    if after is not None:
+        stmt = stmt.where(keyset.following(Objection.filed_at, Objection.id, after))
     if filed_by is not None:
         stmt = stmt.where(Objection.filed_by == filed_by)
     if authority_code is not None:

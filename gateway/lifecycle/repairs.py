@@ -20,6 +20,8 @@ from gateway.lifecycle.rules.periods import today_in_china
 from gateway.lifecycle.rules.repair import MAX_EVIDENCE, MAX_STATEMENT, check_repairable
 from gateway.lifecycle.rules.standing import deciding_authority
 from gateway.lifecycle.rules.texts import statement
+from gateway.store import keyset
+from gateway.store.keyset import After
 from gateway.store.models import CreditRecord, RepairApplication
 
 LIST_LIMIT = 500
@@ -102,12 +104,17 @@ def list_applications(
     filed_by: str | None = None,
     authority_code: str | None = None,
     status: RepairStatus | None = None,
+    after: After | None = None,
+    limit: int = LIST_LIMIT,
 ) -> Sequence[RepairApplication]:
+    """Applications, newest first; ``after`` and ``limit`` make a keyset page."""
     stmt = (
         select(RepairApplication)
         .order_by(RepairApplication.filed_at.desc(), RepairApplication.id)
-        .limit(LIST_LIMIT)
+        .limit(limit)
     )
+    if after is not None:
+        stmt = stmt.where(keyset.following(RepairApplication.filed_at, RepairApplication.id, after))
     if filed_by is not None:
         stmt = stmt.where(RepairApplication.filed_by == filed_by)
     if authority_code is not None:

@@ -24,6 +24,14 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (relative to the current folder when the URL is); None otherwise."""
+    parsed = make_url(normalize_url(url))
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
 def make_engine(url: str, *, flushed_later: bool = False, **kwargs: Any) -> Engine:
     """An engine whose commits are durable when they return — or, with ``flushed_later``, durable
     only once a later durable commit on the same database has returned.

@@ -13,8 +13,10 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.access.tokens import Caller, Role
+from gateway.api import paging
 from gateway.api.context import RequestContext
 from gateway.api.lifecycle.types import Objection, RepairApplication
+from gateway.api.paging import PageInfo
 from gateway.api.record_inputs import RecordCorrection, correction_mapping
 from gateway.api.roles import for_roles
 from gateway.domain import ObjectionStatus, RepairStatus
@@ -55,6 +57,18 @@ class DecideRepairInput:
     reason: str
 
 
+@strawberry.type(description="A page of objections (objectionsPage).")
+class ObjectionConnection:
+    nodes: list[Objection]
+    page_info: PageInfo
+
+
+@strawberry.type(description="A page of repair applications (repairApplicationsPage).")
+class RepairApplicationConnection:
+    nodes: list[RepairApplication]
+    page_info: PageInfo
+
+
 class _Listing(TypedDict, total=False):
     filed_by: str | None
     authority_code: str | None
@@ -90,6 +104,34 @@ class LifecycleQuery:
         return [Objection(row=r) for r in rows]
 
     @strawberry.field(
+        description=(
+            "`objections` a page at a time, newest first, for the same callers: `first` is 1 to 500, "
+            "pass pageInfo.endCursor as `after` for the next page."
+        ),
+        extensions=for_roles(Role.INDIVIDUAL, Role.PARTNER, Role.PROVIDER, Role.ADMIN, Role.AUDITOR),
+    )
+    def objections_page(
+        self,
+        info: Info,
+        status: ObjectionStatus | None = None,
+        first: int = paging.DEFAULT_PAGE,
+        after: str | None = None,
+    ) -> ObjectionConnection:
+        """A new field beside ``objections`` (whose published list type stays, for existing clients),
+        which answers at most the newest 500."""
+        ctx: RequestContext = info.context
+        listed = _listed_for(ctx.caller)
+        result = paging.page(
+            lambda cursor, limit: objections.list_objections(
+                ctx.session, **listed, status=status, after=cursor, limit=limit
+            ),
+            first=first,
+            after=after,
+            key=lambda r: (r.filed_at, r.id),
+        )
+        return ObjectionConnection(nodes=[Objection(row=r) for r in result.rows], page_info=result.page_info)
+
+    @strawberry.field(
         description="Open objections past their deadline: your authority's (providers) or all (admins).",
         extensions=for_roles(Role.PROVIDER, Role.ADMIN),
     )
@@ -112,6 +154,36 @@ class LifecycleQuery:
         ctx: RequestContext = info.context
         rows = repairs.list_applications(ctx.session, **_listed_for(ctx.caller), status=status)
         return [RepairApplication(row=r) for r in rows]
+
+    @strawberry.field(
+        description=(
+            "`repairApplications` a page at a time, newest first, for the same callers: `first` is 1 "
+            "to 500, pass pageInfo.endCursor as `after` for the next page."
+        ),
+        extensions=for_roles(Role.INDIVIDUAL, Role.PARTNER, Role.PROVIDER, Role.ADMIN, Role.AUDITOR),
+    )
+    def repair_applications_page(
+        self,
+        info: Info,
+        status: RepairStatus | None = None,
+        first: int = paging.DEFAULT_PAGE,
+        after: str | None = None,
+    ) -> RepairApplicationConnection:
+        """A new field beside ``repairApplications`` (whose published list type stays, for existing
+        clients), which answers at most the newest 500."""
+        ctx: RequestContext = info.context
+        listed = _listed_for(ctx.caller)
+        result = paging.page(
+            lambda cursor, limit: repairs.list_applications(
+                ctx.session, **listed, status=status, after=cursor, limit=limit
+            ),
+            first=first,
+            after=after,
+            key=lambda r: (r.filed_at, r.id),
+        )
+        return RepairApplicationConnection(
+            nodes=[RepairApplication(row=r) for r in result.rows], page_info=result.page_info
+        )
 
 
 @strawberry.type
