@@ -1,8 +1,9 @@
 // The auditor's console: sign in with an auditor token, then read the audit log through /graphql alone.
 
 import { byId, el, fill } from "/shared/dom.js";
-import { ApiError, getJson, graphql } from "/shared/graphql.js";
-import { currentLanguage, setLanguage, t, translate, useMessages } from "/shared/i18n.js";
+import { getJson, graphql } from "/shared/graphql.js";
+import { currentLanguage, setLanguage, t, useMessages } from "/shared/i18n.js";
+import { body, failed, say, show, usePage } from "/shared/page.js";
 import { currentToken, signIn, signOut, takeTokenFromFragment } from "/shared/session.js";
 import { flagFilter, renderAnomalies } from "./anomalies.js";
 import { renderCounts, renderEvents } from "./events.js";
@@ -27,35 +28,6 @@ const fresh = () => ({
   download: null,
 });
 let state = fresh();
-
-function say(text, isError = false) {
-  const status = byId("status");
-  status.textContent = text;
-  status.className = isError ? "error" : "note";
-}
-
-function failed(error) {
-  const code = error instanceof ApiError ? error.code : "CLIENT_ERROR";
-  say(t("failed", { code }), true);
-  if (error instanceof ApiError && error.status === 401) {
-    signOut(); // an expired or refused token is forgotten; sign in again
-    show();
-  }
-}
-
-function show() {
-  translate();
-  byId("language").textContent = t("language");
-  byId("language").lang = currentLanguage() === "zh-CN" ? "en" : "zh-CN";
-  const signedIn = Boolean(currentToken());
-  byId("sign-in").hidden = signedIn;
-  byId("console").hidden = !signedIn;
-  byId("sign-out").hidden = !signedIn;
-}
-
-function body(id) {
-  return byId(id).querySelector(".body");
-}
 
 // --- the filter --------------------------------------------------------------------------------------
 
@@ -229,6 +201,7 @@ async function exportEvents(format) {
 }
 
 function start() {
+  usePage("console");
   useMessages(MESSAGES);
   takeTokenFromFragment();
   byId("sign-in-form").addEventListener("submit", (event) => {

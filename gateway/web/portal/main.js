@@ -1,8 +1,9 @@
 // The individual's portal: sign in with a token, then read and act through /graphql alone.
 
 import { byId, fill } from "/shared/dom.js";
-import { ApiError, getJson, graphql } from "/shared/graphql.js";
-import { currentLanguage, setLanguage, t, translate, useMessages } from "/shared/i18n.js";
+import { getJson, graphql } from "/shared/graphql.js";
+import { currentLanguage, setLanguage, t, useMessages } from "/shared/i18n.js";
+import { body, failed, say, show, usePage } from "/shared/page.js";
 import { currentToken, signIn, signOut, takeTokenFromFragment } from "/shared/session.js";
 import { renderConsents } from "./consents.js";
 import { renderHistory } from "./history.js";
@@ -12,35 +13,6 @@ import { CONSENT_ACTION, FILE_OBJECTION, GRANT, HISTORY, PORTAL } from "./querie
 import { renderGrade, renderIdentity, renderLists, renderRecords } from "./record.js";
 
 const state = { portal: null, errors: [], history: null, jwks: null, lastToken: null };
-
-function say(text, isError = false) {
-  const status = byId("status");
-  status.textContent = text;
-  status.className = isError ? "error" : "note";
-}
-
-function failed(error) {
-  const code = error instanceof ApiError ? error.code : "CLIENT_ERROR";
-  say(t("failed", { code }), true);
-  if (error instanceof ApiError && error.status === 401) {
-    signOut(); // an expired or refused token is forgotten; sign in again
-    show();
-  }
-}
-
-function show() {
-  translate();
-  byId("language").textContent = t("language");
-  byId("language").lang = currentLanguage() === "zh-CN" ? "en" : "zh-CN";
-  const signedIn = Boolean(currentToken());
-  byId("sign-in").hidden = signedIn;
-  byId("portal").hidden = !signedIn;
-  byId("sign-out").hidden = !signedIn;
-}
-
-function body(id) {
-  return byId(id).querySelector(".body");
-}
 
 // Each part redraws alone, so that a history arriving late never wipes a form being filled in.
 function drawPortal() {
@@ -124,6 +96,7 @@ function fileObjection(recordId, reason, evidence) {
 }
 
 function start() {
+  usePage("portal");
   useMessages(MESSAGES);
   takeTokenFromFragment();
   byId("sign-in-form").addEventListener("submit", (event) => {
