@@ -1,7 +1,7 @@
 """The individual's portal in real headless Chromium against the real gateway under uvicorn: sign in
 from a link, the record as the policy shows it to the person, a consent granted in the page and used
-by a partner, that lookup in "who looked at me" with a proof the page verified, revocation, and a
-tampered audit row reported as a failed proof. No request leaves the gateway's origin, the CSP header
+by a partner, that lookup in "who looked at me" with a proof the page verified, revocation, a
+repair application filed in the page, and a tampered audit row reported as a failed proof. No request leaves the gateway's origin, the CSP header
 is present, and nothing is logged to the console."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from gateway.api.pages import CONTENT_SECURITY_POLICY
 from gateway.audit.settings import AuditSettings
 from tests.audit_helpers import PERSON_QUERY, connection, grant, individual, partner, post, sequences
 from tests.browser import DESKTOP, PHONE, Watched, browser, screenshot, watch
-from tests.gateway_fixtures import BANK_CODE, ZHANG, GatewayEnv, build_env
+from tests.gateway_fixtures import BANK_CODE, RECORDS, ZHANG, GatewayEnv, build_env
 from tests.server import running
 
 __all__ = ["browser"]  # the module-scoped fixture
@@ -144,3 +144,27 @@ def test_a_tampered_audit_row_is_reported_as_a_failed_proof(portal: Portal) -> N
     assert page.get_attribute("#head-status", "data-head") == "valid"  # the head itself is genuine
     assert "ROOT_MISMATCH" in page.text_content(proof) or "LEAF_MISMATCH" in page.text_content(proof)
     watched.assert_clean()
+
+
+def test_a_repair_application_filed_in_the_page_is_listed_and_reaches_the_deciding_authority(
+    portal: Portal,
+) -> None:
+    """Zhang's general penalty of 2026-03-02 has passed its 3-month minimum display period."""
+    watched = portal.open(portal.token())
+    page = watched.page
+    card = f'li[data-record="{RECORDS[3].document_number}"]'
+    form = f'{card} form[id^="repair-"]'
+    page.click(f'{card} button[aria-controls^="repair-"]')
+    page.fill(f'{form} textarea[name="statement"]', "罚款已缴清，违法行为已整改，承诺今后守法诚信经营。")
+    page.fill(f'{form} textarea[name="evidence"]', "缴款凭证 2026-0001，整改报告")
+    page.click(f"{form} button[type=submit]")
+    item = page.wait_for_selector("#objections [data-repair]")
+    listed = post(portal.client, REPAIRS, {}, individual(portal.env)).json()["data"]["repairApplications"]
+    assert [(r["status"], r["record"]["documentNumber"]) for r in listed] == [
+        ("PENDING", RECORDS[3].document_number)
+    ]
+    assert item.get_attribute("data-repair") == listed[0]["id"]
+    watched.assert_clean()
+
+
+REPAIRS = "{ repairApplications { id status record { documentNumber } } }"

@@ -9,7 +9,7 @@ import { renderConsents } from "./consents.js";
 import { renderHistory } from "./history.js";
 import { MESSAGES } from "./messages.js";
 import { renderObjections } from "./objections.js";
-import { CONSENT_ACTION, FILE_OBJECTION, GRANT, HISTORY, PORTAL } from "./queries.js";
+import { APPLY_FOR_REPAIR, CONSENT_ACTION, FILE_OBJECTION, GRANT, HISTORY, PORTAL } from "./queries.js";
 import { renderGrade, renderIdentity, renderLists, renderRecords } from "./record.js";
 
 const state = { portal: null, errors: [], history: null, jwks: null, lastToken: null };
@@ -19,7 +19,7 @@ function drawPortal() {
   const data = state.portal;
   if (!data) return;
   renderIdentity(body("identity"), data.me, state.errors);
-  renderRecords(body("records"), data.me, fileObjection);
+  renderRecords(body("records"), data.me, { object: fileObjection, repair: applyForRepair });
   renderLists(body("lists"), data.me.listEntries);
   renderGrade(body("grade"), data.myCreditEvaluation);
   renderConsents(body("consents"), data.consents || [], state.lastToken, { onGrant: grant, onAction: consentAction });
@@ -92,6 +92,13 @@ function fileObjection(recordId, reason, evidence) {
   return act(async () => {
     await graphql(FILE_OBJECTION, { input: { recordId, reason, evidence } });
     say(t("objectionFiled"));
+  });
+}
+
+function applyForRepair(recordId, statement, evidence) {
+  return act(async () => {
+    await graphql(APPLY_FOR_REPAIR, { input: { recordId, statement, evidence } });
+    say(t("repairFiled"));
   });
 }
 

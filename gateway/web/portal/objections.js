@@ -20,7 +20,7 @@ export function renderObjections(body, objections, repairs) {
   const repairItems = (repairs || []).map((r) =>
     el(
       "li",
-      { class: "item" },
+      { class: "item", "data-repair": r.id },
       el("h4", {}, `${r.record?.documentNumber ?? "—"} · ${label("RepairStatus", r.status)}`),
       facts([
         [t("filedAt"), r.filedAt],

@@ -41,3 +41,7 @@ export const CONSENT_ACTION = {
 export const FILE_OBJECTION = `mutation Object($input: FileObjectionInput!) {
   fileObjection(input: $input) { id status }
 }`;
+
+export const APPLY_FOR_REPAIR = `mutation Repair($input: ApplyForRepairInput!) {
+  applyForRepair(input: $input) { id status }
+}`;

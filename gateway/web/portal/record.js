@@ -21,7 +21,7 @@ function publication(record) {
   return record.publicationUntil ? t("publishedUntil", { date: record.publicationUntil }) : t("notPublished");
 }
 
-function recordCard(record, onObject) {
+function recordCard(record, actions) {
   const card = el(
     "li",
     { class: "item", "data-record": record.documentNumber || "" },
@@ -37,30 +37,40 @@ function recordCard(record, onObject) {
       [t("repairableFrom"), record.repairableFrom],
     ]),
   );
-  if (onObject && record.id && record.status === "ACTIVE") card.append(objectionForm(record, onObject));
+  if (actions && record.id && record.status === "ACTIVE") {
+    card.append(actionForm(record, OBJECTION, actions.object));
+    if (repairableToday(record)) card.append(actionForm(record, REPAIR, actions.repair));
+  }
   return card;
 }
 
-function objectionForm(record, onObject) {
-  const id = `objection-${record.id}`;
-  const form = el(
-    "form",
-    { id, hidden: true },
-    el("label", { for: `${id}-reason` }, t("reason")),
-    el("textarea", { id: `${id}-reason`, name: "reason", required: true }),
-    el("label", { for: `${id}-evidence` }, t("evidence")),
-    el("textarea", { id: `${id}-evidence`, name: "evidence", required: true }),
-    el("div", { class: "row" }, el("button", { type: "submit" }, t("fileObjection"))),
-  );
+// The two things a person can file against their own record: each a button that opens a form with
+// two texts. Whether the filing stands is the gateway's to decide (standing, periods, state).
+const OBJECTION = { key: "objection", open: "object", submit: "fileObjection", fields: ["reason", "evidence"] };
+const REPAIR = { key: "repair", open: "applyForRepair", submit: "fileRepair", fields: ["statement", "evidence"] };
+
+/** Whether the minimum display period has passed, by today's date in China (UTC+8, no DST). */
+function repairableToday(record) {
+  const today = new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
+  return Boolean(record.repairableFrom) && record.repairableFrom <= today;
+}
+
+function actionForm(record, kind, onSubmit) {
+  const id = `${kind.key}-${record.id}`;
+  const inputs = kind.fields.flatMap((name) => [
+    el("label", { for: `${id}-${name}` }, t(name)),
+    el("textarea", { id: `${id}-${name}`, name, required: true }),
+  ]);
+  const form = el("form", { id, hidden: true }, ...inputs, el("div", { class: "row" }, el("button", { type: "submit" }, t(kind.submit))));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    onObject(record.id, form.elements.reason.value, form.elements.evidence.value);
+    onSubmit(record.id, ...kind.fields.map((name) => form.elements[name].value));
   });
-  const open = el("button", { type: "button", class: "secondary", "aria-controls": id, "aria-expanded": "false" }, t("object"));
+  const open = el("button", { type: "button", class: "secondary", "aria-controls": id, "aria-expanded": "false" }, t(kind.open));
   open.addEventListener("click", () => {
     form.hidden = !form.hidden;
     open.setAttribute("aria-expanded", String(!form.hidden));
-    if (!form.hidden) form.elements.reason.focus();
+    if (!form.hidden) form.elements[kind.fields[0]].focus();
   });
   return el("div", {}, el("div", { class: "row" }, open), form);
 }
@@ -74,10 +84,10 @@ function recordGroups(records) {
   return groups;
 }
 
-export function renderRecords(body, me, onObject) {
+export function renderRecords(body, me, actions) {
   const parts = [];
   for (const [title, records, object] of [
-    [t("ownRecords"), me.records, onObject],
+    [t("ownRecords"), me.records, actions],
     [t("linkedRecords"), me.linkedRecords, null],
   ]) {
     parts.push(el("h3", {}, title));
