@@ -2,9 +2,9 @@
 
 import { byId, el, fill } from "/shared/dom.js";
 import { getJson, graphql } from "/shared/graphql.js";
-import { currentLanguage, setLanguage, t, useMessages } from "/shared/i18n.js";
-import { body, failed, say, show, usePage } from "/shared/page.js";
-import { currentToken, signIn, signOut, takeTokenFromFragment } from "/shared/session.js";
+import { t } from "/shared/i18n.js";
+import { body, failed, say, show, startPage } from "/shared/page.js";
+import { currentToken } from "/shared/session.js";
 import { flagFilter, renderAnomalies } from "./anomalies.js";
 import { renderCounts, renderEvents } from "./events.js";
 import { buildExport } from "./export.js";
@@ -201,31 +201,17 @@ async function exportEvents(format) {
 }
 
 function start() {
-  usePage("console");
-  useMessages(MESSAGES);
-  takeTokenFromFragment();
-  byId("sign-in-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    const field = byId("token-input");
-    signIn(field.value);
-    field.value = "";
-    show();
-    load();
-  });
-  byId("sign-out").addEventListener("click", () => {
-    signOut();
-    clearDownload();
-    state = fresh();
-    for (const section of document.querySelectorAll("#console .body")) fill(section);
-    writeForm({});
-    show();
-    say(t("signedOut"));
-    byId("token-input").focus();
-  });
-  byId("language").addEventListener("click", () => {
-    setLanguage(currentLanguage() === "zh-CN" ? "en" : "zh-CN");
-    show();
-    if (currentToken()) drawAll();
+  startPage("console", {
+    messages: MESSAGES,
+    load,
+    forget: () => {
+      clearDownload();
+      state = fresh();
+      writeForm({});
+    },
+    redraw: () => {
+      if (currentToken()) drawAll();
+    },
   });
   byId("filter-form").addEventListener("submit", (event) => {
     event.preventDefault();

@@ -1,10 +1,10 @@
 // The individual's portal: sign in with a token, then read and act through /graphql alone.
 
-import { byId, fill } from "/shared/dom.js";
+import { byId } from "/shared/dom.js";
 import { getJson, graphql } from "/shared/graphql.js";
-import { currentLanguage, setLanguage, t, useMessages } from "/shared/i18n.js";
-import { body, failed, say, show, usePage } from "/shared/page.js";
-import { currentToken, signIn, signOut, takeTokenFromFragment } from "/shared/session.js";
+import { t } from "/shared/i18n.js";
+import { body, failed, say, show, startPage } from "/shared/page.js";
+import { currentToken } from "/shared/session.js";
 import { renderConsents } from "./consents.js";
 import { renderHistory } from "./history.js";
 import { MESSAGES } from "./messages.js";
@@ -103,30 +103,14 @@ function applyForRepair(recordId, statement, evidence) {
 }
 
 function start() {
-  usePage("portal");
-  useMessages(MESSAGES);
-  takeTokenFromFragment();
-  byId("sign-in-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    const field = byId("token-input");
-    signIn(field.value);
-    field.value = "";
-    show();
-    load();
-  });
-  byId("sign-out").addEventListener("click", () => {
-    signOut();
-    Object.assign(state, { portal: null, errors: [], history: null, jwks: null, lastToken: null });
-    for (const section of document.querySelectorAll("#portal .body")) fill(section);
-    show();
-    say(t("signedOut"));
-    byId("token-input").focus();
-  });
-  byId("language").addEventListener("click", async () => {
-    setLanguage(currentLanguage() === "zh-CN" ? "en" : "zh-CN");
-    show();
-    drawPortal();
-    await drawHistory();
+  startPage("portal", {
+    messages: MESSAGES,
+    load,
+    forget: () => Object.assign(state, { portal: null, errors: [], history: null, jwks: null, lastToken: null }),
+    redraw: async () => {
+      drawPortal();
+      await drawHistory();
+    },
   });
   show();
   if (currentToken()) load();

@@ -1,16 +1,43 @@
 // What every page does around its content: the status line, the signed-in or signed-out view, and
 // a refused token forgotten. A page names its main section once (`usePage("portal")`).
 
-import { byId } from "/shared/dom.js";
+import { byId, fill } from "/shared/dom.js";
 import { ApiError } from "/shared/graphql.js";
-import { currentLanguage, t, translate } from "/shared/i18n.js";
-import { currentToken, signOut } from "/shared/session.js";
+import { currentLanguage, setLanguage, t, translate, useMessages } from "/shared/i18n.js";
+import { currentToken, signIn, signOut, takeTokenFromFragment } from "/shared/session.js";
 
 let mainId = null;
 
-/** The id of the section shown only while signed in. */
-export function usePage(id) {
+/**
+ * Set up a page whose section `id` is shown only while signed in: its messages, the token from the
+ * link, the sign-in form, sign-out (`forget` drops the page's own state; every section is emptied)
+ * and the language switch (`redraw` draws again in the new language). `load` reads the page's data.
+ */
+export function startPage(id, { messages, load, forget, redraw }) {
   mainId = id;
+  useMessages(messages);
+  takeTokenFromFragment();
+  byId("sign-in-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const field = byId("token-input");
+    signIn(field.value);
+    field.value = "";
+    show();
+    load();
+  });
+  byId("sign-out").addEventListener("click", () => {
+    signOut();
+    forget();
+    for (const section of document.querySelectorAll(`#${id} .body`)) fill(section);
+    show();
+    say(t("signedOut"));
+    byId("token-input").focus();
+  });
+  byId("language").addEventListener("click", () => {
+    setLanguage(currentLanguage() === "zh-CN" ? "en" : "zh-CN");
+    show();
+    redraw();
+  });
 }
 
 export function say(text, isError = false) {
