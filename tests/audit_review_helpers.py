@@ -32,6 +32,7 @@ def event(
     outcome: RequestOutcome = RequestOutcome.ANSWERED,
     errors: Iterable[str] = (),
     consent_id: str | None = None,
+    purpose: str | None = None,
     root: str = "person",
     operation_name: str | None = None,
 ) -> dict[str, Any]:
@@ -47,6 +48,7 @@ def event(
         root_fields=[root],
         pseudonyms=[person(n) for n in persons],
         consent_id=consent_id,
+        purpose=purpose,
         outcome=outcome,
         errors=list(errors),
         http_status=200,

@@ -7,7 +7,7 @@ import csv
 import hashlib
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -123,6 +123,39 @@ def test_stats_count_per_outcome_caller_and_organisation(log: Engine) -> None:
     with log.connect() as conn:
         window = queries.stats(conn, EventFilter(start=CST_MORNING, end=CST_MORNING + minutes(3)))
     assert (window.events, window.refusals, window.persons) == (3, 1, 2)
+
+
+def test_stats_count_per_purpose_and_utc_hour_within_the_range(engine: Engine, keyring: Keyring) -> None:
+    """Hours are UTC clock hours, grouped in the database: an event a microsecond before the hour is
+    in the hour before, one on the hour in its own; PostgreSQL's session time zone changes nothing."""
+    at = [
+        (minutes(0), "FINANCIAL_SERVICE", RequestOutcome.ANSWERED),  # before the range
+        (
+            minutes(59) + timedelta(seconds=59, microseconds=999_999),
+            "FINANCIAL_SERVICE",
+            RequestOutcome.ANSWERED,
+        ),
+        (minutes(60), "FINANCIAL_SERVICE", RequestOutcome.REFUSED),
+        (minutes(61), None, RequestOutcome.ANSWERED),
+        (minutes(185), "ADMINISTRATIVE_LICENSING", RequestOutcome.REFUSED),
+        (minutes(186), "FINANCIAL_SERVICE", RequestOutcome.ANSWERED),
+        (timedelta(days=1), "ADMINISTRATIVE_LICENSING", RequestOutcome.ANSWERED),  # the range's end: out
+    ]
+    append(engine, keyring, [event(CST_MORNING + d, purpose=p, outcome=o) for d, p, o in at])
+    window = EventFilter(start=CST_MORNING + minutes(59), end=CST_MORNING + timedelta(days=1))
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET TIME ZONE 'Asia/Shanghai'")
+        stats = queries.stats(conn, window)
+    assert [(p.purpose, p.events, p.refusals) for p in stats.purposes] == [
+        ("FINANCIAL_SERVICE", 3, 1), ("ADMINISTRATIVE_LICENSING", 1, 1), (None, 1, 0),
+    ]  # fmt: skip
+    hour = CST_MORNING  # 02:00 UTC
+    assert [(h.hour, h.events, h.refusals) for h in stats.hours] == [
+        (hour, 1, 0), (hour + minutes(60), 2, 1), (hour + minutes(180), 2, 1),
+    ]  # fmt: skip
+    assert all(h.hour.tzinfo is UTC for h in stats.hours)
+    assert sum(p.events for p in stats.purposes) == sum(h.events for h in stats.hours) == stats.events == 5
 
 
 def prune_below(engine: Engine, size: int) -> None:

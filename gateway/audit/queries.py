@@ -1,5 +1,5 @@
-"""Reading the log for auditors: pages of events (keyset pagination on ``seq``), counts, and the rows
-the anomaly flags are computed from. Plain functions over a SQLAlchemy connection; they never write.
+"""Reading the log for auditors: pages of events (keyset pagination on ``seq``), counts (per outcome,
+caller, organisation, purpose and UTC hour), and the rows the anomaly flags are computed from. Plain functions over a SQLAlchemy connection; they never write.
 
 Pages are ordered by sequence number, oldest first, and a page ends where the next begins (``seq >
 cursor``), so events appended while an auditor pages through appear at the end and no event is
@@ -11,10 +11,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, case, distinct, func, select
+from sqlalchemy import Connection, Select, String, case, distinct, func, literal_column, select
+from sqlalchemy.exc import CompileError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from gateway.audit.anomalies import ConsentUse, Lookup, Refusal
 from gateway.audit.canonical import parse_time
@@ -117,6 +121,20 @@ class OrganizationCount:
 
 
 @dataclass(frozen=True, slots=True)
+class PurposeCount:
+    purpose: str | None  # the purpose the request stated; None when it stated none
+    events: int
+    refusals: int
+
+
+@dataclass(frozen=True, slots=True)
+class HourCount:
+    hour: datetime  # the start of a UTC clock hour
+    events: int
+    refusals: int
+
+
+@dataclass(frozen=True, slots=True)
 class Stats:
     events: int
     refusals: int
@@ -124,6 +142,44 @@ class Stats:
     outcomes: dict[str, int] = field(default_factory=dict)
     callers: list[CallerCount] = field(default_factory=list)
     organizations: list[OrganizationCount] = field(default_factory=list)
+    purposes: list[PurposeCount] = field(default_factory=list)
+    hours: list[HourCount] = field(default_factory=list)
+
+
+# --- the UTC hour of an event, in SQL -----------------------------------------------------------------
+
+HOUR_FORMAT = "%Y-%m-%dT%H:00:00Z"
+
+
+class utc_hour(FunctionElement[str]):
+    """The UTC clock hour an instant falls in, as text in ``HOUR_FORMAT`` (``2026-03-12T09:00:00Z``).
+
+    One expression in the query; each dialect's compiler writes it in its own SQL, so the counts
+    per hour are grouped in the database whichever one holds the log. Text on both (not
+    PostgreSQL's ``date_trunc`` timestamp) so that both answer the same rows. SQLite keeps the
+    stored UTC digits (``filters.utc``), PostgreSQL a ``timestamptz`` read in UTC whatever the
+    session's time zone.
+    """
+
+    type = String()
+    name = "utc_hour"
+    inherit_cache = True
+
+
+@compiles(utc_hour)
+def _utc_hour_elsewhere(element: utc_hour, compiler: SQLCompiler, **kw: Any) -> str:
+    raise CompileError(f"utc_hour is written for SQLite and PostgreSQL, not {compiler.dialect.name}")
+
+
+@compiles(utc_hour, "sqlite")
+def _utc_hour_sqlite(element: utc_hour, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(func.strftime(literal_column(f"'{HOUR_FORMAT}'"), *element.clauses), **kw)
+
+
+@compiles(utc_hour, "postgresql")
+def _utc_hour_postgresql(element: utc_hour, compiler: SQLCompiler, **kw: Any) -> str:
+    in_utc = func.timezone(literal_column("'UTC'"), *element.clauses)
+    return compiler.process(func.to_char(in_utc, literal_column('\'YYYY-MM-DD"T"HH24:00:00"Z"\'')), **kw)
 
 
 def _refused() -> Any:
@@ -196,7 +252,38 @@ def stats(conn: Connection, f: EventFilter) -> Stats:
         outcomes=outcomes,
         callers=callers,
         organizations=organizations,
+        purposes=purposes(conn, f),
+        hours=hours(conn, f),
     )
+
+
+def purposes(conn: Connection, f: EventFilter) -> list[PurposeCount]:
+    """Events and refusals per stated purpose, most events first (no purpose last among equals)."""
+    rows = conn.execute(
+        select(AuditEvent.purpose, func.count().label("n"), _refused().label("refused"))
+        .where(*conditions(f))
+        .group_by(AuditEvent.purpose)
+    )
+    found = [PurposeCount(r.purpose, int(r.n), int(r.refused or 0)) for r in rows]
+    return sorted(found, key=lambda p: (-p.events, p.purpose is None, p.purpose or ""))
+
+
+def hours(conn: Connection, f: EventFilter) -> list[HourCount]:
+    """Events and refusals per UTC clock hour that has any, oldest first. The hour is computed in a
+    subquery and grouped by its column, so the expression is written once in the SQL."""
+    timed = (
+        select(utc_hour(AuditEvent.time).label("hour"), AuditEvent.outcome).where(*conditions(f)).subquery()
+    )
+    refused = func.sum(case((timed.c.outcome == RequestOutcome.REFUSED.value, 1), else_=0))
+    rows = conn.execute(
+        select(timed.c.hour, func.count().label("n"), refused.label("refused"))
+        .group_by(timed.c.hour)
+        .order_by(timed.c.hour)
+    )
+    return [
+        HourCount(datetime.strptime(r.hour, HOUR_FORMAT).replace(tzinfo=UTC), int(r.n), int(r.refused or 0))
+        for r in rows
+    ]
 
 
 # --- rows for the anomaly flags -----------------------------------------------------------------------

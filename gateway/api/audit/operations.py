@@ -90,7 +90,9 @@ class AuditQuery:
         )
 
     @strawberry.field(
-        description="Counts per outcome, caller and organisation over a time range (auditors).",
+        description=(
+            "Counts per outcome, caller, organisation, purpose and UTC hour over a time range (auditors)."
+        ),
         extensions=for_roles(Role.AUDITOR),
     )
     def audit_stats(

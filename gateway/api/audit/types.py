@@ -14,7 +14,7 @@ from strawberry.types import Info
 from gateway.audit.anomalies import AnomalyKind, Flag
 from gateway.audit.events import RequestOutcome
 from gateway.audit.field_groups import groups_under
-from gateway.audit.queries import CallerCount, EventView, OrganizationCount, Stats
+from gateway.audit.queries import CallerCount, EventView, HourCount, OrganizationCount, PurposeCount, Stats
 
 _LONG_RANGE = range(-(2**63), 2**63)
 
@@ -225,6 +225,28 @@ class AuditOrganizationStats:
         )
 
 
+@strawberry.type
+class AuditPurposeStats:
+    purpose: str | None = strawberry.field(description="The purpose the request stated; null when none.")
+    events: Long
+    refusals: Long
+
+    @classmethod
+    def of(cls, p: PurposeCount) -> AuditPurposeStats:
+        return cls(purpose=p.purpose, events=p.events, refusals=p.refusals)
+
+
+@strawberry.type
+class AuditHourStats:
+    hour: datetime = strawberry.field(description="The start of the clock hour, UTC.")
+    events: Long
+    refusals: Long
+
+    @classmethod
+    def of(cls, h: HourCount) -> AuditHourStats:
+        return cls(hour=h.hour, events=h.events, refusals=h.refusals)
+
+
 @strawberry.type(description="Counts over the events of a time range.")
 class AuditStats:
     events: Long
@@ -235,6 +257,10 @@ class AuditStats:
     outcomes: list[AuditOutcomeCount]
     callers: list[AuditCallerStats]
     organizations: list[AuditOrganizationStats]
+    purposes: list[AuditPurposeStats] = strawberry.field(description="Per stated purpose, most events first.")
+    hours: list[AuditHourStats] = strawberry.field(
+        description="Per UTC clock hour that has events, oldest first."
+    )
 
     @classmethod
     def of(cls, s: Stats) -> AuditStats:
@@ -247,6 +273,8 @@ class AuditStats:
             ],
             callers=[AuditCallerStats.of(c) for c in s.callers],
             organizations=[AuditOrganizationStats.of(o) for o in s.organizations],
+            purposes=[AuditPurposeStats.of(p) for p in s.purposes],
+            hours=[AuditHourStats.of(h) for h in s.hours],
         )
 
 
