@@ -7,6 +7,7 @@ the CSP header is present, and nothing is logged to the console."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,6 +40,14 @@ def auditor_headers(env: GatewayEnv) -> dict[str, str]:
 EVENTS = """query($filter: AuditEventFilter, $after: String) {
   auditEvents(filter: $filter, first: 500, after: $after) { nodes { seq organization } pageInfo { endCursor hasNextPage } }
 }"""
+
+
+STATS = "{ auditStats { purposes { purpose events refusals } } }"
+
+
+def chart_counts(label: str) -> list[tuple[int, int]]:
+    """(events, refusals) of each bar, from a chart's text equivalent ("title: label n / m; …")."""
+    return [(int(n), int(m)) for n, m in re.findall(r"(\d+) / (\d+)", label.split("：", 1)[1])]
 
 
 @dataclass
@@ -138,7 +147,15 @@ def test_filtering_by_one_organisation_shows_exactly_its_events_page_by_page(con
     # Counts: the organisation chart names both partners; the text equivalent carries the numbers.
     chart = page.get_attribute("#chart-organizations svg", "aria-label")
     assert BANK_CODE in chart and OTHER_CODE in chart
-    assert page.is_visible("#chart-hours svg")
+    # Per purpose and per hour: the whole range's counts from auditStats, not the 20 events shown.
+    stats = post(console.client, STATS, {}, auditor_headers(console.env)).json()["data"]["auditStats"]
+    lookups = next(p for p in stats["purposes"] if p["purpose"] == "FINANCIAL_SERVICE")
+    assert (lookups["events"], lookups["refusals"]) == (35, 10)
+    assert "FINANCIAL_SERVICE 35 / 10" in page.get_attribute("#chart-purposes svg", "aria-label")
+    shown_total = int(page.get_attribute("#totals", "data-events"))
+    hours = chart_counts(page.get_attribute("#chart-hours svg", "aria-label"))
+    assert sum(events for events, _ in hours) == shown_total > 35  # every event of the range, in its hour
+    assert sum(refused for _, refused in hours) == 10
     screenshot(page, "console")
 
     page.click("#language")

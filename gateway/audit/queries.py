@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, String, case, distinct, func, literal_column, select
+from sqlalchemy import ColumnElement, Connection, Select, String, case, distinct, func, literal_column, select
 from sqlalchemy.exc import CompileError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -30,6 +30,7 @@ from gateway.clock import as_utc
 from gateway.store.models import Consent
 
 MAX_PAGE = 500
+Where = tuple[ColumnElement[bool], ...]  # the conditions one count is taken under
 IDENTITY_PREFIX = "idn:"  # a person named by identity number in the request (pseudonyms.PREFIXES)
 
 
@@ -186,28 +187,40 @@ def _refused() -> Any:
     return func.sum(case((AuditEvent.outcome == RequestOutcome.REFUSED.value, 1), else_=0))
 
 
-def _person_keys(f: EventFilter) -> Select[Any]:
+def _person_keys(where: Where) -> Select[Any]:
     return (
         select(AuditEvent.caller_id, AuditEvent.role, AuditEvent.organization, AuditEventKey.value)
         .join(AuditEventKey, AuditEventKey.seq == AuditEvent.seq)
         .where(
-            *conditions(f),
+            *where,
             AuditEventKey.kind == KeyKind.PSEUDONYM.value,
             AuditEventKey.value.startswith(IDENTITY_PREFIX),
         )
     )
 
 
+def snapshot(conn: Connection, f: EventFilter) -> Where:
+    """The filter's conditions, bounded by the newest sequence number now. Each count is its own
+    statement, and each statement sees the events committed before it (SQLite's reads outside a
+    write, PostgreSQL's READ COMMITTED); the log commits in sequence order, so with this bound
+    every count is of the same events, and the requests that arrive meanwhile (the console's own,
+    in parallel) cannot make the totals and the charts disagree."""
+    top = conn.execute(select(func.max(AuditEvent.seq))).scalar_one()
+    return (*conditions(f), AuditEvent.seq <= (-1 if top is None else top))
+
+
 def stats(conn: Connection, f: EventFilter) -> Stats:
     """Events, refusals and distinct persons looked up, in total, per outcome, per caller (id, role,
-    organisation) and per organisation, over the filter's events."""
+    organisation), per organisation, per purpose and per UTC hour, over the filter's events; all of
+    the same events (``snapshot``)."""
+    where = snapshot(conn, f)
     outcomes = {
         str(o): int(n)
         for o, n in conn.execute(
-            select(AuditEvent.outcome, func.count()).where(*conditions(f)).group_by(AuditEvent.outcome)
+            select(AuditEvent.outcome, func.count()).where(*where).group_by(AuditEvent.outcome)
         )
     }
-    keys = _person_keys(f).subquery()
+    keys = _person_keys(where).subquery()
     persons_by_caller = {
         (r[0], r[1], r[2]): int(r[3])
         for r in conn.execute(
@@ -229,7 +242,7 @@ def stats(conn: Connection, f: EventFilter) -> Stats:
         for r in conn.execute(
             select(AuditEvent.caller_id, AuditEvent.role, AuditEvent.organization,
                    func.count().label("n"), _refused().label("refused"))
-            .where(*conditions(f))
+            .where(*where)
             .group_by(AuditEvent.caller_id, AuditEvent.role, AuditEvent.organization)
         )
     ]  # fmt: skip
@@ -239,7 +252,7 @@ def stats(conn: Connection, f: EventFilter) -> Stats:
         )
         for r in conn.execute(
             select(AuditEvent.organization, func.count().label("n"), _refused().label("refused"))
-            .where(*conditions(f))
+            .where(*where)
             .group_by(AuditEvent.organization)
         )
     ]
@@ -252,28 +265,26 @@ def stats(conn: Connection, f: EventFilter) -> Stats:
         outcomes=outcomes,
         callers=callers,
         organizations=organizations,
-        purposes=purposes(conn, f),
-        hours=hours(conn, f),
+        purposes=purposes(conn, where),
+        hours=hours(conn, where),
     )
 
 
-def purposes(conn: Connection, f: EventFilter) -> list[PurposeCount]:
+def purposes(conn: Connection, where: Where) -> list[PurposeCount]:
     """Events and refusals per stated purpose, most events first (no purpose last among equals)."""
     rows = conn.execute(
         select(AuditEvent.purpose, func.count().label("n"), _refused().label("refused"))
-        .where(*conditions(f))
+        .where(*where)
         .group_by(AuditEvent.purpose)
     )
     found = [PurposeCount(r.purpose, int(r.n), int(r.refused or 0)) for r in rows]
     return sorted(found, key=lambda p: (-p.events, p.purpose is None, p.purpose or ""))
 
 
-def hours(conn: Connection, f: EventFilter) -> list[HourCount]:
+def hours(conn: Connection, where: Where) -> list[HourCount]:
     """Events and refusals per UTC clock hour that has any, oldest first. The hour is computed in a
     subquery and grouped by its column, so the expression is written once in the SQL."""
-    timed = (
-        select(utc_hour(AuditEvent.time).label("hour"), AuditEvent.outcome).where(*conditions(f)).subquery()
-    )
+    timed = select(utc_hour(AuditEvent.time).label("hour"), AuditEvent.outcome).where(*where).subquery()
     refused = func.sum(case((timed.c.outcome == RequestOutcome.REFUSED.value, 1), else_=0))
     rows = conn.execute(
         select(timed.c.hour, func.count().label("n"), refused.label("refused"))
@@ -294,7 +305,7 @@ def hours(conn: Connection, f: EventFilter) -> list[HourCount]:
 
 def lookups(conn: Connection, f: EventFilter) -> list[Lookup]:
     """(event, person) pairs: every identity number (pseudonym) each event's request named."""
-    keys = _person_keys(f).add_columns(AuditEvent.seq, AuditEvent.time).order_by(AuditEvent.seq)
+    keys = _person_keys(conditions(f)).add_columns(AuditEvent.seq, AuditEvent.time).order_by(AuditEvent.seq)
     return [
         Lookup(int(r.seq), as_utc(r.time), r.caller_id, r.organization, str(r.value))
         for r in conn.execute(keys).yield_per(5_000)

@@ -44,10 +44,3 @@ export function barChart(id, title, rows) {
   });
   return el("div", { class: "chart", id }, el("h3", {}, title), chart);
 }
-
-/** Count `values` (strings) into chart rows, largest first. */
-export function tally(values) {
-  const counts = new Map();
-  for (const value of values) counts.set(value, (counts.get(value) || 0) + 1);
-  return [...counts.entries()].sort((a, b) => b[1] - a[1] || String(a[0]).localeCompare(String(b[0]))).map(([label, value]) => ({ label, value }));
-}

@@ -2,9 +2,10 @@
 
 import { el, fill } from "/shared/dom.js";
 import { label, t } from "/shared/i18n.js";
-import { barChart, tally } from "./charts.js";
-import { chinaHour, chinaTime } from "./time.js";
+import { barChart } from "./charts.js";
+import { chinaDay, chinaHour, chinaTime } from "./time.js";
 
+const MAX_HOURS = 72; // more hours with events than this: the time chart counts per day
 const COLUMNS = ["seq", "time", "caller", "role", "organization", "rootFields", "outcome", "errors", "purpose", "consentId", "subjects", "fields"];
 
 /** A long identifier, shortened on screen; the whole value stays in the title and for screen readers. */
@@ -56,25 +57,40 @@ export function renderEvents(body, nodes, flagged) {
   );
 }
 
-export function renderCounts(body, stats, nodes) {
-  const organizations = stats.organizations.map((o) => ({
-    label: o.organization || t("noOrganization"),
-    value: o.events,
-    second: o.refusals,
-  }));
+/** Rows of counts ({events, refusals}) as chart rows. */
+const rows = (counts, labelOf) => counts.map((c) => ({ label: labelOf(c), value: c.events, second: c.refusals }));
+
+/**
+ * The hours with events, as China-time hours; past MAX_HOURS of them, as China days instead (a day in
+ * China is 24 whole UTC hours, so the days add up exactly), so a long range stays readable.
+ */
+function timeRows(hours) {
+  if (hours.length <= MAX_HOURS) return { title: t("byHour"), rows: rows(hours, (h) => chinaHour(h.hour)) };
+  const days = new Map();
+  for (const h of hours) {
+    const day = chinaDay(h.hour);
+    const sum = days.get(day) || { events: 0, refusals: 0 };
+    days.set(day, { events: sum.events + Number(h.events), refusals: sum.refusals + Number(h.refusals) });
+  }
+  return { title: t("byDay"), rows: [...days].map(([label, c]) => ({ label, value: c.events, second: c.refusals })) };
+}
+
+/** The counts of `auditStats` over the whole time range: every chart from the server's counts. */
+export function renderCounts(body, stats) {
+  const organizations = rows(stats.organizations, (o) => o.organization || t("noOrganization"));
   const outcomes = stats.outcomes.map((o) => ({ label: label("Outcome", o.outcome), value: o.events }));
-  const purposes = tally(nodes.map((n) => n.purpose || t("noPurpose")));
-  const hours = tally(nodes.map((n) => chinaHour(n.time))).sort((a, b) => a.label.localeCompare(b.label));
+  const purposes = rows(stats.purposes, (p) => p.purpose || t("noPurpose"));
+  const time = timeRows(stats.hours);
   fill(
     body,
-    el("p", { id: "totals" }, t("totals", { events: stats.events, refusals: stats.refusals, persons: stats.distinctPersons })),
+    el("p", { id: "totals", "data-events": String(stats.events) }, t("totals", { events: stats.events, refusals: stats.refusals, persons: stats.distinctPersons })),
     el(
       "div",
       { class: "charts" },
       barChart("chart-organizations", t("byOrganization"), organizations),
       barChart("chart-outcomes", t("byOutcome"), outcomes),
       barChart("chart-purposes", t("byPurpose"), purposes),
-      barChart("chart-hours", t("byHour"), hours),
+      barChart("chart-hours", time.title, time.rows),
     ),
   );
 }

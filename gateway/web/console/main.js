@@ -90,7 +90,6 @@ async function loadEvents() {
     state.hasNext = data.auditEvents.pageInfo.hasNextPage;
     state.nextCursor = data.auditEvents.pageInfo.endCursor;
     drawEvents();
-    drawCounts();
   } catch (error) {
     failed(error);
   } finally {
@@ -122,7 +121,7 @@ async function loadOverview() {
 }
 
 function drawCounts() {
-  if (state.stats) renderCounts(body("counts"), state.stats, state.nodes);
+  if (state.stats) renderCounts(body("counts"), state.stats);
 }
 
 function drawAnomalies() {

@@ -23,6 +23,8 @@ export const STATS = `query Stats($from: DateTime, $to: DateTime) {
     events refusals distinctPersons
     outcomes { outcome events }
     organizations { organization events refusals distinctPersons }
+    purposes { purpose events refusals }
+    hours { hour events refusals }
   }
 }`;
 

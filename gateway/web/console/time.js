@@ -28,3 +28,8 @@ export function chinaHour(iso) {
   const text = chinaTime(iso);
   return `${text.slice(5, 13)}:00`;
 }
+
+/** The China-time day an instant falls in: "2026-03-12". */
+export function chinaDay(iso) {
+  return chinaTime(iso).slice(0, 10);
+}
