@@ -7,6 +7,7 @@ when it, or Playwright, is absent."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -94,3 +95,48 @@ def screenshot(page: Any, name: str) -> None:
         page.set_viewport_size(size)
         page.screenshot(path=str(folder / f"{name}-{label}.png"), full_page=True)
     page.set_viewport_size(DESKTOP)
+
+
+# Roles that must carry an accessible name: the form controls, links, and images (charts, QR codes).
+NAMED_ROLES = frozenset(
+    {"button", "checkbox", "combobox", "img", "link", "listbox", "radio", "searchbox", "slider", "spinbutton",
+     "switch", "textbox"}
+)  # fmt: skip
+# Roles a reader announces by their text: one with neither name nor text is read out as nothing.
+TEXT_ROLES = frozenset({"columnheader", "heading", "rowheader", "term"})
+_SNAPSHOT_LINE = re.compile(r'^\s*- (?P<role>[a-z]+)(?P<name> "(?:[^"\\]|\\.)*"| /(?:[^/\\]|\\.)*/)?')
+
+
+def unnamed(snapshot: str) -> list[str]:
+    """The lines of an ARIA snapshot (``locator.aria_snapshot()``: what the browser's accessibility
+    tree gives assistive technology) whose control, link or image has no accessible name, or whose
+    heading, term or table header has neither name nor text."""
+    found = []
+    for line in snapshot.splitlines():
+        match = _SNAPSHOT_LINE.match(line)
+        if not match:
+            continue
+        role, bare = match["role"], line.strip() in (f"- {match['role']}", f'- {match["role"]} ""')
+        if (role in NAMED_ROLES and match["name"] in (None, ' ""')) or (role in TEXT_ROLES and bare):
+            found.append(line.strip())
+    return found
+
+
+def open_disclosures(page: Any) -> None:
+    """Click every collapsed disclosure button (``aria-expanded="false"``), so that the forms it
+    shows are in the accessibility tree too."""
+    for button in page.query_selector_all('button[aria-expanded="false"]'):
+        if button.is_visible():
+            button.click()
+
+
+def assert_named(page: Any, *, roles: set[str]) -> str:
+    """Every control, link and image now shown has an accessible name (a label, ``aria-label``, its
+    text, or an image's alternative text), and every heading, term and table header a text, read
+    from the accessibility tree; ``roles`` must be among
+    what is shown, so that the check is not vacuous. The snapshot, for further assertions."""
+    snapshot = str(page.locator("body").aria_snapshot())
+    shown = {m["role"] for m in map(_SNAPSHOT_LINE.match, snapshot.splitlines()) if m}
+    assert roles <= shown, f"expected {sorted(roles - shown)} in the accessibility tree:\n{snapshot}"
+    assert not unnamed(snapshot), f"without an accessible name: {unnamed(snapshot)}\n{snapshot}"
+    return snapshot

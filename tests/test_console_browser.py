@@ -23,7 +23,7 @@ from gateway.api.app import create_app
 from gateway.api.pages import CONTENT_SECURITY_POLICY
 from gateway.audit.settings import AuditSettings
 from tests.audit_helpers import PERSON_QUERY, connection, grant, partner, post
-from tests.browser import DESKTOP, PHONE, Watched, browser, screenshot, watch
+from tests.browser import DESKTOP, PHONE, Watched, assert_named, browser, open_disclosures, screenshot, watch
 from tests.cli import run_cli
 from tests.gateway_fixtures import BANK_CODE, ZHANG, GatewayEnv, build_env
 from tests.helpers import credit_code
@@ -262,4 +262,28 @@ def test_the_export_made_in_the_browser_is_the_clis_export_byte_for_byte(
         assert done.returncode == 0, done.stderr
         assert made == out.read_bytes(), fmt
         assert info.value.suggested_filename == f"audit-events.{fmt}"
+    watched.assert_clean()
+
+
+def test_every_control_has_an_accessible_name_and_every_chart_a_text_alternative(console: Console) -> None:
+    """Read from the browser's accessibility tree, signed out and signed in with every part drawn."""
+    context = console.browser.new_context(viewport=DESKTOP, locale="zh-CN")
+    watched = watch(context, console.url)
+    watched.page.goto(f"{console.url}/console/")
+    watched.page.wait_for_selector("#sign-in:not([hidden])")
+    assert_named(watched.page, roles={"textbox", "button"})
+    watched.assert_clean()
+
+    console.traffic(bank=2, refused=10)  # a flag, with its drill-down button
+    watched = console.open()
+    page = watched.page
+    page.wait_for_selector('#anomaly-list [data-kind="REFUSAL_BURST"]')
+    page.click("#export-build")
+    page.wait_for_selector("#export-download")
+    open_disclosures(page)
+    tree = assert_named(page, roles={"textbox", "combobox", "button", "radio", "img", "link"})
+    charts = page.eval_on_selector_all(
+        ".chart svg", "charts => charts.map(c => c.getAttribute('aria-label'))"
+    )
+    assert len(charts) == 4 and all(f'img "{label}"' in tree for label in charts)
     watched.assert_clean()

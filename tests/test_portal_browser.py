@@ -20,7 +20,7 @@ from gateway.api.app import create_app
 from gateway.api.pages import CONTENT_SECURITY_POLICY
 from gateway.audit.settings import AuditSettings
 from tests.audit_helpers import PERSON_QUERY, connection, grant, individual, partner, post, sequences
-from tests.browser import DESKTOP, PHONE, Watched, browser, screenshot, watch
+from tests.browser import DESKTOP, PHONE, Watched, assert_named, browser, open_disclosures, screenshot, watch
 from tests.gateway_fixtures import BANK_CODE, RECORDS, ZHANG, GatewayEnv, build_env
 from tests.server import running
 
@@ -168,3 +168,26 @@ def test_a_repair_application_filed_in_the_page_is_listed_and_reaches_the_decidi
 
 
 REPAIRS = "{ repairApplications { id status record { documentNumber } } }"
+
+
+def test_every_control_has_an_accessible_name_and_every_image_a_text_alternative(portal: Portal) -> None:
+    """Read from the browser's accessibility tree: signed out; signed in with every form opened; and
+    with a consent's token and QR code shown."""
+    context = portal.browser.new_context(viewport=DESKTOP, locale="zh-CN")
+    watched = watch(context, portal.url)
+    watched.page.goto(f"{portal.url}/portal/")
+    watched.page.wait_for_selector("#sign-in:not([hidden])")
+    assert_named(watched.page, roles={"textbox", "button"})
+    watched.assert_clean()
+
+    consent, _ = grant(portal.client, portal.env, ["IDENTITY", "RECORDS"])
+    portal.lookup(consent)  # a lookup in "who looked at me", with its proof
+    watched = portal.open(portal.token())
+    page = watched.page
+    page.fill("#grant-grantee", BANK_CODE)
+    page.click("#grant-form button[type=submit]")
+    page.wait_for_selector("#granted svg.qr")
+    open_disclosures(page)
+    tree = assert_named(page, roles={"textbox", "combobox", "checkbox", "button", "img", "spinbutton"})
+    assert f'img "{page.get_attribute("#granted svg.qr", "aria-label")}"' in tree
+    watched.assert_clean()

@@ -34,7 +34,7 @@ export function renderAnomalies(body, flags, { onDrill }) {
         [t("window"), `${chinaTime(flag.from)} – ${chinaTime(flag.to)}`],
         [t("count"), t("countOfThreshold", { count: flag.count, threshold: flag.threshold })],
         [t("seqs"), `${flag.seqs.join(" ")}${flag.seqsTruncated ? ` ${t("truncated")}` : ""}`],
-        ["", flag.detail],
+        [t("detail"), flag.detail],
       ]),
       el("div", { class: "row" }, drill),
     );

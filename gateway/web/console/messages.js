@@ -93,6 +93,7 @@ export const MESSAGES = {
   count: m("次数", "Count"),
   countOfThreshold: m("{count}（阈值 {threshold}）", "{count} (threshold {threshold})"),
   seqs: m("事件序号", "Event numbers"),
+  detail: m("说明", "Detail"),
   truncated: m("（仅列出前 100 个）", "(the first 100 only)"),
   drill: m("查看事件", "Show events"),
   drilled: m("已按标记筛选：调用方 {caller}，{from} 至 {to}。标记中的事件已突出显示。", "Filtered by the flag: caller {caller}, {from} to {to}. The flag's events are highlighted."),
