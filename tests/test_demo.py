@@ -1,4 +1,5 @@
-"""The README's first command: ``credit-gateway serve --demo`` answers the curl it prints."""
+"""The README's first command: ``credit-gateway serve --demo`` answers the curl it prints, and its portal
+links sign in one demo person each, the one each is printed for."""
 
 from __future__ import annotations
 
@@ -9,11 +10,33 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from tests.server import free_port
+
+STORY_QUERY = """{ me { idNumber linkedRecords { documentNumber } listEntries { kind status } }
+  objections { status } repairApplications { status } }"""
+Shown = dict[str, Any]
+# The portal links serve --demo prints, in order, and what the person's own view shows for each.
+STORIES: dict[str, Callable[[Shown], bool]] = {
+    "a legal representative": lambda d: bool(d["me"]["linkedRecords"]),
+    **{
+        f"repair application {s.lower()}": lambda d, s=s: s in {a["status"] for a in d["repairApplications"]}
+        for s in ("PENDING", "APPROVED", "REFUSED")
+    },
+    **{
+        f"objection {s.lower()}": lambda d, s=s: s in {o["status"] for o in d["objections"]}
+        for s in ("CORRECTED", "UPHELD")
+    },
+    **{
+        f"on a {k.lower()}list": lambda d, k=k: {"kind": k, "status": "LISTED"} in d["me"]["listEntries"]
+        for k in ("BLACK", "RED")
+    },
+}
 
 
 def test_serve_demo_answers_the_sample_queries_it_prints(tmp_path: Path, database_url: str) -> None:
@@ -87,6 +110,17 @@ def test_serve_demo_answers_the_sample_queries_it_prints(tmp_path: Path, databas
         assert link is not None and link.group(2) == tokens["individual (a legal representative)"]
         portal = httpx.get(link.group(1))
         assert portal.status_code == 200 and "default-src 'self'" in portal.headers["content-security-policy"]
+        # One link per demo person meant to sign in, each showing the story it is printed for.
+        links = re.findall(r"^  individual \(([^)]+)\): http://\S+/portal/#token=(\S+)$", out, re.M)
+        assert [story for story, _ in links] == list(STORIES)
+        ids = set()
+        for story, token in links:
+            shown = httpx.post(
+                f"{url}/graphql", json={"query": STORY_QUERY}, headers={"Authorization": f"Bearer {token}"}
+            ).json()["data"]
+            assert STORIES[story](shown), story
+            ids.add(shown["me"]["idNumber"])
+        assert len(ids) == len(links)  # each a different person
         console = re.search(r"^  auditor: (http://\S+/console/)#token=(\S+)$", out, re.M)
         assert console is not None and console.group(2) == tokens["auditor"]
         page = httpx.get(console.group(1))

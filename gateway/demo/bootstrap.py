@@ -1,8 +1,9 @@
 """``serve --demo``: everything a newcomer needs to see the gateway answer, from nothing.
 
 Creates the keyring and a SQLite store with deterministic demo data when they are absent, then
-prints one token per role, a consent token of a demo person for a demo partner agency, and sample
-``curl`` commands. Safe to run again: existing keys and data are kept, new tokens are printed.
+prints one token per role, a consent token of a demo person for a demo partner agency, sample
+``curl`` commands, a portal sign-in link per demo person of ``demo.people`` and the auditor's
+console link. Safe to run again: existing keys and data are kept, new tokens are printed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from gateway.access.consent import ConsentGrant, grant
 from gateway.access.consent_tokens import ConsentTokens
 from gateway.access.tokens import Role, TokenIssuer
 from gateway.demo.lifecycle import Actors, add_lifecycle_examples
+from gateway.demo.people import FIRST, DemoPerson, portal_people
 from gateway.demo.plan import SeedPlan
 from gateway.demo.seeding import run_seed
 from gateway.domain import AgencyKind, ConsentPurpose, ConsentScope, OrgForm, SubjectKind
@@ -60,6 +62,7 @@ def prepare_demo(settings: Settings, *, host: str, port: int) -> None:
             _lifecycle_examples(engine, cipher, settings, actors)
         with Session(engine, expire_on_commit=False) as session, session.begin():
             person = persons_by_id(session, cipher, [actors.person_id])[actors.person_id]
+            people = portal_people(session, actors.person_id)
             consent = grant(
                 session,
                 person_id=actors.person_id,
@@ -75,7 +78,7 @@ def prepare_demo(settings: Settings, *, host: str, port: int) -> None:
         consent_token = ConsentTokens.from_keyring(keyring).issue(consent)
     finally:
         engine.dispose()
-    _print(settings, keyring, actors, person.id_number, consent_token, host=host, port=port)
+    _print(settings, keyring, actors, person.id_number, consent_token, people, host=host, port=port)
 
 
 def _keyring(settings: Settings) -> Keyring:
@@ -141,8 +144,8 @@ def _actors(engine: Engine) -> DemoActors:
 
 
 def _print(
-    settings: Settings, keyring: Keyring, actors: DemoActors, id_number: str, consent_token: str, *, host: str,
-    port: int,
+    settings: Settings, keyring: Keyring, actors: DemoActors, id_number: str, consent_token: str,
+    people: list[DemoPerson], *, host: str, port: int,
 ) -> None:  # fmt: skip
     issuer = TokenIssuer(keyring, issuer=settings.issuer_id)
     tokens = {
@@ -152,7 +155,7 @@ def _print(
             agency_kind=AgencyKind.MARKET_REGULATION,
             ttl=TOKEN_TTL,
         ),
-        "individual (a legal representative)": issuer.issue(
+        f"individual ({FIRST})": issuer.issue(
             role=Role.INDIVIDUAL, person_id=actors.person_id, ttl=TOKEN_TTL
         ),
         "provider (the busiest issuing agency)": issuer.issue(
@@ -216,10 +219,16 @@ def _print(
         f"-d {shlex.quote(audit_query)}"
     )
     out.print(f"\nGraphiQL: {url} (dev mode)")
-    person = tokens["individual (a legal representative)"].value
     # The token rides in the fragment, which the browser never sends: no server log sees it.
-    out.print("\n[bold]Portal[/bold] (the individual's pages; the link signs in at a click, docs/portal.md):")
-    out.print(f"  individual (a legal representative): http://{host}:{port}/portal/#token={person}")
+    out.print(
+        "\n[bold]Portal[/bold] (the individual's pages; each link signs one demo person in at a click, the"
+        " first one to try first; docs/portal.md):"
+    )
+    for demo in people:
+        label = f"individual ({demo.story})"
+        token = tokens[label] if label in tokens else issuer.issue(role=Role.INDIVIDUAL, person_id=demo.person_id,
+                                                                   ttl=TOKEN_TTL)  # fmt: skip
+        out.print(f"  {label}: http://{host}:{port}/portal/#token={token.value}")
     out.print(
         "\n[bold]Console[/bold] (the auditor's pages: events, counts, flags, the tree, export; docs/portal.md):"
     )
