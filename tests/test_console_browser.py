@@ -11,6 +11,7 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from gateway.audit.settings import AuditSettings
 from tests.audit_helpers import PERSON_QUERY, connection, grant, partner, post
 from tests.browser import DESKTOP, PHONE, Watched, assert_named, browser, open_disclosures, screenshot, watch
 from tests.cli import run_cli
+from tests.clock import Clock
 from tests.gateway_fixtures import BANK_CODE, ZHANG, GatewayEnv, build_env
 from tests.helpers import credit_code
 from tests.server import running
@@ -56,6 +58,7 @@ class Console:
     url: str
     client: httpx.Client
     browser: Any
+    app: Any  # the gateway's Starlette app
 
     def open(self, viewport: dict[str, int] = DESKTOP) -> Watched:
         context = self.browser.new_context(viewport=viewport, locale="zh-CN", accept_downloads=True)
@@ -104,8 +107,9 @@ class Console:
 @pytest.fixture
 def console(tmp_path: Path, database_url: str, browser: Any) -> Iterator[Console]:
     env = build_env(tmp_path, database_url, audit=AuditSettings(head_every_events=1))
-    with running(create_app(env.settings)) as url, httpx.Client(base_url=url) as client:
-        yield Console(env, url, client, browser)
+    app = create_app(env.settings)
+    with running(app) as url, httpx.Client(base_url=url) as client:
+        yield Console(env, url, client, browser, app)
 
 
 def shown_seqs(page: Any) -> list[int]:
@@ -286,4 +290,23 @@ def test_every_control_has_an_accessible_name_and_every_chart_a_text_alternative
         ".chart svg", "charts => charts.map(c => c.getAttribute('aria-label'))"
     )
     assert len(charts) == 4 and all(f'img "{label}"' in tree for label in charts)
+    watched.assert_clean()
+
+
+def test_past_three_days_of_hours_the_time_chart_counts_per_china_day(console: Console) -> None:
+    """80 hours with events: the chart shows China days, whose counts add up to the total."""
+    start = datetime(2026, 3, 9, 16, 0, tzinfo=UTC)  # midnight in China
+    clock = Clock(start)
+    console.app.state.gateway.auditor.clock = clock  # events stamped an hour apart
+    for hour in range(80):
+        clock.now = start + timedelta(hours=hour)
+        post(console.client, "{ __typename }")
+    watched = console.open()  # its own requests: at the last hour
+    page = watched.page
+    label = page.get_attribute("#chart-hours svg", "aria-label")
+    assert label.startswith("按日")
+    days = re.findall(r"(2026-03-\d\d) (\d+) / 0", label)
+    assert [day for day, _ in days] == ["2026-03-10", "2026-03-11", "2026-03-12", "2026-03-13"]
+    assert [int(n) for _, n in days][:3] == [24, 24, 24]
+    assert sum(int(n) for _, n in days) == int(page.get_attribute("#totals", "data-events"))
     watched.assert_clean()
