@@ -157,6 +157,14 @@ def test_a_batch_answers_200_with_each_operation_shaped_for_the_type(client: htt
     assert "data" not in second and codes(second) == ["GRAPHQL_VALIDATION_FAILED"]
 
 
+def test_a_batch_of_one_answers_200_and_its_event_says_so(client: httpx.Client, env: GatewayEnv) -> None:
+    response = client.post("/graphql", json=[{"query": "{"}], headers={"Accept": GRAPHQL_RESPONSE})
+    assert response.status_code == 200
+    (answer,) = response.json()
+    assert "data" not in answer and codes(answer) == ["GRAPHQL_PARSE_FAILED"]
+    assert events(env.settings.database_url)[-1]["http_status"] == 200
+
+
 def test_a_refused_request_answers_in_the_negotiated_type(client: httpx.Client) -> None:
     response = client.post(
         "/graphql",

@@ -128,7 +128,7 @@ class Gateway:
     ) -> dict[str, Any]:
         """Run one operation and note its audit event on ``trail`` (a new trail when none is given);
         its answer as ``application/json`` carries it."""
-        return self.respond(operation, caller, trail, index=index, size=size)[1]
+        return self.respond(operation, caller, trail, index=index, size=size, batched=size > 1)[1]
 
     def respond(
         self,
@@ -139,15 +139,16 @@ class Gateway:
         *,
         index: int = 0,
         size: int = 1,
+        batched: bool = False,
     ) -> tuple[int, dict[str, Any]]:
         """Run one operation, note its audit event on ``trail`` with the HTTP status it answers with,
         and return that status and the body in ``media`` (``gateway.api.media``). An operation of a
-        batch (``size`` > 1) answers within the batch's 200."""
+        batch (a JSON list, even of one) answers within the batch's 200."""
         trail = trail or self.auditor.start(None)
         trail.caller = caller
         ctx, body = self.execution.run(operation, caller)
         status, shaped = answer(body, media)
-        status = 200 if size > 1 else status
+        status = 200 if batched else status
         trail.documents.append(
             self.auditor.operation(
                 trail, index=index, size=size, operation=operation, ctx=ctx, body=body, http_status=status
@@ -165,7 +166,8 @@ class Gateway:
         trail = trail or self.auditor.start(None)
         size = len(operations)
         return [
-            self.respond(op, caller, trail, media, index=i, size=size)[1] for i, op in enumerate(operations)
+            self.respond(op, caller, trail, media, index=i, size=size, batched=True)[1]
+            for i, op in enumerate(operations)
         ]
 
     def dispose(self) -> None:
