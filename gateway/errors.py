@@ -63,8 +63,35 @@ class RequestTooLarge(RequestRefused):
 
 
 class MethodNotAllowed(RequestRefused):
+    """``allow`` lists the methods the endpoint answers, for the ``Allow`` header RFC 9110 requires
+    with a 405."""
+
     code = "METHOD_NOT_ALLOWED"
     http_status = 405
+
+    def __init__(self, message: str, *, allow: str = "POST") -> None:
+        super().__init__(message)
+        self.allow = allow
+
+    def headers(self) -> dict[str, str]:
+        return {"Allow": self.allow}
+
+
+class UnsupportedMediaType(RequestRefused):
+    """The body is not declared as ``application/json`` (UTF-8): no ``Content-Type`` at all, another
+    media type, or another charset. GraphQL over HTTP asks servers to refuse a POST that does not say
+    what its body is rather than guess (docs/graphql-over-http.md)."""
+
+    code = "UNSUPPORTED_MEDIA_TYPE"
+    http_status = 415
+
+
+class NotAcceptable(RequestRefused):
+    """The ``Accept`` header names neither ``application/graphql-response+json`` nor
+    ``application/json`` (nor a range covering one): no answer the client could read."""
+
+    code = "NOT_ACCEPTABLE"
+    http_status = 406
 
 
 class RateLimited(RequestRefused):

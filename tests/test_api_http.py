@@ -38,6 +38,8 @@ mutation($grantee: String!, $scopes: [ConsentScope!]!, $uses: Int!) {
   }
 }"""
 
+JSON_BODY = {"Content-Type": "application/json"}
+
 
 @pytest.fixture
 def env(tmp_path: Path, database_url: str) -> GatewayEnv:
@@ -234,10 +236,11 @@ def test_provider_submits_records_of_its_own_authority_only(client: httpx.Client
 @pytest.mark.parametrize(
     ("send", "status", "code"),
     [
-        ({"content": b"{not json"}, 400, "MALFORMED_REQUEST"),
-        ({"content": b"\xff\xfe"}, 400, "MALFORMED_REQUEST"),
+        ({"content": b"{not json", "headers": JSON_BODY}, 400, "MALFORMED_REQUEST"),
+        ({"content": b"\xff\xfe", "headers": JSON_BODY}, 400, "MALFORMED_REQUEST"),
+        ({"content": b'{"query": "{ __typename }"}'}, 415, "UNSUPPORTED_MEDIA_TYPE"),
         (
-            {"content": b'{"query": "{ __typename }", "x": "' + b"a" * 70_000 + b'"}'},
+            {"content": b'{"query": "{ __typename }", "x": "' + b"a" * 70_000 + b'"}', "headers": JSON_BODY},
             413,
             "REQUEST_TOO_LARGE",
         ),

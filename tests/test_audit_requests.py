@@ -28,6 +28,8 @@ from tests.audit_helpers import (
 from tests.gateway_fixtures import BANK_CODE, COMPANY, LI, MARKET, ZHANG, GatewayEnv, build_env
 from tests.server import running
 
+JSON_BODY = {"Content-Type": "application/json"}
+
 
 @pytest.fixture
 def env(tmp_path: Path, database_url: str) -> GatewayEnv:
@@ -51,8 +53,9 @@ def _one_new_event(env: GatewayEnv, response: httpx.Response, before: int) -> di
 @pytest.mark.parametrize(
     ("send", "status", "code"),
     [
-        ({"content": b"{not json"}, 400, "MALFORMED_REQUEST"),
-        ({"content": b'{"query": "{ __typename }", "x": "' + b"a" * 70_000 + b'"}'}, 413, "REQUEST_TOO_LARGE"),
+        ({"content": b"{not json", "headers": JSON_BODY}, 400, "MALFORMED_REQUEST"),
+        ({"content": b'{"query": "{ __typename }"}'}, 415, "UNSUPPORTED_MEDIA_TYPE"),
+        ({"content": b'{"query": "{ __typename }", "x": "' + b"a" * 70_000 + b'"}', "headers": JSON_BODY}, 413, "REQUEST_TOO_LARGE"),
         ({"json": {"query": "{ __typename }"}, "headers": {"Authorization": "Bearer abc.def.ghi"}}, 401, "TOKEN_MALFORMED"),
         ({"json": [{"query": "{ __typename }"}] * 6}, 400, "TOO_MANY_OPERATIONS"),
         ({"json": []}, 400, "TOO_MANY_OPERATIONS"),

@@ -1,8 +1,10 @@
-"""The README's first command: ``credit-gateway serve --demo`` answers the curl it prints, and its portal
-links sign in one demo person each, the one each is printed for."""
+"""The README's first command: ``credit-gateway serve --demo`` answers the curls it prints, prints no
+identity number (the consented lookup's body is in an owner-only file), and its portal links sign in one
+demo person each, the one each is printed for."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -16,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from gateway.identifiers import may_be_id_number
 from tests.server import free_port
 
 STORY_QUERY = """{ me { idNumber linkedRecords { documentNumber } listEntries { kind status } }
@@ -74,7 +77,17 @@ def test_serve_demo_answers_the_sample_queries_it_prints(tmp_path: Path, databas
         out = "".join(lines)
         tokens = dict(re.findall(r"^  (\w[^:\n]*):\n    (\S+)$", out, flags=re.M))
         assert {"auditor", "admin", "partner (market regulation)"} <= set(tokens)
-        public, consented, lifecycle, audit = re.findall(r"-d '(\{.*\})'$", out, flags=re.M)
+        public, lifecycle, audit = re.findall(r"-d '(\{.*\})'$", out, flags=re.M)
+        # The consented lookup's body, which names the person by identity number, is in a file.
+        (lookup,) = re.findall(r"-d @(\S+)$", out, flags=re.M)
+        assert Path(lookup) == tmp_path / "demo-person-lookup.json"
+        assert Path(lookup).stat().st_mode & 0o777 == 0o600
+        consented = Path(lookup).read_text(encoding="utf-8")
+        id_number = json.loads(consented)["variables"]["id"]
+        assert re.fullmatch(r"\d{17}[\dX]", id_number) and id_number not in out
+        assert not [
+            n for n in re.findall(r"(?<![0-9A-Za-z])\d{17}[\dX](?![0-9A-Za-z])", out) if may_be_id_number(n)
+        ]
         partner = tokens["partner (market regulation)"]
 
         answer = httpx.post(
@@ -85,7 +98,7 @@ def test_serve_demo_answers_the_sample_queries_it_prints(tmp_path: Path, databas
 
         headers = {"Content-Type": "application/json", "Authorization": f"Bearer {partner}"}
         person = httpx.post(f"{url}/graphql", content=consented, headers=headers).json()["data"]["person"]
-        assert re.fullmatch(r"\d{17}[\dX]", person["idNumber"])  # whole, under the consent's identity scope
+        assert person["idNumber"] == id_number  # whole, under the consent's identity scope
         assert person["phone"] is None  # contact is outside the consent's scopes
 
         admin = {"Content-Type": "application/json", "Authorization": f"Bearer {tokens['admin']}"}

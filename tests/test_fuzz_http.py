@@ -23,6 +23,7 @@ from tests.server import running
 SEED = 4  # at 1,000 rounds this seed reaches a lone surrogate echoed in an error message
 ROUNDS = 1_000
 CODE = re.compile(r"[A-Z][A-Z_]+")
+JSON_BODY = {"Content-Type": "application/json"}
 
 OPERATIONS: list[tuple[str, str, dict[str, Any]]] = [
     ("public", "query($code: String!) { organization(creditCode: $code) { name creditCode records { id content } "
@@ -125,7 +126,7 @@ def test_mutated_operations_never_get_a_server_error(client: httpx.Client, env: 
         if kind != 0:
             variables = mutate_variables(rng, variables)
         payload = json.dumps({"query": query, "variables": variables})  # NaN, Infinity as Python writes them
-        response = client.post("/graphql", content=payload, headers=headers[role])
+        response = client.post("/graphql", content=payload, headers={**JSON_BODY, **headers[role]})
         context = f"round {round_}: {payload[:150]!r}…{payload[-150:]!r} -> {response.status_code} {response.text[:300]!r}"
         assert response.status_code < 500, context
         assert "Traceback" not in response.text and 'File "' not in response.text, context

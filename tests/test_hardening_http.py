@@ -96,13 +96,19 @@ def test_limits_count_aliases_and_depth_inside_fragments(client: httpx.Client, e
 def test_a_body_over_the_size_limit_is_refused_whether_declared_or_streamed(env: GatewayEnv) -> None:
     body = json.dumps({"query": "{ __typename }", "variables": {"pad": "x" * 5_000}}).encode()
     for client in serve(env, max_request_bytes=4_096):
-        declared = client.post("/graphql", content=body, headers={"Content-Type": "application/json"})
-        streamed = client.post("/graphql", content=iter([body[:2_000], body[2_000:]]))  # chunked, no length
+        json_body = {"Content-Type": "application/json"}
+        declared = client.post("/graphql", content=body, headers=json_body)
+        # chunked, no length
+        streamed = client.post("/graphql", content=iter([body[:2_000], body[2_000:]]), headers=json_body)
         for response in (declared, streamed):
             assert response.status_code == 413
             assert codes(response.json()) == ["REQUEST_TOO_LARGE"]
         small = json.dumps({"query": "{ __typename }", "variables": {"pad": "x" * 4_000}}).encode()
-        assert client.post("/graphql", content=small).json() == {"data": {"__typename": "Query"}}
+        answered = client.post("/graphql", content=small, headers=json_body)
+        assert answered.json() == {"data": {"__typename": "Query"}}
+        # The same body without a Content-Type is refused before it is read (GraphQL over HTTP).
+        undeclared = client.post("/graphql", content=small)
+        assert undeclared.status_code == 415 and codes(undeclared.json()) == ["UNSUPPORTED_MEDIA_TYPE"]
 
 
 def test_a_batch_over_the_cap_is_refused_and_one_within_it_answers(client: httpx.Client) -> None:

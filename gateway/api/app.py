@@ -28,6 +28,7 @@ from gateway.api.context import Services
 from gateway.api.execution import Execution, parse_limits
 from gateway.api.http import METHODS, GraphQLEndpoint
 from gateway.api.limits import DocumentLimits
+from gateway.api.media import MediaType, answer
 from gateway.api.pages import routes as page_routes
 from gateway.api.ratelimit import RateLimiter
 from gateway.api.readiness import Readiness, healthz
@@ -125,20 +126,49 @@ class Gateway:
     def execute(
         self, operation: Any, caller: Caller, trail: Trail | None = None, index: int = 0, size: int = 1
     ) -> dict[str, Any]:
-        """Run one operation and note its audit event on ``trail`` (a new trail when none is given)."""
+        """Run one operation and note its audit event on ``trail`` (a new trail when none is given);
+        its answer as ``application/json`` carries it."""
+        return self.respond(operation, caller, trail, index=index, size=size, batched=size > 1)[1]
+
+    def respond(
+        self,
+        operation: Any,
+        caller: Caller,
+        trail: Trail | None = None,
+        media: MediaType = MediaType.JSON,
+        *,
+        index: int = 0,
+        size: int = 1,
+        batched: bool = False,
+    ) -> tuple[int, dict[str, Any]]:
+        """Run one operation, note its audit event on ``trail`` with the HTTP status it answers with,
+        and return that status and the body in ``media`` (``gateway.api.media``). An operation of a
+        batch (a JSON list, even of one) answers within the batch's 200."""
         trail = trail or self.auditor.start(None)
         trail.caller = caller
         ctx, body = self.execution.run(operation, caller)
+        status, shaped = answer(body, media)
+        status = 200 if batched else status
         trail.documents.append(
-            self.auditor.operation(trail, index=index, size=size, operation=operation, ctx=ctx, body=body)
+            self.auditor.operation(
+                trail, index=index, size=size, operation=operation, ctx=ctx, body=body, http_status=status
+            )
         )
-        return body
+        return status, shaped
 
     def execute_all(
-        self, operations: Sequence[Any], caller: Caller, trail: Trail | None = None
+        self,
+        operations: Sequence[Any],
+        caller: Caller,
+        trail: Trail | None = None,
+        media: MediaType = MediaType.JSON,
     ) -> list[dict[str, Any]]:
         trail = trail or self.auditor.start(None)
-        return [self.execute(op, caller, trail, i, len(operations)) for i, op in enumerate(operations)]
+        size = len(operations)
+        return [
+            self.respond(op, caller, trail, media, index=i, size=size, batched=True)[1]
+            for i, op in enumerate(operations)
+        ]
 
     def dispose(self) -> None:
         """Close both engines' pooled connections."""

@@ -97,9 +97,11 @@ class RequestAuditor:
         operation: Any,
         ctx: RequestContext | None,
         body: dict[str, Any],
+        http_status: int = 200,
     ) -> dict[str, Any]:
         """The event of one operation (of a batch of ``size``), from what the request asked, what
-        the resolvers noted in ``ctx`` (None when it never ran) and the body it answers."""
+        the resolvers noted in ``ctx`` (None when it never ran), the body it answers (as
+        ``application/json`` has it, whatever media type carried it) and the HTTP status."""
         redactor = Redactor(self.pseudonymize)
         query = operation.get("query") if isinstance(operation, dict) else None
         name = operation.get("operationName") if isinstance(operation, dict) else None
@@ -140,7 +142,7 @@ class RequestAuditor:
                 codes=codes,
             ),
             errors=codes,
-            http_status=200,
+            http_status=http_status,
             duration_us=trail.elapsed_us(),
         )
 

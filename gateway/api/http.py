@@ -2,8 +2,10 @@
 its audit events written before its response leaves.
 
 The endpoint is ours rather than Strawberry's stock ASGI view so that every refusal of the request
-as a whole (method, size, JSON, token, rate, batch) is a ``RequestRefused`` of the error tree with its
-own code and HTTP status. Every request leaves exactly one audit event per operation (one for a
+as a whole (method, accepted media types, body type, size, JSON, token, rate, batch) is a
+``RequestRefused`` of the error tree with its own code and HTTP status. The answer's media type is
+negotiated from ``Accept`` (``gateway.api.media``, GraphQL over HTTP): ``application/json`` unless the
+client asks for ``application/graphql-response+json``. Every request leaves exactly one audit event per operation (one for a
 refusal) before its response does; when the events cannot be committed the response is
 AUDIT_UNAVAILABLE (503) with no data, and ``/readyz`` says not ready until a write works again
 (docs/audit.md, "Fail closed").
@@ -23,6 +25,7 @@ from gateway import strict_json
 from gateway.access.tokens import Caller, Role
 from gateway.api.auditing import Trail
 from gateway.api.errors import error_body
+from gateway.api.media import MediaType, check_body_type, negotiate
 from gateway.api.pages import graphiql_page
 from gateway.audit.events import RequestOutcome
 from gateway.errors import (
@@ -33,6 +36,7 @@ from gateway.errors import (
     RequestRefused,
     RequestTooLarge,
     TooManyOperations,
+    UnsupportedMediaType,
 )
 
 if TYPE_CHECKING:
@@ -55,6 +59,7 @@ class GraphQLEndpoint:
         if not gateway.committer.healthy and not await run_in_threadpool(gateway.committer.probe):
             return refusal(AuditUnavailable())  # refused before running: nothing can be recorded now
         response = await self._respond(request, trail)
+        response.headers["Vary"] = "Accept"  # the same request answers in the media type it accepts
         try:
             seqs = await asyncio.wait_for(
                 asyncio.wrap_future(gateway.committer.submit(trail.documents)),
@@ -72,7 +77,12 @@ class GraphQLEndpoint:
         if request.method == "GET" and gateway.settings.dev_mode:
             trail.documents.append(gateway.auditor.request_event(trail, None, 200, RequestOutcome.ANSWERED))
             return graphiql_page()  # packaged assets only: works offline (docs/portal.md)
+        media = MediaType.JSON  # refusals of the method and of the Accept header answer in plain JSON
         try:
+            if request.method != "POST":
+                allow = "GET, POST" if gateway.settings.dev_mode else "POST"
+                raise MethodNotAllowed("use POST with a JSON body", allow=allow)
+            media = negotiate(", ".join(request.headers.getlist("accept")) or None)
             payload, caller = await self._admit(request, trail)
         except RequestRefused as refused:
             outcome = (
@@ -83,17 +93,22 @@ class GraphQLEndpoint:
             trail.documents.append(
                 gateway.auditor.request_event(trail, refused.code, refused.http_status, outcome)
             )
-            return refusal(refused)
-        if isinstance(payload, list):
-            return JSONResponse(await run_in_threadpool(gateway.execute_all, payload, caller, trail))
-        return JSONResponse(await run_in_threadpool(gateway.execute, payload, caller, trail))
+            return refusal(refused, media)
+        if isinstance(payload, list):  # a batch answers 200: each operation has its own errors
+            answers = await run_in_threadpool(gateway.execute_all, payload, caller, trail, media)
+            return JSONResponse(answers, media_type=media.content_type)
+        status, body = await run_in_threadpool(gateway.respond, payload, caller, trail, media)
+        return JSONResponse(body, status_code=status, media_type=media.content_type)
 
     async def _admit(self, request: Request, trail: Trail) -> tuple[dict[str, Any] | list[Any], Caller]:
-        """The body and the caller of a request that passed every check, in this order: method,
-        size, JSON, token, rate, batch. The first that fails raises its ``RequestRefused``."""
+        """The body and the caller of a POST whose answer's media type is known, once it passed
+        every check, in this order: body type, size, JSON, token, rate, batch. The first that fails
+        raises its ``RequestRefused``."""
         settings = self.gateway.settings
-        if request.method != "POST":
-            raise MethodNotAllowed("use POST with a JSON body")
+        content_types = request.headers.getlist("content-type")
+        if len(content_types) > 1:
+            raise UnsupportedMediaType("send one Content-Type header")
+        check_body_type(content_types[0] if content_types else None)
         payload = parse_body(await read_limited(request, settings.max_request_bytes))
         authorization = request.headers.getlist("authorization")
         if len(authorization) > 1:
@@ -109,10 +124,14 @@ class GraphQLEndpoint:
         return payload, caller
 
 
-def refusal(refused: RequestRefused) -> Response:
-    """A refused request's response: the error alone, its status and headers."""
+def refusal(refused: RequestRefused, media: MediaType = MediaType.JSON) -> Response:
+    """A refused request's response: the error alone (a GraphQL response with no ``data``), its
+    status and headers."""
     return JSONResponse(
-        error_body(refused.code, refused.message), status_code=refused.http_status, headers=refused.headers()
+        error_body(refused.code, refused.message),
+        status_code=refused.http_status,
+        headers=refused.headers(),
+        media_type=media.content_type,
     )
 
 

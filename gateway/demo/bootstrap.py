@@ -4,13 +4,21 @@ Creates the keyring and a SQLite store with deterministic demo data when they ar
 prints one token per role, a consent token of a demo person for a demo partner agency, sample
 ``curl`` commands, a portal sign-in link per demo person of ``demo.people`` and the auditor's
 console link. Safe to run again: existing keys and data are kept, new tokens are printed.
+
+Nothing printed holds an identity number: standard output ends up in terminals' scroll-back, CI
+logs and screenshots. The partner's consented lookup, which must name the person by identity
+number, reads its body from a file beside the keyring that only the owner can read
+(``demo-person-lookup.json``), and the curl passes it with ``-d @file``.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import shlex
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from rich.console import Console
 from sqlalchemy import Engine, func, select
@@ -33,6 +41,11 @@ from gateway.store.models import CreditRecord, Organization, RecordLink, Subject
 from gateway.store.reads import persons_by_id
 from gateway.workdays import WorkCalendar
 
+LOOKUP_FILE = "demo-person-lookup.json"
+PERSON_QUERY = (
+    "query($id: String!, $c: String) { person(idNumber: $id, purpose: ADMINISTRATIVE_LICENSING, consent: $c)"
+    " { name idNumber phone records { category documentNumber } linkedRecords { documentNumber } } }"
+)
 DEMO_SEED = 20261125
 DEMO_PEOPLE = 2_000
 DEMO_ORGS = 300
@@ -78,7 +91,19 @@ def prepare_demo(settings: Settings, *, host: str, port: int) -> None:
         consent_token = ConsentTokens.from_keyring(keyring).issue(consent)
     finally:
         engine.dispose()
-    _print(settings, keyring, actors, person.id_number, consent_token, people, host=host, port=port)
+    lookup = write_lookup(settings.keyring_path.parent / LOOKUP_FILE, person.id_number, consent_token)
+    _print(settings, keyring, actors, lookup, consent_token, people, host=host, port=port)
+
+
+def write_lookup(path: Path, id_number: str, consent_token: str) -> Path:
+    """The partner's lookup request body, identity number and consent token in its variables, in a
+    file only its owner reads (rewritten on each run: the consent token is new each time)."""
+    body = json.dumps({"query": PERSON_QUERY, "variables": {"id": id_number, "c": consent_token}})
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # an older file keeps its mode through O_CREAT
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(body + "\n")
+    return path
 
 
 def _keyring(settings: Settings) -> Keyring:
@@ -144,7 +169,7 @@ def _actors(engine: Engine) -> DemoActors:
 
 
 def _print(
-    settings: Settings, keyring: Keyring, actors: DemoActors, id_number: str, consent_token: str,
+    settings: Settings, keyring: Keyring, actors: DemoActors, lookup: Path, consent_token: str,
     people: list[DemoPerson], *, host: str, port: int,
 ) -> None:  # fmt: skip
     issuer = TokenIssuer(keyring, issuer=settings.issuer_id)
@@ -176,20 +201,16 @@ def _print(
         + actors.company_code
         + '\\") { name creditCode legalRepresentative { name idNumber } records { category documentNumber decisionDate content } listEntries { kind listName } } }"}'
     )
-    person_query = (
-        '{"query": "query($c: String) { person(idNumber: \\"'
-        + id_number
-        + '\\", purpose: ADMINISTRATIVE_LICENSING, consent: $c) { name idNumber phone records { category documentNumber } linkedRecords { documentNumber } } }", "variables": {"c": "'
-        + consent_token
-        + '"}}'
-    )
     out.print("\n[bold]Try it[/bold] (public view of a company; then the same with a role token):")
     out.print(f"  curl -s {url} -H 'Content-Type: application/json' -d {shlex.quote(public_query)}")
     partner = tokens["partner (market regulation)"].value
-    out.print("\n  A partner's consented lookup of a person:")
+    out.print(
+        f"\n  A partner's consented lookup of a person (the body, with the person's identity number as $id"
+        f" and the consent token as $c, is in {lookup}, readable by you alone):"
+    )
     out.print(
         f"  curl -s {url} -H 'Content-Type: application/json' -H 'Authorization: Bearer {partner}' "
-        f"-d {shlex.quote(person_query)}"
+        f"-d {shlex.quote('@' + str(lookup))}"
     )
     admin = tokens["admin"].value
     lifecycle_query = (
