@@ -25,8 +25,9 @@ import logging
 import math
 import time
 from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import Engine, case, delete, literal
+from sqlalchemy import Double, Engine, bindparam, case, delete
 from sqlalchemy.dialects import postgresql, sqlite
 
 from gateway.errors import RateLimited, SharedStateUnavailable
@@ -50,39 +51,29 @@ class RateLimiter:
         self.per_second = per_second
         self.burst = burst
         self.clock = clock
-        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        self._take = _take_statement(
+            postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        )
 
     def take(self, key: str) -> None:
         """Spend one request of ``key``'s allowance, or raise RateLimited."""
         if self.per_second <= 0:
             return
-        now = self.clock()
-        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+        params = {
+            "key": hashlib.sha256(key.encode("utf-8")).hexdigest(),
+            "now": self.clock(),
+            "burst": float(self.burst),
+            "rate": float(self.per_second),
+        }
         try:
             with self.engine.begin() as conn:
-                tokens, granted = conn.execute(self._statement(digest, now)).one()
+                tokens, granted = conn.execute(self._take, params).one()
         except Exception:
             log.warning("the rate bucket could not be read", exc_info=True)
             raise SharedStateUnavailable("the rate limit cannot be read") from None
         if not granted:
             wait = max(1, math.ceil((1.0 - tokens) / self.per_second))
             raise RateLimited(f"too many requests from this caller; retry in {wait} s", retry_after=wait)
-
-    def _statement(self, digest: str, now: float):  # type: ignore[no-untyped-def]
-        burst = float(self.burst)
-        existing = _BUCKETS.c
-        elapsed = case((literal(now) > existing.updated, literal(now) - existing.updated), else_=0.0)
-        filled = existing.tokens + elapsed * self.per_second
-        refill = case((filled > burst, burst), else_=filled)
-        stmt = self._insert(_BUCKETS).values(key=digest, tokens=burst - 1.0, updated=now, granted=True)
-        return stmt.on_conflict_do_update(
-            index_elements=["key"],
-            set_={
-                "tokens": case((refill >= 1.0, refill - 1.0), else_=refill),
-                "updated": case((literal(now) > existing.updated, literal(now)), else_=existing.updated),
-                "granted": refill >= 1.0,
-            },
-        ).returning(existing.tokens, existing.granted)
 
     def prune(self) -> int:
         """Delete the buckets that are full again (the same as none); returns how many."""
@@ -91,3 +82,22 @@ class RateLimiter:
         full_since = self.clock() - self.burst / self.per_second
         with self.engine.begin() as conn:
             return conn.execute(delete(_BUCKETS).where(_BUCKETS.c.updated < full_since)).rowcount  # type: ignore[attr-defined]
+
+
+def _take_statement(insert: Any) -> Any:
+    """The one upsert of ``take``, built once with named parameters (``key``, ``now``, ``burst``,
+    ``rate``): compiling it per request cost more than the database spent running it."""
+    c = _BUCKETS.c
+    now, burst = bindparam("now", type_=Double), bindparam("burst", type_=Double)
+    elapsed = case((now > c.updated, now - c.updated), else_=0.0)
+    filled = c.tokens + elapsed * bindparam("rate", type_=Double)
+    refill = case((filled > burst, burst), else_=filled)
+    stmt = insert(_BUCKETS).values(key=bindparam("key"), tokens=burst - 1.0, updated=now, granted=True)
+    return stmt.on_conflict_do_update(
+        index_elements=["key"],
+        set_={
+            "tokens": case((refill >= 1.0, refill - 1.0), else_=refill),
+            "updated": case((now > c.updated, now), else_=c.updated),
+            "granted": refill >= 1.0,
+        },
+    ).returning(c.tokens, c.granted)
