@@ -11,9 +11,9 @@ clock): with NTP-synchronised workers, milliseconds of refill.
 
 The statement runs on the requests' engine (commits not flushed on their own: a bucket is worth
 nothing after a crash) in the thread pool, never on the event loop. Its cost per request is measured
-in docs/performance.md ("Shared state"). Keys are the SHA-256 of the caller id: an identity provider
-may name a caller by an identity number, which must not be stored. A bucket full again is the same
-as no bucket, so ``prune`` deletes those rows.
+in docs/performance.md ("Shared state across workers"). Keys are the SHA-256 of the caller id: an
+identity provider may name a caller by an identity number, which must not be stored. A bucket full
+again is the same as no bucket, so ``prune`` deletes those rows.
 
 It fails closed: a bucket that cannot be read refuses the request with SHARED_STATE_UNAVAILABLE.
 """
