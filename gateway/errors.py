@@ -109,6 +109,17 @@ class RateLimited(RequestRefused):
         return {"Retry-After": str(self.retry_after)}
 
 
+class SharedStateUnavailable(RequestRefused):
+    """The state every worker shares (the token revocation list, the rate buckets) cannot be read, so
+    the request is refused rather than checked against a stale or missing copy (fail closed)."""
+
+    code = "SHARED_STATE_UNAVAILABLE"
+    http_status = 503
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "5"}
+
+
 class AuditUnavailable(RequestRefused):
     """The audit event could not be written, so the request's answer is withheld (fail closed)."""
 

@@ -51,6 +51,16 @@ def _rate(raw: str) -> float:
     return value
 
 
+def _seconds(name: str, raw: str, *, maximum: float) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds; got {raw!r}") from None
+    if not 0 <= value <= maximum:
+        raise ValueError(f"{name} must be between 0 and {maximum:g} seconds")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the gateway needs to know about its environment."""
@@ -72,6 +82,12 @@ class Settings:
     token_max_ttl: int = 86_400  # seconds a token may live, ours or a trusted issuer's
     token_cache_size: int = 10_000  # verified tokens kept (about 600 bytes each); 0 turns the cache off
     trusted_issuers_path: Path | None = None  # JSON list of other issuers and their JWKS
+    # Seconds a worker answers from its copy of the shared revocation list before reading it again:
+    # the bound on how long a token revoked on another worker still works (docs/deployment.md).
+    revocation_refresh_seconds: float = 1.0
+    # Seconds after which a consent use whose lookup never committed its audit event is given back;
+    # longer than any request waits for its event (docs/audit.md, "Consent uses").
+    consent_use_grace_seconds: int = 300
     audit: AuditSettings = field(default_factory=AuditSettings)  # GATEWAY_AUDIT_* (docs/audit.md)
 
     @classmethod
@@ -83,6 +99,14 @@ class Settings:
         issuer = env.get("GATEWAY_ISSUER_ID", base.issuer_id)
         if not issuer.strip():
             raise ValueError("GATEWAY_ISSUER_ID must not be empty")
+        audit = AuditSettings.from_env(env)
+        grace = _count(
+            "GATEWAY_CONSENT_USE_GRACE",
+            env.get("GATEWAY_CONSENT_USE_GRACE", str(base.consent_use_grace_seconds)),
+            1,
+        )
+        if grace <= audit.write_timeout_seconds:
+            raise ValueError("GATEWAY_CONSENT_USE_GRACE must be longer than GATEWAY_AUDIT_WRITE_TIMEOUT")
         return cls(
             database_url=env.get("GATEWAY_DATABASE_URL", base.database_url),
             keyring_path=Path(env.get("GATEWAY_KEYRING", str(base.keyring_path))),
@@ -106,7 +130,13 @@ class Settings:
                 "GATEWAY_TOKEN_CACHE_SIZE", env.get("GATEWAY_TOKEN_CACHE_SIZE", str(base.token_cache_size)), 0
             ),
             trusted_issuers_path=Path(trusted) if trusted else None,
-            audit=AuditSettings.from_env(env),
+            revocation_refresh_seconds=_seconds(
+                "GATEWAY_REVOCATION_REFRESH",
+                env.get("GATEWAY_REVOCATION_REFRESH", str(base.revocation_refresh_seconds)),
+                maximum=60.0,
+            ),
+            consent_use_grace_seconds=grace,
+            audit=audit,
         )
 
     def with_overrides(self, **changes: object) -> Settings:

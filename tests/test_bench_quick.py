@@ -106,3 +106,13 @@ def test_the_quick_rotation_benchmark_re_encrypts_every_person(tmp_path: Path) -
     assert report["rows_per_s"] > 0 and report["seconds"] > 0
     assert abs(report["values_per_s"] - 6 * report["rows_per_s"]) < 1  # six encrypted fields a person
     assert "rotated 2000 rows" in done.stdout
+
+
+def test_the_quick_shared_state_benchmark_times_each_statement_a_worker_shares(tmp_path: Path) -> None:
+    done = run_bench("shared", tmp_path)
+    report = read_report(tmp_path, "shared")
+    assert report["database"] == "sqlite" and report["calls"] == 200
+    names = {"rate", "revocation_cached", "revocation_read", "use_counted", "use_reserved", "pair"}
+    assert set(report["costs"]) == names
+    assert all(0 < cost["p50_us"] <= cost["p95_us"] for cost in report["costs"].values())
+    assert "use_reserved" in done.stdout

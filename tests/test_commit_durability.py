@@ -70,12 +70,21 @@ def test_a_consent_use_is_committed_before_the_audit_event_that_releases_the_ans
             event.remove(gw.engine, "commit", request_commit)
             event.remove(gw.audit_engine, "commit", audit_commit)
     assert answer.status_code == 200 and answer.json()["data"]["person"]["name"] == ZHANG.name
-    assert commits[:2] == ["unit of work", "audit event"], commits
-    try:  # the use is there for a durable reader, counted once
+    # The caller's rate bucket commits first on the same engine; then the unit of work, then the event.
+    assert commits[-2:] == ["unit of work", "audit event"], commits
+    try:  # the use is there for a durable reader, counted once and paired with the answer's event
         with gw.audit_engine.connect() as conn:
             uses = conn.execute(
                 text("SELECT uses FROM consents WHERE id = :id"), {"id": consent_id}
             ).scalar_one()
+            paired = (
+                conn.execute(
+                    text("SELECT event_seq FROM consent_uses WHERE consent_id = :id"), {"id": consent_id}
+                )
+                .scalars()
+                .all()
+            )
     finally:
         gw.dispose()  # the server's shutdown disposed the engines before this read opened a connection
     assert uses == 1
+    assert paired == [int(answer.headers["X-Audit-Sequence"])]

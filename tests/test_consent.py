@@ -63,7 +63,7 @@ def _use(
     with Session(engine, expire_on_commit=False) as s, s.begin():
         return consents.use(
             s, consent_id=consent_id, person_id=person_id, caller_org=org, purpose=purpose, now=now
-        )
+        ).consent
 
 
 def test_a_consent_counts_its_uses_and_refuses_past_the_maximum(
@@ -77,11 +77,12 @@ def test_a_consent_counts_its_uses_and_refuses_past_the_maximum(
 
 
 @pytest.mark.parametrize("returning", [True, False], ids=["update-returning", "refresh"])
-def test_a_counted_use_returns_the_row_as_the_update_left_it_in_two_statements(
+def test_a_counted_use_returns_the_row_as_the_update_left_it_and_reserves_its_use_row(
     engine: Engine, person_ids: list[str], monkeypatch: pytest.MonkeyPatch, returning: bool
 ) -> None:
     """The conditional UPDATE reads the counted row back itself (RETURNING): the read and the UPDATE,
-    no refresh. Without RETURNING (a SQLite older than 3.35) the row is refreshed instead."""
+    no refresh, then the use's row (paired with the audit event later). Without RETURNING (a SQLite
+    older than 3.35) the row is refreshed instead."""
     cid = _grant(engine, person_ids[0])
     monkeypatch.setattr(engine.dialect, "update_returning", returning)
     later = NOW + timedelta(hours=1)
@@ -95,7 +96,8 @@ def test_a_counted_use_returns_the_row_as_the_update_left_it_in_two_statements(
         row = _use(engine, cid, person_ids[0], now=later)
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert statements == (["SELECT", "UPDATE"] if returning else ["SELECT", "UPDATE", "SELECT"])
+    counted = ["SELECT", "UPDATE"] if returning else ["SELECT", "UPDATE", "SELECT"]
+    assert statements == [*counted, "INSERT"]
     with Session(engine) as s:
         stored = s.scalars(select(Consent).where(Consent.id == cid)).one()
         assert (row.uses, row.updated_at, row.status) == (1, later, ConsentStatus.ACTIVE)

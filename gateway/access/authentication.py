@@ -55,8 +55,9 @@ RevocationCheck = Callable[[str], bool]
 class InMemoryRevocationList:
     """Revoked token ids, held in this process until the token would have expired anyway.
 
-    The default until the database-backed list exists. It is per process and lost on restart: a
-    revocation made here does not reach other workers, so it is for tests and single-process use.
+    The verifier's default when given no list. It is per process and lost on restart: a revocation
+    made here does not reach other workers, so it is for unit tests; the gateway gives the verifier
+    the list every worker shares (``gateway.access.revocations``).
     """
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:

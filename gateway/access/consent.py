@@ -21,6 +21,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from gateway.access import consent_uses
 from gateway.clock import as_utc
 from gateway.domain import ConsentPurpose, ConsentScope, ConsentStatus
 from gateway.errors import (
@@ -66,6 +67,15 @@ _COUNT_USE = (
 # session's object as loaded, in place of a separate refresh SELECT.
 _COUNT_USE_RETURNING = _COUNT_USE.returning(*_CONSENTS.c)
 _CONSENT_COLUMNS = tuple((attr.key, attr.columns[0]) for attr in Consent.__mapper__.column_attrs)
+
+
+@dataclass(frozen=True, slots=True)
+class CountedUse:
+    """A consent as its counted use left it, and the use's row, which the lookup's audit event pairs
+    (``gateway.access.consent_uses``)."""
+
+    consent: Consent
+    use_id: str
 
 
 class ConsentAction(StrEnum):
@@ -162,7 +172,7 @@ def use(
     caller_org: str | None,
     purpose: ConsentPurpose,
     now: datetime,
-) -> Consent:
+) -> CountedUse:
     """Check a consent for this caller and purpose, and count one use, atomically.
 
     Checks run grantee first, so an organisation holding someone else's consent learns nothing about
@@ -171,7 +181,8 @@ def use(
     the use is not counted.
 
     The returned row is as the UPDATE left it: read back by its RETURNING clause where the database
-    has one, else by a refresh.
+    has one, else by a refresh. The use's row is reserved in the same transaction; it counts for good
+    once the audit event of the lookup is committed with it (``consent_uses``).
     """
     consent = session.scalars(_CONSENT_BY_ID, {"consent_id": consent_id}).one_or_none()
     if consent is None or caller_org is None or not secrets.compare_digest(consent.grantee_code, caller_org):
@@ -193,9 +204,9 @@ def use(
             raise ConsentExhausted("the consent has no uses left")
         for key, column in _CONSENT_COLUMNS:
             set_committed_value(consent, key, row._mapping[column])
-        return consent
-    counted = session.execute(_COUNT_USE, params)
-    if counted.rowcount != 1:  # type: ignore[attr-defined]
-        raise ConsentExhausted("the consent has no uses left")
-    session.refresh(consent)
-    return consent
+    else:
+        counted = session.execute(_COUNT_USE, params)
+        if counted.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConsentExhausted("the consent has no uses left")
+        session.refresh(consent)
+    return CountedUse(consent, consent_uses.reserve(session, consent_id=consent_id, now=now))

@@ -7,9 +7,10 @@ Its roles live beside it: the ``/graphql`` endpoint's request checks and audit w
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import strawberry
@@ -19,9 +20,11 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
+from gateway.access import consent_uses, revocations
 from gateway.access.authentication import TokenVerifier
 from gateway.access.consent_tokens import ConsentTokens
 from gateway.access.policy import FieldPolicy
+from gateway.access.revocations import SharedRevocationList
 from gateway.access.tokens import Caller
 from gateway.api.auditing import RequestAuditor, Trail
 from gateway.api.context import Services
@@ -33,7 +36,7 @@ from gateway.api.pages import routes as page_routes
 from gateway.api.ratelimit import RateLimiter
 from gateway.api.readiness import Readiness, healthz
 from gateway.api.schema import build_schema
-from gateway.audit.committer import GroupCommitter
+from gateway.audit.committer import GroupCommitter, Pairing
 from gateway.audit.heads import HeadSigner
 from gateway.audit.pseudonyms import Pseudonyms
 from gateway.audit.store import AuditLog, HeadSchedule
@@ -62,6 +65,7 @@ class Gateway:
     schema: strawberry.Schema
     limits: dict[str, DocumentLimits]
     rate: RateLimiter
+    revocations: SharedRevocationList
     auditor: RequestAuditor
     committer: GroupCommitter
     schema_revision: str = field(default_factory=db.head_revision)  # what /readyz expects of the database
@@ -80,6 +84,20 @@ class Gateway:
             clock=utcnow,
         )
         pseudonyms = Pseudonyms(cipher, keyring.index_key)
+        # The state every worker shares lives in the database (docs/deployment.md).
+        revoked = SharedRevocationList(engine, refresh=settings.revocation_refresh_seconds, clock=utcnow)
+        rate = RateLimiter(engine, per_second=settings.rate_per_second, burst=settings.rate_burst)
+        # Run by the audit writer between its transactions (each job throttles itself).
+        housekeeping = [
+            consent_uses.StaleUseReleaser(
+                audit_engine,
+                grace=timedelta(seconds=settings.consent_use_grace_seconds),
+                clock=utcnow,
+                every=min(10.0, settings.consent_use_grace_seconds / 4),
+            ),
+            every(60.0, rate.prune),
+            every(600.0, lambda: revocations.prune_expired(engine, now=utcnow())),
+        ]
         services = Services(
             settings=settings,
             cipher=cipher,
@@ -90,6 +108,7 @@ class Gateway:
             lifecycle=LifecycleRules.load(settings.policy_dir),
             pseudonyms=pseudonyms,
             audit_keys=audit_log.signer.public_keys,
+            revocations=revoked,
         )
         return cls(
             settings=settings,
@@ -97,10 +116,11 @@ class Gateway:
             audit_engine=audit_engine,
             sessions=db.session_factory(engine),
             services=services,
-            verifier=TokenVerifier.from_settings(settings, keyring),
+            verifier=TokenVerifier.from_settings(settings, keyring, revoked=revoked),
             schema=build_schema(dev_mode=settings.dev_mode),
             limits=parse_limits(settings.limits),
-            rate=RateLimiter(per_second=settings.rate_per_second, burst=settings.rate_burst),
+            rate=rate,
+            revocations=revoked,
             auditor=RequestAuditor(pseudonyms, clock=utcnow),
             committer=GroupCommitter(
                 audit_engine,
@@ -108,6 +128,8 @@ class Gateway:
                 window=audit.group_window_ms / 1000,
                 max_events=audit.group_max_events,
                 idle_tick=min(1.0, audit.head_every_seconds),
+                pairing=Pairing(consent_uses.claim, consent_uses.pair),
+                housekeeping=housekeeping,
             ),
         )
 
@@ -154,6 +176,8 @@ class Gateway:
                 trail, index=index, size=size, operation=operation, ctx=ctx, body=body, http_status=status
             )
         )
+        if ctx is not None:
+            trail.consent_uses.extend((len(trail.documents) - 1, use_id) for use_id in ctx.consent_uses)
         return status, shaped
 
     def execute_all(
@@ -174,6 +198,18 @@ class Gateway:
         """Close both engines' pooled connections."""
         self.engine.dispose()
         self.audit_engine.dispose()
+
+
+def every(seconds: float, job: Callable[[], object]) -> Callable[[float], None]:
+    """``job`` as a housekeeping job of the audit writer: run at most once per ``seconds``."""
+    due = [0.0]
+
+    def run(monotonic_now: float) -> None:
+        if monotonic_now >= due[0]:
+            due[0] = monotonic_now + seconds
+            job()
+
+    return run
 
 
 def known_fields() -> frozenset[str]:

@@ -40,6 +40,8 @@ class Trail:
     client: str | None
     caller: Caller | None = None
     documents: list[dict[str, Any]] = field(default_factory=list)
+    # (index in ``documents``, consent use id): uses that count only with their document's event.
+    consent_uses: list[tuple[int, str]] = field(default_factory=list)
 
     def elapsed_us(self) -> int:
         return int((time.perf_counter() - self.started) * 1_000_000)

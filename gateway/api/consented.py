@@ -28,10 +28,11 @@ def consented_person(
         raise PersonUnavailable(consents.PERSON_UNAVAILABLE_MESSAGE)
     consent_id = ctx.services.consent_tokens.verify(consent, now=ctx.now)
     ctx.consent_id = consent_id
-    row = consents.use(
+    counted = consents.use(
         ctx.session, consent_id=consent_id, person_id=person_id, caller_org=ctx.caller.org_code,
         purpose=purpose, now=ctx.now,
     )  # fmt: skip
     assert person_id is not None  # use() raised PersonUnavailable otherwise
+    ctx.consent_uses.append(counted.use_id)  # paired with this operation's audit event when it commits
     ctx.subjects_touched.add(person_id)
-    return person_id, row
+    return person_id, counted.consent

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from gateway.access.consent_tokens import ConsentTokens
 from gateway.access.policy import FieldPolicy
+from gateway.access.revocations import SharedRevocationList
 from gateway.access.tokens import Caller
 from gateway.api.loaders import Loaders
 from gateway.audit.pseudonyms import Pseudonyms
@@ -33,6 +34,7 @@ class Services:
     lifecycle: LifecycleRules
     pseudonyms: Pseudonyms  # identity number -> the log's pseudonym (auditors' subject filter)
     audit_keys: Mapping[str, bytes]  # audit public keys by key id, to check signed heads
+    revocations: SharedRevocationList | None = None  # the shared token revocation list (this copy)
 
 
 @dataclass(slots=True)
@@ -47,6 +49,9 @@ class RequestContext:
     field_rules: dict[str, str] = field(default_factory=dict)
     subjects_touched: set[str] = field(default_factory=set)
     consent_id: str | None = None
+    # Consent uses this operation counted (``gateway.access.consent_uses``): each is paired with the
+    # operation's audit event in the transaction that appends it.
+    consent_uses: list[str] = field(default_factory=list)
     purpose: str | None = None
     # Batched reads for nested fields, cached for this request only (never shared: see loaders).
     loaders: Loaders = field(init=False)

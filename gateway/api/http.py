@@ -62,7 +62,7 @@ class GraphQLEndpoint:
         response.headers["Vary"] = "Accept"  # the same request answers in the media type it accepts
         try:
             seqs = await asyncio.wait_for(
-                asyncio.wrap_future(gateway.committer.submit(trail.documents)),
+                asyncio.wrap_future(gateway.committer.submit(trail.documents, trail.consent_uses)),
                 gateway.settings.audit.write_timeout_seconds,
             )
         except (AuditUnavailable, TimeoutError):
@@ -116,9 +116,11 @@ class GraphQLEndpoint:
             raise MalformedRequest("send one Authorization header")
         caller = self.gateway.verifier.authenticate(authorization[0] if authorization else None)
         trail.caller = caller
-        self.gateway.rate.take(
-            caller.id if caller.role is not Role.PUBLIC else f"ip:{trail.client or 'unknown'}"
-        )
+        if self.gateway.rate.per_second > 0:  # a row every worker shares: its statement in the pool
+            await run_in_threadpool(
+                self.gateway.rate.take,
+                caller.id if caller.role is not Role.PUBLIC else f"ip:{trail.client or 'unknown'}",
+            )
         if isinstance(payload, list) and not 1 <= len(payload) <= settings.max_batch:
             raise TooManyOperations(f"a batch holds 1 to {settings.max_batch} operations")
         return payload, caller

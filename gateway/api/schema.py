@@ -16,10 +16,11 @@ from gateway.api.audit.operations import AuditQuery
 from gateway.api.audit.types import LONG_SCALAR, Long
 from gateway.api.lifecycle.operations import LifecycleMutation, LifecycleQuery
 from gateway.api.operations import SubjectMutation, SubjectQuery
+from gateway.api.token_operations import TokenMutation
 
 # Each root is the fields of its parts, in this order: the order of the fields in the published SDL.
 Query = merge_types("Query", (AssessmentQuery, LifecycleQuery, AuditQuery, SubjectQuery))
-Mutation = merge_types("Mutation", (LifecycleMutation, SubjectMutation))
+Mutation = merge_types("Mutation", (LifecycleMutation, SubjectMutation, TokenMutation))
 
 
 class GatewaySchema(strawberry.Schema):

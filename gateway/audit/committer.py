@@ -13,6 +13,13 @@ transaction carries several, and the window is waited again.
 
 When idle the writer signs a head if one is due (docs/audit.md, "Signed tree heads"). ``healthy`` is
 False from a failed write until the next successful one; ``probe`` tries a write and rolls it back.
+
+Rows written by a request's own unit of work that must count only with its event (a consent's use,
+``gateway.access.consent_uses``) are named by key with the request's events: the same transaction
+claims them before the append and pairs them with the events' sequence numbers after it, so a row
+and its event are committed together or not at all. A request whose row can no longer be claimed
+(released as abandoned) has its events logged and its answer withheld (AUDIT_UNAVAILABLE). The
+writer also runs the housekeeping it is given (releasing abandoned rows) between transactions.
 """
 
 from __future__ import annotations
@@ -21,12 +28,12 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Connection, Engine, insert
 
 from gateway.audit.canonical import check
 from gateway.audit.models import AuditEvent
@@ -36,10 +43,20 @@ from gateway.errors import AuditUnavailable
 log = logging.getLogger("gateway.audit")
 
 
+@dataclass(frozen=True, slots=True)
+class Pairing:
+    """How rows that count only with their event are claimed (those still unpaired, of the keys
+    given) and paired with their events' sequence numbers, inside the append's transaction."""
+
+    claim: Callable[[Connection, Collection[str]], set[str]]
+    pair: Callable[[Connection, Sequence[tuple[str, int]]], None]
+
+
 @dataclass(slots=True)
 class _Waiting:
     documents: Sequence[Mapping[str, Any]]
     future: Future[list[int]]
+    keys: Sequence[tuple[int, str]] = ()  # (index of the document, key of a row paired with it)
 
 
 class GroupCommitter:
@@ -51,12 +68,16 @@ class GroupCommitter:
         window: float = 0.002,
         max_events: int = 512,
         idle_tick: float = 1.0,
+        pairing: Pairing | None = None,
+        housekeeping: Sequence[Callable[[float], None]] = (),
     ) -> None:
         self.engine = engine
         self.log = audit_log
         self.window = window
         self.max_events = max_events
         self.idle_tick = idle_tick
+        self.pairing = pairing
+        self.housekeeping = housekeeping  # each called with time.monotonic(), throttling itself
         self.healthy = True
         self.transactions = 0  # appends committed, for the benchmark and tests
         self.events = 0
@@ -68,8 +89,11 @@ class GroupCommitter:
 
     # --- requests ----------------------------------------------------------------------------------
 
-    def submit(self, documents: Sequence[Mapping[str, Any]]) -> Future[list[int]]:
-        """Queue one request's events; the future resolves once they are committed."""
+    def submit(
+        self, documents: Sequence[Mapping[str, Any]], keys: Sequence[tuple[int, str]] = ()
+    ) -> Future[list[int]]:
+        """Queue one request's events; the future resolves once they are committed. ``keys`` name
+        the rows to pair with them: (index of the document, key of the row)."""
         future: Future[list[int]] = Future()
         try:
             for document in documents:
@@ -79,7 +103,11 @@ class GroupCommitter:
             future.set_exception(AuditUnavailable())
             return future
         self._ensure_started()
-        self._queue.put(_Waiting(documents, future))
+        if keys and self.pairing is None:
+            log.error("audit events name rows to pair but the writer has no pairing")
+            future.set_exception(AuditUnavailable())
+            return future
+        self._queue.put(_Waiting(documents, future, keys))
         return future
 
     def append(self, documents: Sequence[Mapping[str, Any]], timeout: float = 30.0) -> list[int]:
@@ -138,6 +166,7 @@ class GroupCommitter:
                 first = self._queue.get(timeout=self.idle_tick)
             except queue.Empty:
                 self._sign_if_due()
+                self._housekeep()
                 continue
             if first is None:
                 return
@@ -145,6 +174,7 @@ class GroupCommitter:
             self._commit(batch)
             if closing:
                 return
+            self._housekeep()
 
     def _collect(self, first: _Waiting) -> tuple[list[_Waiting], bool]:
         batch = [first]
@@ -168,9 +198,23 @@ class GroupCommitter:
 
     def _commit(self, batch: list[_Waiting]) -> None:
         documents = [d for waiting in batch for d in waiting.documents]
+        keys = [key for waiting in batch for _, key in waiting.keys]
+        withheld: set[int] = set()  # positions in ``batch`` whose rows were released: no answer
         try:
             with self.engine.begin() as conn:
+                claimed = self.pairing.claim(conn, keys) if keys and self.pairing is not None else set()
                 seqs = self.log.append(conn, documents)
+                pairs: list[tuple[str, int]] = []
+                start = 0
+                for position, waiting in enumerate(batch):
+                    for index, key in waiting.keys:
+                        if key in claimed:
+                            pairs.append((key, seqs[start + index]))
+                        else:
+                            withheld.add(position)
+                    start += len(waiting.documents)
+                if pairs and self.pairing is not None:
+                    self.pairing.pair(conn, pairs)
         except Exception:
             log.exception("audit append of %d events failed", len(documents))
             self.healthy = False
@@ -181,9 +225,21 @@ class GroupCommitter:
         self.transactions += 1
         self.events += len(documents)
         start = 0
-        for waiting in batch:
-            waiting.future.set_result(seqs[start : start + len(waiting.documents)])
+        for position, waiting in enumerate(batch):
+            if position in withheld:
+                log.error("a request's consent use was released before its event; its answer is withheld")
+                waiting.future.set_exception(AuditUnavailable())
+            else:
+                waiting.future.set_result(seqs[start : start + len(waiting.documents)])
             start += len(waiting.documents)
+
+    def _housekeep(self) -> None:
+        now = time.monotonic()
+        for job in self.housekeeping:
+            try:
+                job(now)
+            except Exception:
+                log.exception("audit writer housekeeping failed")
 
     def _sign_if_due(self) -> None:
         try:

@@ -12,7 +12,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Annotated
 
@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from gateway.access import consent_uses
 from gateway.audit import prune as pruning
 from gateway.audit import queries
 from gateway.audit.events import RequestOutcome
@@ -31,6 +32,7 @@ from gateway.audit.models import STATE_ID, AuditHead, AuditState
 from gateway.audit.pseudonyms import Pseudonyms
 from gateway.audit.store import AuditLog, HeadSchedule, head_of
 from gateway.audit.verify import default_workers, verify_log
+from gateway.clock import utcnow
 from gateway.commands.common import console, settings, user_errors
 from gateway.errors import GatewayError, InvalidInput
 from gateway.keys import jwks
@@ -107,14 +109,24 @@ def verify(
                     progress=lambda n: bar.update(task, completed=n),
                     workers=workers or default_workers(),
                 )
+            uses = consent_uses.check(
+                conn,
+                now=utcnow(),
+                grace=timedelta(seconds=cfg.consent_use_grace_seconds),
+                first_seq=report.start,
+            )
         if report.finding is not None:
             finding = report.finding
             where = f"first bad index {finding.index}" if finding.index is not None else "a signed head"
             typer.echo(f"FAILED {where} ({finding.problem}): {finding.message}")
             raise AuditVerificationFailed(f"{where}: {finding.problem}")
+        if not uses.ok:
+            typer.echo(f"FAILED consent uses: {uses.problem()}")
+            raise AuditVerificationFailed(f"consent uses: {uses.problem()}")
         typer.echo(
             f"OK {report.events} events verified (indexes {report.start} to {report.size - 1}), "
-            f"{report.heads} signed heads checked"
+            f"{report.heads} signed heads checked, {uses.paired} consent uses paired with their events"
+            f" ({uses.waiting} waiting for theirs)"
         )
 
 

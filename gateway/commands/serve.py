@@ -52,4 +52,7 @@ def serve(
         log_level="info",
         access_log=False,
         server_header=False,
+        # A worker starting on a busy machine (imports, schema, policy) can take longer than uvicorn's
+        # 5 s default to answer its supervisor, which then kills and restarts it, in a loop.
+        timeout_worker_healthcheck=30,
     )

@@ -16,9 +16,11 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
+    Double,
     Enum,
     ForeignKey,
     Index,
@@ -305,3 +307,47 @@ class Consent(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     max_uses: Mapped[int] = mapped_column(Integer)
     uses: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ConsentUse(Base):
+    """One use of a consent, reserved by the lookup's unit of work and paired with its audit event.
+
+    The lookup's transaction counts the use on ``consents.uses`` (the conditional UPDATE that keeps
+    concurrent lookups within the grant) and inserts this row; the audit writer's transaction, the
+    one that appends the lookup's event, sets ``event_seq``. A row without an event long after it was
+    reserved belongs to a worker that died before its event was durable (no data left it): it is
+    released, and the use given back (``gateway.access.consent_uses``, docs/audit.md, "Consent uses").
+    """
+
+    __tablename__ = "consent_uses"
+    __table_args__ = (Index("ix_consent_uses_event_seq_reserved_at", "event_seq", "reserved_at"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    consent_id: Mapped[str] = mapped_column(ForeignKey("consents.id"), index=True)
+    reserved_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    event_seq: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class RevokedToken(Base):
+    """A revoked caller token (its ``jti``), shared by every worker; kept until the token would have
+    expired anyway (``gateway.access.revocations``)."""
+
+    __tablename__ = "revoked_tokens"
+
+    token_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    revoked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class RateBucket(Base):
+    """One caller's token bucket, shared by every worker (``gateway.api.ratelimit``). ``key`` is the
+    SHA-256 of the caller id or client address, so no identity value is stored; ``tokens`` and
+    ``updated`` (Unix seconds) are the bucket as of the last request, ``granted`` whether that request
+    got a token (read back in the same statement)."""
+
+    __tablename__ = "rate_buckets"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Double)
+    updated: Mapped[float] = mapped_column(Double, index=True)
+    granted: Mapped[bool] = mapped_column(Boolean)

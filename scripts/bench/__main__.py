@@ -8,6 +8,8 @@
               (docs/performance-bulk.md)
     flatness  reads-layer lookup latency at two store sizes (docs/performance-bulk.md, "Indexes")
     rotation  ``keys rotate`` throughput (docs/keys.md)
+    shared    per-request cost of the shared rate bucket, revocation list and consent-use pairing
+              (docs/performance.md, "Shared state")
 
 Every subcommand writes its report as ``<out>/<name>.json`` (``--out``, default ``bench-results/``)
 and has a ``--quick`` form, a run of a few seconds on tiny data that the test suite makes so that no
@@ -27,6 +29,7 @@ import bulk
 import flatness
 import request_path
 import rotation
+import shared_state
 
 ROOT = Path(__file__).resolve().parents[2]
 SUBCOMMANDS: dict[str, tuple[ModuleType, str]] = {
@@ -35,6 +38,7 @@ SUBCOMMANDS: dict[str, tuple[ModuleType, str]] = {
     "bulk": (bulk, "seeding, import and audit verification rates (docs/performance-bulk.md)"),
     "flatness": (flatness, "lookup latency at two store sizes (docs/performance-bulk.md)"),
     "rotation": (rotation, "keys rotate throughput (docs/keys.md)"),
+    "shared": (shared_state, "per-request cost of the state the workers share (docs/performance.md)"),
 }
 
 

@@ -19,7 +19,10 @@ class DiscardingCommitter:
     transactions = 0
     events = 0
 
-    def submit(self, documents: Sequence[Mapping[str, Any]]) -> Future[list[int]]:
+    def submit(
+        self, documents: Sequence[Mapping[str, Any]], keys: Sequence[tuple[int, str]] = ()
+    ) -> Future[list[int]]:
+        """``keys`` (consent uses to pair) are dropped with the events: the uses stay reserved."""
         done: Future[list[int]] = Future()
         done.set_result([-1] * len(documents))
         return done

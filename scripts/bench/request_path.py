@@ -113,6 +113,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--pg-schema", default="bench", help="PostgreSQL stores live in schemas <this>_<people>"
     )
+    parser.add_argument(
+        "--rate-limit",
+        action="store_true",
+        help="run with the shared rate bucket on (a limit no load reaches, so every request pays its "
+        "statement and none is refused); by default there is no bucket",
+    )
 
 
 def resolve(args: argparse.Namespace) -> argparse.Namespace:
@@ -162,7 +168,7 @@ class Cells:
 async def run_transport(
     args: argparse.Namespace, store: request_data.Store, cells: Cells, transport: str, log: Any
 ) -> list[dict[str, Any]]:
-    settings = settings_for(store)
+    settings = settings_for(store, rate_limit=args.rate_limit)
     rows: list[dict[str, Any]] = []
     with ExitStack() as stack:
         senders: dict[str, request_load.Send] = {}
@@ -174,7 +180,9 @@ async def run_transport(
                 senders[variant] = request_load.asgi_sender(app)
             else:
                 base = stack.enter_context(
-                    request_load.uvicorn_server(variant, int(transport[-1]), uvicorn_env(store))
+                    request_load.uvicorn_server(
+                        variant, int(transport[-1]), uvicorn_env(store, rate_limit=args.rate_limit)
+                    )
                 )
                 limits = httpx.Limits(
                     max_connections=max(args.concurrency), max_keepalive_connections=max(args.concurrency)
@@ -210,21 +218,28 @@ async def run_transport(
     return rows
 
 
-def settings_for(store: request_data.Store) -> Settings:
+# With --rate-limit: a bucket no benchmark drains, so each request pays the shared bucket's upsert.
+UNREACHED_RATE = 1e9
+
+
+def settings_for(store: request_data.Store, *, rate_limit: bool = False) -> Settings:
     return Settings(
         database_url=store.url,
         keyring_path=Path(store.keyring_path),
         policy_dir=ROOT / "policies",
-        rate_per_second=0.0,  # the rate bucket would refuse a benchmark's load: no bucket, as in the audit benchmark
+        # the rate bucket would refuse a benchmark's load: no bucket, as in the audit benchmark
+        rate_per_second=UNREACHED_RATE if rate_limit else 0.0,
+        rate_burst=int(UNREACHED_RATE),
     )
 
 
-def uvicorn_env(store: request_data.Store) -> dict[str, str]:
+def uvicorn_env(store: request_data.Store, *, rate_limit: bool = False) -> dict[str, str]:
     return {
         "GATEWAY_DATABASE_URL": store.url,
         "GATEWAY_KEYRING": store.keyring_path,
         "GATEWAY_POLICY_DIR": str(ROOT / "policies"),
-        "GATEWAY_RATE_PER_SECOND": "0",
+        "GATEWAY_RATE_PER_SECOND": str(UNREACHED_RATE) if rate_limit else "0",
+        "GATEWAY_RATE_BURST": str(int(UNREACHED_RATE)),
         "BENCH_PARTNER_ORG": request_apps.BANK,
     }
 
