@@ -78,7 +78,7 @@ class Gateway:
             HeadSchedule(every_events=audit.head_every_events, every_seconds=audit.head_every_seconds),
             clock=utcnow,
         )
-        pseudonyms = Pseudonyms(cipher, keyring.index_key)
+        pseudonyms = Pseudonyms(cipher, keyring.pseudonym_key)
         services = Services(
             settings=settings,
             cipher=cipher,
