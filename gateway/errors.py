@@ -324,6 +324,13 @@ class RotationUnfinished(GatewayError):
     code = "ROTATION_UNFINISHED"
 
 
+class BackupFailed(GatewayError):
+    """``db backup`` or ``db restore`` refused (a file or a store already there) or its tool failed;
+    nothing was overwritten."""
+
+    code = "BACKUP_FAILED"
+
+
 class AuditProofUnavailable(GatewayError):
     """A proof needs events the log no longer holds (behind the retention checkpoint)."""
 

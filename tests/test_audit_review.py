@@ -230,7 +230,7 @@ def test_export_by_subject_identity_number_finds_the_pseudonym(
     engine: Engine, keyring: Keyring, keyring_path: Path, migrated_url: str
 ) -> None:
     number = id_number(seq=77)
-    pseudonym = Pseudonyms(FieldCipher(keyring), keyring.index_key).id_number(number)
+    pseudonym = Pseudonyms(FieldCipher(keyring), keyring.pseudonym_key).id_number(number)
     documents = [event(CST_MORNING), event(CST_MORNING + minutes(1)), event(CST_MORNING + minutes(2))]
     documents[1]["pseudonyms"] = [pseudonym]
     append(engine, keyring, documents)

@@ -83,7 +83,7 @@ class Gateway:
             HeadSchedule(every_events=audit.head_every_events, every_seconds=audit.head_every_seconds),
             clock=utcnow,
         )
-        pseudonyms = Pseudonyms(cipher, keyring.index_key)
+        pseudonyms = Pseudonyms(cipher, keyring.pseudonym_key)
         # The state every worker shares lives in the database (docs/deployment.md).
         revoked = SharedRevocationList(engine, refresh=settings.revocation_refresh_seconds, clock=utcnow)
         rate = RateLimiter(engine, per_second=settings.rate_per_second, burst=settings.rate_burst)

@@ -1,10 +1,14 @@
 """Blind-index pseudonyms of identity values, as the audit log writes them.
 
-``idn:`` identity number, ``tel:`` phone, ``ucc:`` an individual business's credit code: the store's
-own blind index of the normalised value (``FieldCipher.blind_index``), so an auditor holding an
-identity number finds its events by computing the same index, and nobody without the index key can
-(docs/keys.md, "Blind indexes"). ``tok:`` consent or caller token: 128 bits of HMAC-SHA256 under the
-index key with its own domain label; the token itself is never kept.
+``idn:`` identity number, ``tel:`` phone, ``ucc:`` an individual business's credit code: the blind
+index of the normalised value under the audit pseudonym key (``FieldCipher.pseudonym_index``), so an
+auditor holding an identity number finds its events by computing the same index, and nobody without
+the key can (docs/keys.md, "Audit pseudonyms"). ``tok:`` consent or caller token: 128 bits of
+HMAC-SHA256 under the same key with its own domain label; the token itself is never kept.
+
+The pseudonym key is not the store's index key: the log is append-only and signed, so what it holds
+can never be recomputed, while the index key must be rotatable (``keys rotate-index``). A keyring
+older than the pseudonym key uses its index key, as its log's existing pseudonyms did.
 
 The index is written with the letters ``a``-``p`` for the sixteen nibble values (``a`` = 0), never
 digits: a pseudonym can then never look like an identity number or a phone to the redaction that
@@ -35,9 +39,10 @@ def letters(raw: bytes) -> str:
 class Pseudonyms:
     """``pseudonym(kind, value)``; one per keyring, safe to share between threads."""
 
-    def __init__(self, cipher: FieldCipher, index_key: SecretBytes) -> None:
+    def __init__(self, cipher: FieldCipher, pseudonym_key: SecretBytes) -> None:
         self._cipher = cipher
-        self._token_key = hmac.new(index_key.reveal(), b"credit-gateway/audit-token", hashlib.sha256).digest()
+        token_key = hmac.new(pseudonym_key.reveal(), b"credit-gateway/audit-token", hashlib.sha256)
+        self._token_key = token_key.digest()
 
     def __repr__(self) -> str:
         return "Pseudonyms()"
@@ -57,7 +62,7 @@ class Pseudonyms:
                 code = None
             if code is not None and not code.startswith("92"):
                 return code  # organisations' codes are public (000 双公示 二(四)2)
-            return f"ucc:{letters(self._cipher.blind_index('credit_code', value.strip().upper()))}"
+            return f"ucc:{letters(self._cipher.pseudonym_index('credit_code', value.strip().upper()))}"
         if kind == "token":
             mac = hmac.new(self._token_key, value.strip().encode("utf-8", "replace"), hashlib.sha256)
             return f"tok:{letters(mac.digest()[:_TOKEN_BYTES])}"
@@ -71,9 +76,9 @@ def person_pseudonym(cipher: FieldCipher, kind: str, value: str) -> str:
     """The ``idn:`` or ``tel:`` pseudonym of a person's identity number or phone: needs the cipher
     only, so a person's own pseudonyms can be recognised without the token key."""
     if kind == "id_number":
-        return f"idn:{letters(cipher.blind_index('id_number', value.strip().upper()))}"
+        return f"idn:{letters(cipher.pseudonym_index('id_number', value.strip().upper()))}"
     if kind == "phone":
-        return f"tel:{letters(cipher.blind_index('phone', _phone(value)))}"
+        return f"tel:{letters(cipher.pseudonym_index('phone', _phone(value)))}"
     raise ValueError(f"no person pseudonym kind {kind!r}")
 
 

@@ -213,7 +213,7 @@ def export(
                     subject = resolve_subject(
                         session,
                         cipher,
-                        Pseudonyms(cipher, keyring.index_key),
+                        Pseudonyms(cipher, keyring.pseudonym_key),
                         subject_id_number,
                         field="--subject-id-number",
                     )

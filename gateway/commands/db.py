@@ -1,13 +1,20 @@
-"""``credit-gateway db``: schema migrations."""
+"""``credit-gateway db``: schema migrations, backup and restore."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from gateway.commands.common import console, new_sqlite_file, settings, user_errors
-from gateway.store import db
+from gateway.errors import KeyringError
+from gateway.keys.index_rotation import index_counts
+from gateway.keys.keyring import load_keyring
+from gateway.keys.usage import require_versions, version_counts
+from gateway.store import backup, db
 
-app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app = typer.Typer(help="Database schema, backup and restore.", no_args_is_help=True)
 
 
 @app.command("upgrade")
@@ -30,3 +37,63 @@ def upgrade(
     if new is not None:
         console.print(f"created a new SQLite database at {new.resolve()}")
     console.print(f"schema at {revision}")
+
+
+@app.command("backup")
+def backup_command(
+    target: Annotated[Path, typer.Argument(help="The backup file to write; never overwritten.")],
+) -> None:
+    """Back up the running store of GATEWAY_DATABASE_URL to one file (mode 0600).
+
+    SQLite's online backup API, or pg_dump's custom format. The keyring is not in it: back that up
+    apart (docs/keys.md)."""
+    config = settings()
+    with user_errors():
+        result = backup.backup(config.database_url, target)
+        needs = _keys_needed(config.database_url)
+    console.print(f"backed up to {result.path} ({result.size:,} bytes, {result.method}, mode 0600)")
+    console.print(f"{needs}; keep a keyring holding them, apart from this backup", highlight=False)
+
+
+@app.command("restore")
+def restore_command(
+    source: Annotated[Path, typer.Argument(help="A file written by 'credit-gateway db backup'.")],
+) -> None:
+    """Restore a backup into GATEWAY_DATABASE_URL, which must be empty, and check the keyring.
+
+    The target is a new SQLite file or a database without tables; GATEWAY_KEYRING must then hold
+    every data key and index key the restored rows use."""
+    config = settings()
+    with user_errors():
+        backup.restore(source, config.database_url)
+        console.print(f"restored {source} into the database of GATEWAY_DATABASE_URL", highlight=False)
+        console.print(_keys_needed(config.database_url), highlight=False)
+        keyring = load_keyring(config.keyring_path)
+        engine = db.make_engine(config.database_url)
+        try:
+            with engine.connect() as conn:
+                require_versions(version_counts(conn), keyring)
+                index_versions = {v for per in index_counts(conn).values() for v in per}
+        finally:
+            engine.dispose()
+        if not index_versions <= set(keyring.index_keys):
+            raise KeyringError(
+                f"the restored rows use index key version(s) {_listed(index_versions)}; the keyring holds "
+                f"{_listed(set(keyring.index_keys))}: lookups would find nobody. Use the keyring of the backup"
+            )
+    console.print(f"the keyring at {config.keyring_path} holds every key the restored data needs")
+
+
+def _keys_needed(database_url: str) -> str:
+    engine = db.make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            data = {v for per in version_counts(conn).values() for v in per}
+            index = {v for per in index_counts(conn).values() for v in per}
+    finally:
+        engine.dispose()
+    return f"the data needs data key version(s) {_listed(data)} and index key version(s) {_listed(index)}"
+
+
+def _listed(versions: set[int]) -> str:
+    return ", ".join(map(str, sorted(versions))) or "none"

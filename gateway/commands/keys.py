@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 
 from gateway.commands.common import console, settings, user_errors
 from gateway.errors import KeyringError, RotationUnfinished
+from gateway.keys.index_rotation import IndexStatus, index_status
 from gateway.keys.keyring import create_keyring_file, load_keyring
 from gateway.keys.rotation import DEFAULT_BATCH_SIZE, RotationPlan, rotate
 from gateway.keys.usage import KeyStatus, key_status, prune_unused_versions
@@ -133,8 +134,10 @@ def status() -> None:
     """Key versions in the keyring and rows per key version; never shows key material."""
     cfg = settings()
     with user_errors(), _engine(cfg.database_url) as engine:
-        report = key_status(load_keyring(cfg.keyring_path), engine)
+        keyring = load_keyring(cfg.keyring_path)
+        report = key_status(keyring, engine)
         _print_status(report)
+        _print_index_status(index_status(keyring, engine))
         if report.missing:
             raise KeyringError(
                 f"rows use key version(s) {', '.join(map(str, report.missing))}, which the keyring lacks: "
@@ -160,6 +163,22 @@ def _print_status(report: KeyStatus) -> None:
         )
     else:
         stdout.print(f"every encrypted row is on version {report.current}", highlight=False)
+
+
+def _print_index_status(report: IndexStatus) -> None:
+    kept = f", previous {report.previous} kept for the rotation" if report.previous is not None else ""
+    stdout.print(f"index key version: {report.version}{kept}", highlight=False)
+    table = Table("table", "index version", "rows")
+    for name, per_version in report.counts.items():
+        for version, rows in sorted(per_version.items()):
+            table.add_row(name, str(version), str(rows))
+    stdout.print(table)
+    if report.pending or report.previous is not None:
+        stdout.print(
+            f"index rotation unfinished: {report.pending} rows below index version {report.version}; "
+            "'credit-gateway keys rotate-index' finishes it",
+            highlight=False,
+        )
 
 
 @app.command("prune")

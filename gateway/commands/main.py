@@ -7,6 +7,7 @@ import typer
 from gateway.commands import audit as audit_commands
 from gateway.commands import db as db_commands
 from gateway.commands import importing as import_commands
+from gateway.commands import index_keys as index_key_commands
 from gateway.commands import keys as keys_commands
 from gateway.commands import quality as quality_commands
 from gateway.commands import schema as schema_commands
@@ -25,6 +26,7 @@ app = typer.Typer(
 app.command("import")(import_commands.run)
 app.add_typer(keys_commands.app, name="keys")
 signing_key_commands.register(keys_commands.app)
+index_key_commands.register(keys_commands.app)
 app.add_typer(db_commands.app, name="db")
 app.add_typer(quality_commands.app, name="quality")
 app.add_typer(token_commands.app, name="token")

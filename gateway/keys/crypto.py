@@ -15,6 +15,12 @@ normalised value, truncated per field (see ``BLIND_INDEX_BITS``). Truncation fol
 planner's reasoning: the index must narrow a lookup to a handful of rows (candidates are then
 decrypted and compared), while each index value should stand for many possible plaintexts, so that
 whoever steals the index key together with the data still cannot read identities off the index alone.
+
+Index keys have versions. During an index rotation the cipher holds the current key and the one it
+replaces: writes use the current key, lookups ask for the index under each (``blind_indexes``) and
+decrypt the candidates, so a row counts as found only if it really holds the value asked for. Audit
+pseudonyms are the same truncated HMAC under the audit pseudonym key (``pseudonym_index``), which
+index rotation leaves alone.
 """
 
 from __future__ import annotations
@@ -47,6 +53,8 @@ class FieldCipher:
         self._keyring = keyring
         self._aead = {version: AESGCM(key.reveal()) for version, key in keyring.data_keys.items()}
         self._index_key = keyring.index_key.reveal()
+        self._index_keys = tuple(key.reveal() for key in keyring.index_keys.values())  # current first
+        self._pseudonym_key = keyring.pseudonym_key.reveal()
 
     def __repr__(self) -> str:
         return f"FieldCipher(versions={sorted(self._aead)})"
@@ -110,13 +118,33 @@ class FieldCipher:
             raise DecryptionFailed(f"{table}.{column}: value does not authenticate for this row") from None
         return plain.decode("utf-8")
 
+    @property
+    def index_version(self) -> int:
+        """The version of the index key new rows are filed under (their ``index_version``)."""
+        return self._keyring.index_version
+
     def blind_index(self, kind: str, normalized_value: str) -> bytes:
-        """Truncated HMAC of a normalised value; ``kind`` separates the domains of different fields."""
-        bits = BLIND_INDEX_BITS[kind]
-        # hmac.digest is OpenSSL's one-shot HMAC: the same bytes as hmac.new(...).digest(), at a
-        # fraction of the cost; bulk writes compute one or two indexes per person.
-        mac = hmac.digest(self._index_key, f"{kind}\x1f{normalized_value}".encode(), "sha256")
-        return mac[: (bits + 7) // 8] if bits % 8 == 0 else _truncate_bits(mac, bits)
+        """Truncated HMAC of a normalised value under the current index key; ``kind`` separates the
+        domains of different fields."""
+        return _truncated_hmac(self._index_key, kind, normalized_value)
+
+    def blind_indexes(self, kind: str, normalized_value: str) -> tuple[bytes, ...]:
+        """The value's index under every index key held, current first: what a lookup must ask for
+        while an index rotation runs (one index at other times). Equal indexes are given once."""
+        current = self.blind_index(kind, normalized_value)
+        return (current, *self.previous_blind_indexes(kind, normalized_value, current))
+
+    def previous_blind_indexes(
+        self, kind: str, normalized_value: str, current: bytes | None = None
+    ) -> tuple[bytes, ...]:
+        """The value's index under the previous index key while a rotation runs, else nothing;
+        ``current`` (the index under the current key, when known) is left out if they coincide."""
+        older = (_truncated_hmac(key, kind, normalized_value) for key in self._index_keys[1:])
+        return tuple(i for i in older if i != current)
+
+    def pseudonym_index(self, kind: str, normalized_value: str) -> bytes:
+        """The same truncated HMAC under the audit pseudonym key (``gateway.audit.pseudonyms``)."""
+        return _truncated_hmac(self._pseudonym_key, kind, normalized_value)
 
 
 def key_version_of(blob: bytes) -> int:
@@ -126,6 +154,14 @@ def key_version_of(blob: bytes) -> int:
 
 def _aad(header: bytes, table: str, column: str, row: str) -> bytes:
     return b"credit-gateway/v1\x1f" + header + f"\x1f{table}\x1f{column}\x1f{row}".encode()
+
+
+def _truncated_hmac(key: bytes, kind: str, normalized_value: str) -> bytes:
+    bits = BLIND_INDEX_BITS[kind]
+    # hmac.digest is OpenSSL's one-shot HMAC: the same bytes as hmac.new(...).digest(), at a
+    # fraction of the cost; bulk writes compute one or two indexes per person.
+    mac = hmac.digest(key, f"{kind}\x1f{normalized_value}".encode(), "sha256")
+    return mac[: (bits + 7) // 8] if bits % 8 == 0 else _truncate_bits(mac, bits)
 
 
 def _truncate_bits(mac: bytes, bits: int) -> bytes:

@@ -8,11 +8,20 @@ Key material is wrapped in :class:`SecretBytes`, whose repr and str never show i
 Signing keys are raw 32-byte Ed25519 private keys named by key id ``<purpose>-<n>`` (``token-1``,
 ``audit-1``): one family per purpose, so a key that signs caller tokens can never vouch for an audit
 tree head and the other way round. Files written before signing keys existed still load.
+
+The blind-index key has a version (``index_key_version``, 1 when absent). While ``keys rotate-index``
+recomputes the indexes, the key it replaces stays as ``previous_index_key`` so that lookups find rows
+not yet recomputed; the rotation deletes it when every row is done. Audit pseudonyms have a key of
+their own (``audit_pseudonym_key``), which index rotation leaves alone: the audit log is append-only
+and signed, so the pseudonyms it holds can never be recomputed (docs/keys.md). A file written before
+it existed has none: its pseudonyms were made with the index key, which then stands in for it until
+the first index rotation writes that key down as the pseudonym key.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import fcntl
 import json
 import os
@@ -75,6 +84,47 @@ class Keyring:
     index_key: SecretBytes
     signing_keys: dict[str, SecretBytes]
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
+    index_version: int = 1
+    previous_index: IndexKey | None = None  # only while an index rotation runs
+    audit_pseudonym_key: SecretBytes | None = None  # None: a file older than the key; the index key
+
+    @property
+    def pseudonym_key(self) -> SecretBytes:
+        """The key of the audit log's pseudonyms (``gateway.audit.pseudonyms``)."""
+        return self.audit_pseudonym_key if self.audit_pseudonym_key is not None else self.index_key
+
+    @property
+    def index_keys(self) -> dict[int, SecretBytes]:
+        """Blind-index keys by version, current first: the previous one only during a rotation."""
+        keys = {self.index_version: self.index_key}
+        if self.previous_index is not None:
+            keys[self.previous_index.version] = self.previous_index.key
+        return keys
+
+    def with_new_index_key(self) -> Keyring:
+        """A fresh index key under the next version; the current one is kept as the previous key.
+
+        A keyring without its own pseudonym key gets the current index key as that key first, so
+        that the audit log's existing pseudonyms stay searchable once the index key is gone.
+        """
+        if self.previous_index is not None:
+            raise KeyringError(
+                f"index key version {self.previous_index.version} is still kept for an unfinished "
+                "rotation; finish it with 'credit-gateway keys rotate-index' first"
+            )
+        return dataclasses.replace(
+            self,
+            index_key=SecretBytes(secrets.token_bytes(KEY_BYTES)),
+            index_version=self.index_version + 1,
+            previous_index=IndexKey(self.index_version, self.index_key),
+            audit_pseudonym_key=self.pseudonym_key,
+            signing_keys=dict(self.signing_keys),
+            extra=dict(self.extra),
+        )
+
+    def without_previous_index_key(self) -> Keyring:
+        """The keyring once the rotation is done: the previous index key is gone from it for good."""
+        return dataclasses.replace(self, previous_index=None)
 
     @property
     def current_version(self) -> int:
@@ -114,16 +164,14 @@ class Keyring:
             signing_keys={
                 f"{purpose}-1": SecretBytes(secrets.token_bytes(KEY_BYTES)) for purpose in SigningPurpose
             },
+            audit_pseudonym_key=SecretBytes(secrets.token_bytes(KEY_BYTES)),
         )
 
     def with_new_version(self) -> Keyring:
         keys = dict(self.data_keys)
         keys[self.current_version + 1] = SecretBytes(secrets.token_bytes(KEY_BYTES))
-        return Keyring(
-            data_keys=keys,
-            index_key=self.index_key,
-            signing_keys=dict(self.signing_keys),
-            extra=dict(self.extra),
+        return dataclasses.replace(
+            self, data_keys=keys, signing_keys=dict(self.signing_keys), extra=dict(self.extra)
         )
 
     def with_signing_key(self, purpose: SigningPurpose) -> Keyring:
@@ -132,11 +180,8 @@ class Keyring:
         number = _kid_number(kids[-1]) + 1 if kids else 1
         keys = dict(self.signing_keys)
         keys[f"{purpose}-{number}"] = SecretBytes(secrets.token_bytes(KEY_BYTES))
-        return Keyring(
-            data_keys=dict(self.data_keys),
-            index_key=self.index_key,
-            signing_keys=keys,
-            extra=dict(self.extra),
+        return dataclasses.replace(
+            self, data_keys=dict(self.data_keys), signing_keys=keys, extra=dict(self.extra)
         )
 
     def to_json(self) -> str:
@@ -146,6 +191,15 @@ class Keyring:
             "index_key": _b64(self.index_key),
             "signing_keys": {kid: _b64(k) for kid, k in sorted(self.signing_keys.items())},
         }
+        if self.index_version != 1:
+            doc["index_key_version"] = self.index_version
+        if self.previous_index is not None:
+            doc["previous_index_key"] = {
+                "version": self.previous_index.version,
+                "key": _b64(self.previous_index.key),
+            }
+        if self.audit_pseudonym_key is not None:
+            doc["audit_pseudonym_key"] = _b64(self.audit_pseudonym_key)
         doc.update(self.extra)
         return json.dumps(doc, indent=2, sort_keys=True) + "\n"
 
@@ -158,6 +212,13 @@ class Keyring:
             data_keys = {int(v): _unb64(k) for v, k in doc.pop("data_keys").items()}
             index_key = _unb64(doc.pop("index_key"))
             signing_keys = {_checked_kid(kid): _unb64(k) for kid, k in doc.pop("signing_keys", {}).items()}
+            index_version = _version(doc.pop("index_key_version", 1))
+            previous = doc.pop("previous_index_key", None)
+            previous_index = (
+                None if previous is None else IndexKey(_version(previous["version"]), _unb64(previous["key"]))
+            )
+            audit_text = doc.pop("audit_pseudonym_key", None)
+            audit_key = None if audit_text is None else _unb64(audit_text)
             doc.pop("format")
         except KeyringError:
             raise
@@ -165,7 +226,31 @@ class Keyring:
             raise KeyringError("the keyring file is not a valid keyring") from None
         if not data_keys:
             raise KeyringError("the keyring has no data keys")
-        return cls(data_keys=data_keys, index_key=index_key, signing_keys=signing_keys, extra=doc)
+        if previous_index is not None and previous_index.version >= index_version:
+            raise KeyringError("the keyring's previous index key is not older than its index key")
+        return cls(
+            data_keys=data_keys,
+            index_key=index_key,
+            signing_keys=signing_keys,
+            extra=doc,
+            index_version=index_version,
+            previous_index=previous_index,
+            audit_pseudonym_key=audit_key,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class IndexKey:
+    """A blind-index key and its version (the version each row's ``index_version`` names)."""
+
+    version: int
+    key: SecretBytes
+
+
+def _version(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value < 65_536:
+        raise ValueError("bad index key version")
+    return value
 
 
 def _kid_purpose(kid: str) -> str:

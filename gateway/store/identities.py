@@ -59,6 +59,16 @@ class Identities:
             index = self._blind_memo[key] = self.cipher.blind_index(kind, value)
         return index
 
+    def _lookup_indexes(self, kind: str, values: Iterable[str]) -> list[bytes]:
+        """The indexes a lookup asks for: under the current key and, while an index rotation runs,
+        under the previous one too, or a row not yet recomputed would be taken for a new person."""
+        found: set[bytes] = set()
+        for value in values:
+            current = self._blind(kind, value)
+            found.add(current)
+            found.update(self.cipher.previous_blind_indexes(kind, value, current))
+        return sorted(found)
+
     # --- persons ---------------------------------------------------------------------------------
 
     def find_persons(self, id_numbers: Iterable[str]) -> dict[str, Person]:
@@ -67,7 +77,7 @@ class Identities:
         A truncated index is shared by several numbers, in the database and in one batch alike:
         every candidate is decrypted and kept if its number is one of those asked for."""
         wanted = set(id_numbers)
-        indexes = sorted({self._blind("id_number", n) for n in wanted})
+        indexes = self._lookup_indexes("id_number", wanted)
         found: dict[str, Person] = {}
         for chunk in chunks(indexes):
             for person in self.session.scalars(select(Person).where(Person.id_number_bidx.in_(chunk))):
@@ -91,6 +101,7 @@ class Identities:
         values["key_version"] = version
         values["id_number_bidx"] = self._blind("id_number", p.id_number)
         values["phone_bidx"] = self._blind("phone", p.phone) if p.phone else None
+        values["index_version"] = self.cipher.index_version
         return values
 
     def upsert_persons(
@@ -151,7 +162,7 @@ class Identities:
                 assert org.credit_code is not None
                 found[org.credit_code] = org
         wanted = {c for c in codes if c not in found}
-        indexes = sorted({self._blind("credit_code", c) for c in wanted})
+        indexes = self._lookup_indexes("credit_code", wanted)
         for chunk in chunks(indexes):
             stmt = select(Organization).where(Organization.credit_code_bidx.in_(chunk))
             for org in self.session.scalars(stmt):
@@ -174,6 +185,7 @@ class Identities:
             "key_version": None,
             "credit_code_enc": None,
             "credit_code_bidx": None,
+            "index_version": None,
         }
         if o.form is OrgForm.INDIVIDUAL_BUSINESS:
             # The code of a business run by one person identifies that person: encrypt it.
@@ -182,6 +194,7 @@ class Identities:
                 o.credit_code, table="organizations", column="credit_code_enc", row=subject_id
             )
             values["credit_code_bidx"] = self._blind("credit_code", o.credit_code)
+            values["index_version"] = self.cipher.index_version
         else:
             values["credit_code"] = o.credit_code
         return values

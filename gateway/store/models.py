@@ -31,6 +31,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -112,6 +113,8 @@ class Person(Base):
     name_enc: Mapped[bytes] = mapped_column(LargeBinary)
     id_number_enc: Mapped[bytes] = mapped_column(LargeBinary)
     id_number_bidx: Mapped[bytes] = mapped_column(LargeBinary(8), index=True)
+    # The index key version of both indexes: the work list of an index rotation (keys rotate-index).
+    index_version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     phone_bidx: Mapped[bytes | None] = mapped_column(LargeBinary(8), index=True)
     address_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -132,6 +135,7 @@ class Organization(Base):
     key_version: Mapped[int | None] = mapped_column(Integer, index=True)
     credit_code_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     credit_code_bidx: Mapped[bytes | None] = mapped_column(LargeBinary(8), index=True)
+    index_version: Mapped[int | None] = mapped_column(Integer)  # with ``credit_code_bidx``
     registered_address: Mapped[str | None] = mapped_column(String(300))
     legal_representative_id: Mapped[str | None] = mapped_column(ForeignKey("subjects.id"), index=True)
     agency_kind: Mapped[AgencyKind | None] = mapped_column(_enum(AgencyKind))

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from gateway.domain import SubjectKind
@@ -117,13 +117,16 @@ def find_person_id(session: Session, cipher: FieldCipher, id_number: str) -> str
     """The subject id of the person with this (normalised) identity number, via the blind index.
 
     Every candidate is decrypted and compared, so a truncation collision never returns the wrong
-    person."""
-    bidx = cipher.blind_index("id_number", id_number)
+    person. While an index rotation runs, the index under the previous key is asked for too (a second
+    statement, so the usual lookup keeps its one-index plan); a row is found under one of them."""
     found: str | None = None
-    for subject_id, id_number_enc in session.execute(_PERSON_CANDIDATES, {"bidx": bidx}):
-        number = cipher.decrypt(id_number_enc, table="persons", column="id_number_enc", row=subject_id)
-        if number == id_number:
-            found = subject_id
+    for bidx in cipher.blind_indexes("id_number", id_number):
+        for subject_id, id_number_enc in session.execute(_PERSON_CANDIDATES, {"bidx": bidx}):
+            number = cipher.decrypt(id_number_enc, table="persons", column="id_number_enc", row=subject_id)
+            if number == id_number:
+                found = subject_id
+        if found is not None:
+            return found
     return found
 
 
@@ -140,15 +143,22 @@ def find_organization(session: Session, cipher: FieldCipher, credit_code: str) -
     business, whose code is stored encrypted) by blind index, every candidate decrypted and compared."""
     found = session.execute(_ORGANIZATION_BY_CODE, {"code": credit_code}).first()
     if found is None:
-        bidx = cipher.blind_index("credit_code", credit_code)
-        for candidate in session.execute(_ORGANIZATIONS_BY_BIDX, {"bidx": bidx}):
-            if organization_code(cipher, candidate[0]) == credit_code:
-                found = candidate
+        found = _organization_by_index(session, cipher, credit_code)
     if found is None:
         return None
     org: Organization = found[0]
     kind: SubjectKind = found[1]
     return OrganizationView(org.subject_id, kind, org, credit_code)
+
+
+def _organization_by_index(session: Session, cipher: FieldCipher, credit_code: str) -> Row[Any] | None:
+    """An individual business by the blind index of its code, under each index key held (two only
+    while an index rotation runs), every candidate decrypted and compared."""
+    for bidx in cipher.blind_indexes("credit_code", credit_code):
+        for candidate in session.execute(_ORGANIZATIONS_BY_BIDX, {"bidx": bidx}):
+            if organization_code(cipher, candidate[0]) == credit_code:
+                return candidate
+    return None
 
 
 def organization_code(cipher: FieldCipher, org: Organization) -> str:
