@@ -10,6 +10,11 @@ them (docs/lifecycle.md). ``credit_records.act_date`` is the day of the act wher
 decision; ``committed_as_minor`` is derived by the writer from the subject's birth date, and is false
 for every record written before this revision (no record then carried an act date, and the decision
 date of an adult's record stays an adult's).
+
+Every organisation's legal representative known before this revision becomes an open
+``LEGAL_REPRESENTATIVE`` holding, so that a listing of an organisation already in the store reaches its
+representative at once. The holding's id is the organisation's subject id (one representative per
+organisation; the writer's ids are random 128-bit values, so they never meet).
 """
 
 from __future__ import annotations
@@ -61,6 +66,11 @@ def upgrade() -> None:
             batch_op.f("ix_responsible_persons_organization_id"), ["organization_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_responsible_persons_person_id"), ["person_id"], unique=False)
+    op.execute(
+        "INSERT INTO responsible_persons (id, organization_id, person_id, role) "
+        "SELECT subject_id, subject_id, legal_representative_id, 'LEGAL_REPRESENTATIVE' "
+        "FROM organizations WHERE legal_representative_id IS NOT NULL"
+    )
     with op.batch_alter_table("credit_records", schema=None) as batch_op:
         batch_op.add_column(sa.Column("act_date", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("committed_as_minor", sa.Boolean(), server_default="0", nullable=False))
