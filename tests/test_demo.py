@@ -51,7 +51,7 @@ def test_serve_demo_answers_the_sample_queries_it_prints(tmp_path: Path, databas
         out = "".join(lines)
         tokens = dict(re.findall(r"^  (\w[^:\n]*):\n    (\S+)$", out, flags=re.M))
         assert {"auditor", "admin", "partner (market regulation)"} <= set(tokens)
-        public, consented, lifecycle, audit = re.findall(r"-d '(\{.*\})'$", out, flags=re.M)
+        public, consented, lifecycle, audit, reached, minor = re.findall(r"-d '(\{.*\})'$", out, flags=re.M)
         partner = tokens["partner (market regulation)"]
 
         answer = httpx.post(
@@ -79,6 +79,18 @@ def test_serve_demo_answers_the_sample_queries_it_prints(tmp_path: Path, databas
         verification = log["auditVerification"]
         assert verification["headSignatureValid"] and verification["headMatchesTree"]
         assert verification["treeSize"] == 3 and verification["latestHead"]["treeSize"] >= 1
+
+        # The black-listed company's legal representative, checked with their consent: restricted, with
+        # the reason; the minor's record shows to the minor and stays out of the grade.
+        check = httpx.post(f"{url}/graphql", content=reached, headers=headers).json()["data"]["creditCheck"]
+        assert check["blackListed"] and check["restrictions"][0]["reasons"][0].startswith(
+            "legal representative (法定代表人) of 91371702MA3DEM081"
+        )
+        minor_token = tokens["individual (a minor's record)"]
+        minor_headers = {"Content-Type": "application/json", "Authorization": f"Bearer {minor_token}"}
+        mine = httpx.post(f"{url}/graphql", content=minor, headers=minor_headers).json()["data"]
+        assert [r["documentNumber"] for r in mine["me"]["records"]] == ["菏牡市监罚〔未〕1号"]
+        assert mine["myCreditEvaluation"]["contributions"] == []
 
         # The portal link signs the demo individual in; its token rides in the fragment, never sent.
         link = re.search(

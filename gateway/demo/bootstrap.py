@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 from gateway.access.consent import ConsentGrant, grant
 from gateway.access.consent_tokens import ConsentTokens
 from gateway.access.tokens import Role, TokenIssuer
+from gateway.demo import responsible
 from gateway.demo.lifecycle import Actors, add_lifecycle_examples
 from gateway.demo.plan import SeedPlan
 from gateway.demo.seeding import run_seed
-from gateway.domain import AgencyKind, ConsentPurpose, ConsentScope, OrgForm, SubjectKind
+from gateway.domain import AgencyKind, ConsentPurpose, ConsentScope, OrgForm, ResponsibleRole, SubjectKind
 from gateway.keys.crypto import FieldCipher
 from gateway.keys.keyring import Keyring, create_keyring_file, load_keyring
 from gateway.lifecycle.rules.loading import LifecycleRules
@@ -48,6 +49,16 @@ class DemoActors:
     person_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class ResponsibilitySamples:
+    """The black-listed company's legal representative (identity number, consent token for the
+    partner) and the minor, for the printed sample queries."""
+
+    representative_id_number: str
+    representative_consent: str
+    minor_id: str
+
+
 def prepare_demo(settings: Settings, *, host: str, port: int) -> None:
     keyring = _keyring(settings)
     db.upgrade(settings.database_url)
@@ -58,6 +69,7 @@ def prepare_demo(settings: Settings, *, host: str, port: int) -> None:
         actors = _actors(engine)
         if seeded:
             _lifecycle_examples(engine, cipher, settings, actors)
+        samples = _responsibility_samples(engine, cipher, settings, actors, keyring)
         with Session(engine, expire_on_commit=False) as session, session.begin():
             person = persons_by_id(session, cipher, [actors.person_id])[actors.person_id]
             consent = grant(
@@ -75,7 +87,7 @@ def prepare_demo(settings: Settings, *, host: str, port: int) -> None:
         consent_token = ConsentTokens.from_keyring(keyring).issue(consent)
     finally:
         engine.dispose()
-    _print(settings, keyring, actors, person.id_number, consent_token, host=host, port=port)
+    _print(settings, keyring, actors, person.id_number, consent_token, samples, host=host, port=port)
 
 
 def _keyring(settings: Settings) -> Keyring:
@@ -107,6 +119,38 @@ def _lifecycle_examples(engine: Engine, cipher: FieldCipher, settings: Settings,
             now=datetime.now(UTC),
         )
     console.print(f"lifecycle examples: {', '.join(made) or 'none'}")
+
+
+def _responsibility_samples(
+    engine: Engine, cipher: FieldCipher, settings: Settings, actors: DemoActors, keyring: Keyring
+) -> ResponsibilitySamples:
+    """A black-listed company with its three responsible persons and a minor's record (written once,
+    docs/lifecycle.md), and the legal representative's consent for the demo partner."""
+    now = datetime.now(UTC)
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        examples = responsible.find_examples(session) or responsible.add_examples(
+            session,
+            cipher,
+            authority_code=actors.provider_code,
+            calendar=WorkCalendar.load(settings.holidays_path),
+            now=now,
+        )
+        rep_id = examples.holders[ResponsibleRole.LEGAL_REPRESENTATIVE]
+        rep = persons_by_id(session, cipher, [rep_id])[rep_id]
+        consent = grant(
+            session,
+            person_id=rep_id,
+            request=ConsentGrant(
+                grantee_code=actors.partner_code,
+                purpose=ConsentPurpose.ADMINISTRATIVE_LICENSING,
+                scopes=frozenset({ConsentScope.RECORDS, ConsentScope.LISTS}),
+                ttl=timedelta(days=30),
+                max_uses=100,
+            ),
+            now=now,
+        )
+    token = ConsentTokens.from_keyring(keyring).issue(consent)
+    return ResponsibilitySamples(rep.id_number, token, examples.minor_id)
 
 
 def _actors(engine: Engine) -> DemoActors:
@@ -141,8 +185,8 @@ def _actors(engine: Engine) -> DemoActors:
 
 
 def _print(
-    settings: Settings, keyring: Keyring, actors: DemoActors, id_number: str, consent_token: str, *, host: str,
-    port: int,
+    settings: Settings, keyring: Keyring, actors: DemoActors, id_number: str, consent_token: str,
+    samples: ResponsibilitySamples, *, host: str, port: int,
 ) -> None:  # fmt: skip
     issuer = TokenIssuer(keyring, issuer=settings.issuer_id)
     tokens = {
@@ -157,6 +201,9 @@ def _print(
         ),
         "provider (the busiest issuing agency)": issuer.issue(
             role=Role.PROVIDER, org_code=actors.provider_code, ttl=TOKEN_TTL
+        ),
+        "individual (a minor's record)": issuer.issue(
+            role=Role.INDIVIDUAL, person_id=samples.minor_id, ttl=TOKEN_TTL
         ),
         "auditor": issuer.issue(role=Role.AUDITOR, subject="demo-auditor", ttl=TOKEN_TTL),
         "admin": issuer.issue(role=Role.ADMIN, subject="demo-admin", ttl=TOKEN_TTL),
@@ -215,6 +262,7 @@ def _print(
         f"  curl -s {url} -H 'Content-Type: application/json' -H 'Authorization: Bearer {auditor}' "
         f"-d {shlex.quote(audit_query)}"
     )
+    _print_responsibility_samples(url, partner, tokens["individual (a minor's record)"].value, samples)
     out.print(f"\nGraphiQL: {url} (dev mode)")
     person = tokens["individual (a legal representative)"].value
     # The token rides in the fragment, which the browser never sends: no server log sees it.
@@ -224,3 +272,34 @@ def _print(
         "\n[bold]Console[/bold] (the auditor's pages: events, counts, flags, the tree, export; docs/portal.md):"
     )
     out.print(f"  auditor: http://{host}:{port}/console/#token={auditor}\n")
+
+
+def _print_responsibility_samples(url: str, partner: str, minor: str, samples: ResponsibilitySamples) -> None:
+    check = (
+        '{"query": "query($c: String) { creditCheck(subject: {idNumber: \\"'
+        + samples.representative_id_number
+        + '\\"}, matter: ADMINISTRATIVE_LICENSING, purpose: ADMINISTRATIVE_LICENSING, consent: $c) { blackListed '
+        'restrictions { code reasons } responsibilities { role basis reason } } }", "variables": {"c": "'
+        + samples.representative_consent
+        + '"}}'
+    )
+    out.print(
+        "\n  The legal representative of a black-listed company, checked with their consent: the restriction"
+        " reaches them with its reason (the principal and the actual controller alike; docs/lifecycle.md):"
+    )
+    out.print(
+        f"  curl -s {url} -H 'Content-Type: application/json' -H 'Authorization: Bearer {partner}' "
+        f"-d {shlex.quote(check)}"
+    )
+    minor_query = (
+        '{"query": "{ me { records { documentNumber actDate displayUntil } } '
+        'myCreditEvaluation { grade contributions { rule } } }"}'
+    )
+    out.print(
+        "\n  A minor's record, in the person's own view: shown for the minors' shorter period, never"
+        " published, not in the grade:"
+    )
+    out.print(
+        f"  curl -s {url} -H 'Content-Type: application/json' -H 'Authorization: Bearer {minor}' "
+        f"-d {shlex.quote(minor_query)}"
+    )
