@@ -155,6 +155,16 @@ class LinkRole(StrEnum):
     LEGAL_REPRESENTATIVE = "LEGAL_REPRESENTATIVE"
 
 
+class ResponsibleRole(StrEnum):
+    """The roles in which a person answers for an organisation (落实到人: 001 (十七), 004 个人 六(二),
+    000 个人 六(二), 003 新型监管 二(四)); ``policies/credit-check.toml`` says which roles a black listing
+    or a serious dishonesty of the organisation reaches."""
+
+    LEGAL_REPRESENTATIVE = "LEGAL_REPRESENTATIVE"  # 法定代表人
+    PRINCIPAL = "PRINCIPAL"  # 主要负责人
+    ACTUAL_CONTROLLER = "ACTUAL_CONTROLLER"  # 实际控制人
+
+
 def is_dishonesty(category: Category, severity: Severity, kept: bool | None = None) -> bool:
     """A negative record: penalties, judgment-debtor and government-affairs dishonesty, arrears,
     and a commitment that was not kept."""

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from gateway.domain import OrgForm
+from gateway.domain import OrgForm, ResponsibleRole
 from gateway.keys.crypto import FieldCipher
 from gateway.keys.rotation import rotate
 from gateway.store import db
-from gateway.store.inputs import OrganizationInput, PersonInput
+from gateway.store.inputs import OrganizationInput, PersonInput, ResponsiblePersonInput
 from tests.helpers import credit_code, id_number
 from tests.population import write
 
@@ -46,16 +46,25 @@ SHOP = OrganizationInput(
     registered_address="山东省菏泽市定陶区兴华路21号",
     legal_representative=PEOPLE[1],
 )
+# Known to the store only as the company's principal and actual controller (落实到人).
+RESPONSIBLE = [
+    PersonInput(name="上官婉清", id_number=id_number(region="530102", born=date(1975, 4, 21), seq=563)),
+    PersonInput(name="慕容复兴", id_number=id_number(region="530103", born=date(1968, 12, 30), seq=247)),
+]
 COMPANY = OrganizationInput(
     name="昆明滇池明珠示范贸易有限公司",
     credit_code=credit_code("915301020000777"),
     legal_representative=PEOPLE[0],
+    responsible_persons=(
+        ResponsiblePersonInput(ResponsibleRole.PRINCIPAL, RESPONSIBLE[0], since=date(2021, 1, 4)),
+        ResponsiblePersonInput(ResponsibleRole.ACTUAL_CONTROLLER, RESPONSIBLE[1]),
+    ),
 )
 CLEAR_ON_PURPOSE = COMPANY.name
 
 SECRETS = [
     value
-    for p in PEOPLE
+    for p in [*PEOPLE, *RESPONSIBLE]
     for value in (p.name, p.id_number, p.phone, p.address, p.health_status, p.religion)
     if value is not None
 ] + [SHOP.credit_code]

@@ -106,10 +106,11 @@ def test_a_person_is_checked_only_with_a_consent_opening_records_and_lists(serve
     employment = {**person, "purpose": "EMPLOYMENT", "consent": wide}
     assert codes(served.gql(CHECK, employment, served.partner())) == ["CONSENT_PURPOSE_MISMATCH"]
     check = served.data(CHECK, {**licensing, "consent": wide}, served.partner())["creditCheck"]
-    assert (check["blackListed"], check["threeYearsClean"]) == (False, False)
+    # The company's black listing reaches him as its legal representative (落实到人).
+    assert (check["blackListed"], check["threeYearsClean"]) == (True, False)
     # His own general penalty, and the company's serious one reaching him as legal representative.
     assert {r["documentNumber"] for r in check["dishonestyRecords"]} == {"菏市监罚〔2026〕4号", SERIOUS}
-    assert check["facilitation"] == [] and check["restrictions"] == []
+    assert check["facilitation"] == [] and [r["code"] for r in check["restrictions"]] == ["STRICT_REVIEW"]
 
 
 @pytest.mark.parametrize(

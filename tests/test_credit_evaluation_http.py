@@ -21,7 +21,7 @@ query($code: String!) {
     contributions { points rule record { documentNumber } listEntry { listName } }
   }
 }"""
-MINE = "{ myCreditEvaluation { score grade contributions { points record { documentNumber } } } }"
+MINE = "{ myCreditEvaluation { score grade contributions { points rule record { documentNumber } } } }"
 SERIOUS = "菏市监罚〔2026〕1号"
 MINOR = "菏市监罚〔2026〕2号"
 LICENCE = "菏市监许〔2026〕3号"
@@ -81,11 +81,16 @@ def test_records_leave_the_score_when_their_period_ends_or_they_are_repaired(ser
 
 def test_an_individual_sees_their_own_evaluation(served: Served) -> None:
     mine = served.data(MINE, None, served.individual())["myCreditEvaluation"]
-    assert (mine["score"], mine["grade"]) == (35, "D")
-    assert {c["record"]["documentNumber"]: c["points"] for c in mine["contributions"]} == {
+    assert (mine["score"], mine["grade"]) == (0, "D")
+    assert {c["record"]["documentNumber"]: c["points"] for c in mine["contributions"] if c["record"]} == {
         PERSONAL: -15,
         SERIOUS: -40,  # reaches him as the company's legal representative
     }
+    # So does the company's black listing (落实到人): once, with its reason.
+    (listed,) = [c for c in mine["contributions"] if c["record"] is None]
+    assert listed["points"] == -40 and listed["rule"].startswith(
+        f"black list entry in force, as legal representative (法定代表人) of {COMPANY.credit_code}"
+    )
     li = served.data(MINE, None, served.individual("li"))["myCreditEvaluation"]
     assert (li["score"], li["grade"], li["contributions"]) == (90, "A", [])
 

@@ -77,14 +77,16 @@ def test_serve_demo_answers_the_sample_queries_it_prints(tmp_path: Path, databas
         out = "".join(lines)
         tokens = dict(re.findall(r"^  (\w[^:\n]*):\n    (\S+)$", out, flags=re.M))
         assert {"auditor", "admin", "partner (market regulation)"} <= set(tokens)
-        public, lifecycle, audit = re.findall(r"-d '(\{.*\})'$", out, flags=re.M)
-        # The consented lookup's body, which names the person by identity number, is in a file.
-        (lookup,) = re.findall(r"-d @(\S+)$", out, flags=re.M)
-        assert Path(lookup) == tmp_path / "demo-person-lookup.json"
-        assert Path(lookup).stat().st_mode & 0o777 == 0o600
-        consented = Path(lookup).read_text(encoding="utf-8")
+        public, lifecycle, audit, minor = re.findall(r"-d '(\{.*\})'$", out, flags=re.M)
+        # The two bodies that name a person by identity number are in owner-only files, not on stdout.
+        lookup, check_body = (Path(p) for p in re.findall(r"-d @(\S+)$", out, flags=re.M))
+        assert lookup == tmp_path / "demo-person-lookup.json"
+        assert check_body == tmp_path / "demo-responsible-check.json"
+        assert {lookup.stat().st_mode & 0o777, check_body.stat().st_mode & 0o777} == {0o600}
+        consented, reached = (b.read_text(encoding="utf-8") for b in (lookup, check_body))
         id_number = json.loads(consented)["variables"]["id"]
         assert re.fullmatch(r"\d{17}[\dX]", id_number) and id_number not in out
+        assert json.loads(reached)["variables"]["id"] not in out
         assert not [
             n for n in re.findall(r"(?<![0-9A-Za-z])\d{17}[\dX](?![0-9A-Za-z])", out) if may_be_id_number(n)
         ]
@@ -115,6 +117,18 @@ def test_serve_demo_answers_the_sample_queries_it_prints(tmp_path: Path, databas
         verification = log["auditVerification"]
         assert verification["headSignatureValid"] and verification["headMatchesTree"]
         assert verification["treeSize"] == 3 and verification["latestHead"]["treeSize"] >= 1
+
+        # The black-listed company's legal representative, checked with their consent: restricted, with
+        # the reason; the minor's record shows to the minor and stays out of the grade.
+        check = httpx.post(f"{url}/graphql", content=reached, headers=headers).json()["data"]["creditCheck"]
+        assert check["blackListed"] and check["restrictions"][0]["reasons"][0].startswith(
+            "legal representative (法定代表人) of 91371702MA3DEM081"
+        )
+        minor_token = tokens["individual (a minor's record)"]
+        minor_headers = {"Content-Type": "application/json", "Authorization": f"Bearer {minor_token}"}
+        mine = httpx.post(f"{url}/graphql", content=minor, headers=minor_headers).json()["data"]
+        assert [r["documentNumber"] for r in mine["me"]["records"]] == ["菏牡市监罚〔未〕1号"]
+        assert mine["myCreditEvaluation"]["contributions"] == []
 
         # The portal link signs the demo individual in; its token rides in the fragment, never sent.
         link = re.search(

@@ -141,6 +141,7 @@ def test_the_audit_field_groups_follow_from_the_catalogue_and_the_consent_rules(
         "Person.records": "RECORDS",
         "Person.linkedRecords": "RECORDS",
         "Person.listEntries": "LISTS",
+        "Person.responsibilities": "LISTS",
         "Person.queryHistory": "HISTORY",
     }
     assert groups.group("CreditRecord.content") == "RECORDS"

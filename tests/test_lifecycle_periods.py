@@ -22,6 +22,7 @@ class Facts:
     decision_date: date = date(2026, 3, 2)
     kept: bool | None = None
     publication_until: date | None = None
+    committed_as_minor: bool = False
 
 
 @pytest.fixture(scope="module")
@@ -108,13 +109,19 @@ max_months = 12
 public = true
 source = "test"
 """
+MINORS = """
+[minors]
+max_months = 6
+local_default = true
+source = "test"
+"""
 
 
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
         ("not toml [", "not valid TOML"),
-        ("x = 1", "expected only ..period.. tables"),
+        ("x = 1", "expected ..period.. tables and a .minors. table"),
         (GOOD_ROW.replace("min_months = 3", "min_months = 13"), "min_months is above max_months"),
         (GOOD_ROW.replace("min_months = 3", "min_months = -1"), "min_months must be"),
         (GOOD_ROW.replace("min_months = 3", "min_months = true"), "min_months must be"),
@@ -136,7 +143,38 @@ source = "test"
 )
 def test_a_bad_table_is_refused_at_load_naming_the_problem(text: str, problem: str) -> None:
     with pytest.raises(ConfigurationError, match=problem):
-        DisplayPeriods.parse(text, source="display-periods.toml")
+        DisplayPeriods.parse(text + MINORS, source="display-periods.toml")
+
+
+@pytest.mark.parametrize(
+    ("minors", "problem"),
+    [
+        ("", "expected a .minors. table"),
+        (MINORS.replace("max_months = 6", "max_months = 0"), "max_months must be"),
+        (MINORS.replace('source = "test"', 'source = ""'), "names its source"),
+        (MINORS.replace("local_default = true", 'local_default = "yes"'), "local_default must be"),
+        (MINORS + "extra = 1\n", "unknown key 'extra'"),
+    ],
+)
+def test_the_minors_period_is_required_and_validated(minors: str, problem: str) -> None:
+    with pytest.raises(ConfigurationError, match=problem):
+        DisplayPeriods.parse(GOOD_ROW + minors, source="display-periods.toml")
+
+
+@pytest.mark.parametrize(
+    ("severity", "last_day", "repairable_from"),
+    [
+        (Severity.GENERAL, date(2026, 9, 2), date(2026, 6, 3)),  # 12 months cut to 6
+        (Severity.SERIOUS, date(2026, 9, 2), date(2026, 9, 3)),  # 36 cut to 6; repair after those 6
+        (Severity.MINOR, date(2026, 6, 2), date(2026, 3, 2)),  # its own 3 months are shorter
+    ],
+)
+def test_a_minors_record_shows_for_the_shorter_period(
+    periods: DisplayPeriods, severity: Severity, last_day: date, repairable_from: date
+) -> None:
+    window = periods.window(Facts(severity=severity, committed_as_minor=True))
+    assert (window.last_shown, window.repairable_from) == (last_day, repairable_from)
+    assert periods.minors is not None and periods.minors.local_default
 
 
 def test_a_missing_table_stops_start_up(tmp_path: Path) -> None:
@@ -145,5 +183,5 @@ def test_a_missing_table_stops_start_up(tmp_path: Path) -> None:
 
 
 def test_a_table_without_ends_is_valid() -> None:
-    periods = DisplayPeriods.parse(GOOD_ROW.replace("max_months = 12\n", ""))
+    periods = DisplayPeriods.parse(GOOD_ROW.replace("max_months = 12\n", "") + MINORS)
     assert periods.window(Facts()).last_shown is None

@@ -24,6 +24,7 @@ class Rec:
     decision_date: date = date(2026, 3, 2)
     kept: bool | None = None
     publication_until: date | None = None
+    committed_as_minor: bool = False
 
 
 @pytest.mark.parametrize(

@@ -56,6 +56,7 @@ EXPECTED: dict[str, str] = {
     "Person.records":           "D   D   W   D   D   D   D   D   W   D   D   W   D   W   W   D   D",
     "Person.listEntries":       "D   D   W   D   D   D   D   D   W   D   D   D   W   W   W   D   D",
     "Person.linkedRecords":     "D   D   W   D   D   D   D   D   W   D   D   W   D   W   W   D   D",
+    "Person.responsibilities":  "D   D   W   D   D   D   D   D   W   D   D   D   W   W   W   D   D",
     "Person.queryHistory":      "D   D   W   D   D   D   D   D   D   D   D   D   D   D   W   D   D",
     "Organization.id":          "W   W   W   W   W   W   W   W   W   W   W   W   W   D   D   D   D",
     "Organization.kind":        "W   W   W   W   W   W   W   W   W   W   W   W   W   D   D   D   D",
@@ -78,6 +79,7 @@ EXPECTED: dict[str, str] = {
     "CreditRecord.authorityName":
                                 "W   W   W   W   W   W   W   W   W   W   W   W   W   D   W   D   D",
     "CreditRecord.decisionDate":"W   W   W   W   W   W   W   W   W   W   W   W   W   D   W   D   D",
+    "CreditRecord.actDate":     "W   W   W   W   W   W   W   W   W   W   W   W   W   D   W   D   D",
     "CreditRecord.content":     "M   M   W   W   W   W   W   W   W   M   M   M   M   D   W   D   D",
     "CreditRecord.legalBasis":  "W   W   W   W   W   W   W   W   W   W   W   W   W   D   W   D   D",
     "CreditRecord.severity":    "W   W   W   W   W   W   W   W   W   W   W   W   W   D   W   D   D",
@@ -240,7 +242,7 @@ INVALID = [
     ("p, public, Person.records, mask", "no masker in gateway/access/masking.py for Person.records"),
     (
         "p, provider, CreditRecord.*, mask",
-        "no masker in gateway/access/masking.py for CreditRecord.amount10kYuan",
+        "no masker in gateway/access/masking.py for CreditRecord.actDate, CreditRecord.amount10kYuan",
     ),
     ("p, admin, Person.*, allow", "Person.healthStatus reaches admin"),
     ("p, consent:identity, Person.religion, allow", "Person.religion reaches consent:identity"),

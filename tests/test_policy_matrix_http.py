@@ -40,6 +40,8 @@ from gateway.api.app import known_fields
 from gateway.api.schema import build_schema
 from gateway.domain import AgencyKind, Category, ListKind, OrgForm, Procedure, Severity, SubjectKind
 from gateway.keys.crypto import FieldCipher
+from gateway.lifecycle.responsibilities import reaches_of
+from gateway.lifecycle.rules.loading import LifecycleRules
 from gateway.lifecycle.rules.periods import DisplayPeriods, today_in_china
 from gateway.store import db
 from gateway.store.inputs import ListEntryInput, OrganizationInput, PersonInput, RecordInput, SubjectRef
@@ -65,6 +67,7 @@ GUARDED = ("Person", "Organization", "CreditRecord", "ListEntry")
 NOW = datetime(2026, 3, 12, 9, 0, tzinfo=UTC)
 TODAY = today_in_china(NOW)
 PERIODS = DisplayPeriods.load(REPO / "policies")
+RULES = LifecycleRules.load(REPO / "policies")
 SCHEMA = build_schema()._schema  # type: ignore[attr-defined]
 POLICY = FieldPolicy.load(REPO / "policies", known_fields=known_fields())
 
@@ -206,7 +209,10 @@ CASES = [
 
 # Guarded fields whose value is an object of an unguarded type: the matrix checks who may reach them
 # (tests/test_query_history.py checks what they hold).
-UNGUARDED_OBJECTS = {"queryHistory": {"__typename": "QueryHistory"}}
+UNGUARDED_OBJECTS: dict[str, Any] = {
+    "queryHistory": {"__typename": "QueryHistory"},
+    "responsibilities": [],  # per person: one ResponsibilityReach per reach (Store.person)
+}
 
 
 def fields_of(type_name: str) -> list[tuple[str, str | None, bool]]:
@@ -310,10 +316,11 @@ class Store:
             )
 
         linked = select(CreditRecord).join(RecordLink, RecordLink.record_id == CreditRecord.id)
+        reached = reaches_of(self.session, self.cipher, subject_id, rules=RULES, today=TODAY)
         return stored(
             {"id": subject_id, "name": plain("name"), "idNumber": plain("id_number"), "phone": plain("phone"),
              "address": plain("address"), "healthStatus": plain("health_status"), "religion": plain("religion"),
-             **UNGUARDED_OBJECTS},
+             **UNGUARDED_OBJECTS, "responsibilities": [{"__typename": "ResponsibilityReach"}] * len(reached)},
             records=self.records(select(CreditRecord).where(CreditRecord.subject_id == subject_id)),
             linkedRecords=self.records(linked.where(RecordLink.subject_id == subject_id)),
             listEntries=self.list_entries(subject_id),
@@ -342,7 +349,8 @@ class Store:
             stored(
                 {"id": r.id, "category": r.category, "documentNumber": r.document_number,
                  "authorityCode": r.authority_code, "authorityName": r.authority_name,
-                 "decisionDate": r.decision_date, "content": r.content, "legalBasis": r.legal_basis,
+                 "decisionDate": r.decision_date, "actDate": r.act_date, "content": r.content,
+                 "legalBasis": r.legal_basis,
                  "severity": r.severity, "procedure": r.procedure, "status": r.status, "kept": r.kept,
                  "penaltyKinds": r.penalty_kinds, "amount10kYuan": r.amount_10k_yuan,
                  "validUntil": r.valid_until, "publicationUntil": r.publication_until,

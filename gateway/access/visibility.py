@@ -10,7 +10,8 @@ request's clock (``today``, a date in China Standard Time) and the display-perio
   read.
 - The public sees only what may be published (000 双公示 二(三)): nothing recorded against a natural
   person, no penalty decided by simple procedure, no category the period table keeps off the portal
-  (minor dishonesty).
+  (minor dishonesty), and never a record of an act committed before the person turned 18, whoever
+  else a later rule publishes (001 (十三), 004 个人 四(三); ``gateway.lifecycle.rules.minors``).
 - Checks and grades use what query callers see, less records whose own validity ended (``EXPIRED``).
 """
 
@@ -47,6 +48,8 @@ def counts(record: CreditRecord, *, today: date, periods: DisplayPeriods) -> boo
 
 def in_publication_scope(record: CreditRecord, subject_kind: SubjectKind, *, periods: DisplayPeriods) -> bool:
     """Whether the portal may ever show the record, whatever its status and age."""
+    if record.committed_as_minor:
+        return False
     if subject_kind is SubjectKind.PERSON:
         return False
     if record.category is Category.ADMINISTRATIVE_PENALTY and record.procedure is Procedure.SIMPLE:

@@ -18,6 +18,7 @@ from typing import Any
 
 import strawberry
 
+from gateway.domain import ResponsibleRole
 from gateway.store.fields import Field, correctable, submittable
 
 # The correction input was published with severity as its enum; every other value is import text.
@@ -37,6 +38,20 @@ def _input(name: str, description: str | None, rows: list[tuple[str, Any, Any]])
     return strawberry.input(type(name, (), namespace), description=description)
 
 
+@strawberry.input(
+    description=(
+        "A person answering for the record's subject organisation in a role, from since to until "
+        "(dates as in an import line; either may be left out)."
+    )
+)
+class ResponsiblePersonSubmission:
+    role: ResponsibleRole
+    name: str
+    id_number: str
+    since: str | None = None
+    until: str | None = None
+
+
 def _submission_input() -> type:
     rows: list[tuple[str, Any, Any]] = [
         ("subject_id_number", str | None, strawberry.field(default=None)),
@@ -50,6 +65,19 @@ def _submission_input() -> type:
             else strawberry.field(default=None, name=f.graphql_name)
         )
         rows.append((f.name, ann, field))
+    rows.append(
+        (
+            "responsible_persons",
+            list[ResponsiblePersonSubmission] | None,
+            strawberry.field(
+                default=None,
+                description=(
+                    "The subject organisation's legal representative, principal and actual controller "
+                    "(落实到人); kept with the organisation, as an import's organisation line keeps them."
+                ),
+            ),
+        )
+    )
     return _input(
         "RecordSubmission",
         "A record in the same fields as a JSON Lines import line (docs/import-format.md).",
@@ -80,7 +108,20 @@ def submission_mapping(r: Any) -> dict[str, object]:
         subject["idNumber"] = r.subject_id_number
     if r.subject_credit_code is not None:
         subject["creditCode"] = r.subject_credit_code
-    return {"subject": subject} | {f.graphql_name: getattr(r, f.name) for f in submittable()}
+    mapping: dict[str, object] = {"subject": subject}
+    mapping.update((f.graphql_name, getattr(r, f.name)) for f in submittable())
+    if r.responsible_persons is not None:
+        mapping["responsiblePersons"] = [
+            {
+                "role": p.role.value,
+                "name": p.name,
+                "idNumber": p.id_number,
+                "since": p.since,
+                "until": p.until,
+            }
+            for p in r.responsible_persons
+        ]
+    return mapping
 
 
 def correction_mapping(c: Any | None) -> dict[str, Any] | None:

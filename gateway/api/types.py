@@ -8,6 +8,7 @@ inherit them, so a consented person's records are read under the same consent.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -32,11 +33,15 @@ from gateway.domain import (
     Severity,
     SubjectKind,
 )
+from gateway.lifecycle.responsibilities import reaches_of
 from gateway.lifecycle.rules.periods import today_in_china
 from gateway.store import reads
 from gateway.store.models import Consent as ConsentRow
 from gateway.store.models import CreditRecord as RecordRow
 from gateway.store.models import ListEntry as ListEntryRow
+
+if TYPE_CHECKING:
+    from gateway.api.responsibility_types import ResponsibilityReach
 
 for _enum in (
     AgencyKind, Category, ConsentPurpose, ConsentScope, ConsentStatus, ListKind, ListStatus, OrgForm,
@@ -137,6 +142,22 @@ class Person:
     @strawberry.field(extensions=_guarded())
     def list_entries(self, info: Info) -> list[ListEntry] | None:
         return _list_entries(info, self.view.subject_id, self.policy_subjects, self.viewer)
+
+    @strawberry.field(extensions=_guarded())
+    def responsibilities(
+        self, info: Info
+    ) -> list[Annotated[ResponsibilityReach, strawberry.lazy("gateway.api.responsibility_types")]] | None:
+        from gateway.api.responsibility_types import reach_types  # the type module imports this one
+
+        ctx: RequestContext = info.context
+        reached = reaches_of(
+            ctx.session,
+            ctx.services.cipher,
+            self.view.subject_id,
+            rules=ctx.services.lifecycle,
+            today=today_in_china(ctx.now),
+        )
+        return reach_types(reached, self.policy_subjects, self.viewer)
 
     @strawberry.field(extensions=_guarded())
     def query_history(

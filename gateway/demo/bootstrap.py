@@ -27,11 +27,12 @@ from sqlalchemy.orm import Session
 from gateway.access.consent import ConsentGrant, grant
 from gateway.access.consent_tokens import ConsentTokens
 from gateway.access.tokens import Role, TokenIssuer
+from gateway.demo import responsible
 from gateway.demo.lifecycle import Actors, add_lifecycle_examples
 from gateway.demo.people import FIRST, DemoPerson, portal_people
 from gateway.demo.plan import SeedPlan
 from gateway.demo.seeding import run_seed
-from gateway.domain import AgencyKind, ConsentPurpose, ConsentScope, OrgForm, SubjectKind
+from gateway.domain import AgencyKind, ConsentPurpose, ConsentScope, OrgForm, ResponsibleRole, SubjectKind
 from gateway.keys.crypto import FieldCipher
 from gateway.keys.keyring import Keyring, create_keyring_file, load_keyring
 from gateway.lifecycle.rules.loading import LifecycleRules
@@ -42,6 +43,12 @@ from gateway.store.reads import persons_by_id
 from gateway.workdays import WorkCalendar
 
 LOOKUP_FILE = "demo-person-lookup.json"
+CHECK_FILE = "demo-responsible-check.json"
+CHECK_QUERY = (
+    "query($id: String!, $c: String) { creditCheck(subject: {idNumber: $id}, matter: ADMINISTRATIVE_LICENSING,"
+    " purpose: ADMINISTRATIVE_LICENSING, consent: $c) { blackListed restrictions { code reasons }"
+    " responsibilities { role basis reason } } }"
+)
 PERSON_QUERY = (
     "query($id: String!, $c: String) { person(idNumber: $id, purpose: ADMINISTRATIVE_LICENSING, consent: $c)"
     " { name idNumber phone records { category documentNumber } linkedRecords { documentNumber } } }"
@@ -63,6 +70,16 @@ class DemoActors:
     person_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class ResponsibilitySamples:
+    """The black-listed company's legal representative (identity number, consent token for the
+    partner) and the minor, for the printed sample queries."""
+
+    representative_id_number: str
+    representative_consent: str
+    minor_id: str
+
+
 def prepare_demo(settings: Settings, *, host: str, port: int) -> None:
     keyring = _keyring(settings)
     db.upgrade(settings.database_url)
@@ -73,6 +90,7 @@ def prepare_demo(settings: Settings, *, host: str, port: int) -> None:
         actors = _actors(engine)
         if seeded:
             _lifecycle_examples(engine, cipher, settings, actors)
+        samples = _responsibility_samples(engine, cipher, settings, actors, keyring)
         with Session(engine, expire_on_commit=False) as session, session.begin():
             person = persons_by_id(session, cipher, [actors.person_id])[actors.person_id]
             people = portal_people(session, actors.person_id)
@@ -91,14 +109,18 @@ def prepare_demo(settings: Settings, *, host: str, port: int) -> None:
         consent_token = ConsentTokens.from_keyring(keyring).issue(consent)
     finally:
         engine.dispose()
-    lookup = write_lookup(settings.keyring_path.parent / LOOKUP_FILE, person.id_number, consent_token)
-    _print(settings, keyring, actors, lookup, consent_token, people, host=host, port=port)
+    folder = settings.keyring_path.parent
+    lookup = write_private_body(folder / LOOKUP_FILE, PERSON_QUERY, person.id_number, consent_token)
+    check = write_private_body(
+        folder / CHECK_FILE, CHECK_QUERY, samples.representative_id_number, samples.representative_consent
+    )
+    _print(settings, keyring, actors, (lookup, check), consent_token, people, samples, host=host, port=port)
 
 
-def write_lookup(path: Path, id_number: str, consent_token: str) -> Path:
-    """The partner's lookup request body, identity number and consent token in its variables, in a
-    file only its owner reads (rewritten on each run: the consent token is new each time)."""
-    body = json.dumps({"query": PERSON_QUERY, "variables": {"id": id_number, "c": consent_token}})
+def write_private_body(path: Path, query: str, id_number: str, consent_token: str) -> Path:
+    """A partner's request body naming a person, identity number and consent token in its variables,
+    in a file only its owner reads (rewritten on each run: the consent token is new each time)."""
+    body = json.dumps({"query": query, "variables": {"id": id_number, "c": consent_token}})
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.fchmod(descriptor, 0o600)  # an older file keeps its mode through O_CREAT
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
@@ -137,6 +159,38 @@ def _lifecycle_examples(engine: Engine, cipher: FieldCipher, settings: Settings,
     console.print(f"lifecycle examples: {', '.join(made) or 'none'}")
 
 
+def _responsibility_samples(
+    engine: Engine, cipher: FieldCipher, settings: Settings, actors: DemoActors, keyring: Keyring
+) -> ResponsibilitySamples:
+    """A black-listed company with its three responsible persons and a minor's record (written once,
+    docs/lifecycle.md), and the legal representative's consent for the demo partner."""
+    now = datetime.now(UTC)
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        examples = responsible.find_examples(session) or responsible.add_examples(
+            session,
+            cipher,
+            authority_code=actors.provider_code,
+            calendar=WorkCalendar.load(settings.holidays_path),
+            now=now,
+        )
+        rep_id = examples.holders[ResponsibleRole.LEGAL_REPRESENTATIVE]
+        rep = persons_by_id(session, cipher, [rep_id])[rep_id]
+        consent = grant(
+            session,
+            person_id=rep_id,
+            request=ConsentGrant(
+                grantee_code=actors.partner_code,
+                purpose=ConsentPurpose.ADMINISTRATIVE_LICENSING,
+                scopes=frozenset({ConsentScope.RECORDS, ConsentScope.LISTS}),
+                ttl=timedelta(days=30),
+                max_uses=100,
+            ),
+            now=now,
+        )
+    token = ConsentTokens.from_keyring(keyring).issue(consent)
+    return ResponsibilitySamples(rep.id_number, token, examples.minor_id)
+
+
 def _actors(engine: Engine) -> DemoActors:
     """Pick a market-regulation agency, a company with published records, and the legal
     representative of a company with a serious dishonesty (so ``me`` shows a linked record)."""
@@ -169,9 +223,10 @@ def _actors(engine: Engine) -> DemoActors:
 
 
 def _print(
-    settings: Settings, keyring: Keyring, actors: DemoActors, lookup: Path, consent_token: str,
-    people: list[DemoPerson], *, host: str, port: int,
+    settings: Settings, keyring: Keyring, actors: DemoActors, bodies: tuple[Path, Path], consent_token: str,
+    people: list[DemoPerson], samples: ResponsibilitySamples, *, host: str, port: int,
 ) -> None:  # fmt: skip
+    lookup, check = bodies
     issuer = TokenIssuer(keyring, issuer=settings.issuer_id)
     tokens = {
         "partner (market regulation)": issuer.issue(
@@ -185,6 +240,9 @@ def _print(
         ),
         "provider (the busiest issuing agency)": issuer.issue(
             role=Role.PROVIDER, org_code=actors.provider_code, ttl=TOKEN_TTL
+        ),
+        "individual (a minor's record)": issuer.issue(
+            role=Role.INDIVIDUAL, person_id=samples.minor_id, ttl=TOKEN_TTL
         ),
         "auditor": issuer.issue(role=Role.AUDITOR, subject="demo-auditor", ttl=TOKEN_TTL),
         "admin": issuer.issue(role=Role.ADMIN, subject="demo-admin", ttl=TOKEN_TTL),
@@ -239,6 +297,7 @@ def _print(
         f"  curl -s {url} -H 'Content-Type: application/json' -H 'Authorization: Bearer {auditor}' "
         f"-d {shlex.quote(audit_query)}"
     )
+    _print_responsibility_samples(url, partner, tokens["individual (a minor's record)"].value, check)
     out.print(f"\nGraphiQL: {url} (dev mode)")
     # The token rides in the fragment, which the browser never sends: no server log sees it.
     out.print(
@@ -254,3 +313,27 @@ def _print(
         "\n[bold]Console[/bold] (the auditor's pages: events, counts, flags, the tree, export; docs/portal.md):"
     )
     out.print(f"  auditor: http://{host}:{port}/console/#token={auditor}\n")
+
+
+def _print_responsibility_samples(url: str, partner: str, minor: str, check: Path) -> None:
+    out.print(
+        "\n  The legal representative of a black-listed company, checked with their consent: the restriction"
+        " reaches them with its reason (the principal and the actual controller alike; docs/lifecycle.md;"
+        f" the body, naming the person by identity number, is in {check}, readable by you alone):"
+    )
+    out.print(
+        f"  curl -s {url} -H 'Content-Type: application/json' -H 'Authorization: Bearer {partner}' "
+        f"-d {shlex.quote('@' + str(check))}"
+    )
+    minor_query = (
+        '{"query": "{ me { records { documentNumber actDate displayUntil } } '
+        'myCreditEvaluation { grade contributions { rule } } }"}'
+    )
+    out.print(
+        "\n  A minor's record, in the person's own view: shown for the minors' shorter period, never"
+        " published, not in the grade:"
+    )
+    out.print(
+        f"  curl -s {url} -H 'Content-Type: application/json' -H 'Authorization: Bearer {minor}' "
+        f"-d {shlex.quote(minor_query)}"
+    )

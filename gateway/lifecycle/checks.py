@@ -2,7 +2,9 @@
 (the same rows feed the evaluation, ``gateway.lifecycle.evaluations``).
 
 For a person, records reaching them as an organisation's legal representative count too (the seeds
-record an organisation's serious dishonesty against its legal representative, 001 (十), 004 三(二)).
+record an organisation's serious dishonesty against its legal representative, 001 (十), 004 三(二)), and
+so do the black listings and serious dishonesty of every organisation they answer for
+(``gateway.lifecycle.responsibilities``: 落实到人).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from gateway.domain import CheckMatter
+from gateway.keys.crypto import FieldCipher
+from gateway.lifecycle.responsibilities import reaches_of
 from gateway.lifecycle.rules.checks import CheckOutcome, Listing, check
 from gateway.lifecycle.rules.loading import LifecycleRules
 from gateway.lifecycle.rules.periods import today_in_china
@@ -40,13 +44,17 @@ def check_subject(
     matter: CheckMatter,
     rules: LifecycleRules,
     now: datetime,
+    cipher: FieldCipher,
 ) -> CheckOutcome:
     records, listings = subject_rows(session, subject_id=subject_id, is_person=is_person)
+    today = today_in_china(now)
+    reached = reaches_of(session, cipher, subject_id, rules=rules, today=today) if is_person else ()
     return check(
         matter=matter,
         records=records,
         listings=listings,
-        today=today_in_china(now),
+        today=today,
         periods=rules.periods,
         rules=rules.checks,
+        reached=reached,
     )

@@ -112,6 +112,18 @@ CATALOGUE: tuple[Field, ...] = (
         returns=R,
         description="Serious dishonesty of organisations this person legally represents (001 (十), 004 三(二)).",
     ),
+    # Black listings and serious dishonesty of organisations the person answers for (落实到人).
+    _f(
+        P,
+        "responsibilities",
+        None,
+        stored=False,
+        description=(
+            "Black listings and serious dishonesty of organisations this person answers for as legal "
+            "representative, principal or actual controller, with the restrictions they bring "
+            "(001 (十七), 004 个人 六(二), 000 个人 六(二), 003 新型监管 二(四))."
+        ),
+    ),
     # Who looked at the person (docs/audit.md): the person alone.
     _f(
         P,
@@ -139,6 +151,17 @@ CATALOGUE: tuple[Field, ...] = (
     _f(R, "authority_code", str, max_len=40, credit_code=True, submittable=True, required=True),
     _f(R, "authority_name", str, max_len=200, submittable=True, correctable=True),
     _f(R, "decision_date", date, submittable=True, required=True, correctable=True, no_future=True),
+    # The act's own day, where it differs from the decision's: it decides whether a person acted as a
+    # minor (001 (十三), 004 个人 四(三); gateway.lifecycle.rules.minors). Null: the decision date stands.
+    _f(
+        R,
+        "act_date",
+        date,
+        submittable=True,
+        correctable=True,
+        no_future=True,
+        description="Day the act was committed, where it differs from the decision date.",
+    ),
     _f(
         R,
         "content",

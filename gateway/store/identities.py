@@ -86,6 +86,11 @@ class Identities:
                     found[number] = person
         return found
 
+    def id_number_of(self, subject_id: str) -> str | None:
+        """The identity number of the person with this subject id; None for any other subject."""
+        person = self.session.get(Person, subject_id)
+        return None if person is None else self._decrypt_person(person, "id_number")
+
     def _decrypt_person(self, person: Person, field: str) -> str | None:
         blob = getattr(person, f"{field}_enc")
         if blob is None:

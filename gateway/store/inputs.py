@@ -21,6 +21,7 @@ from gateway.domain import (
     ListKind,
     ListStatus,
     OrgForm,
+    ResponsibleRole,
     SubjectKind,
 )
 from gateway.errors import InvalidInput
@@ -51,6 +52,16 @@ class PersonInput:
 
 
 @dataclass(frozen=True, slots=True)
+class ResponsiblePersonInput:
+    """A person answering for an organisation in ``role`` from ``since`` to ``until`` (either open)."""
+
+    role: ResponsibleRole
+    person: PersonInput
+    since: date | None = None
+    until: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class OrganizationInput:
     name: str
     credit_code: str
@@ -59,6 +70,16 @@ class OrganizationInput:
     registered_address: str | None = None
     legal_representative: PersonInput | None = None
     agency_kind: AgencyKind | None = None
+    responsible_persons: tuple[ResponsiblePersonInput, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ResponsibilitiesInput:
+    """Responsible persons of an organisation already in the store, named by its credit code (a
+    provider's record submission carries them for the record's subject)."""
+
+    credit_code: str
+    persons: tuple[ResponsiblePersonInput, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +146,9 @@ class ListEntryInput:
     records: tuple[RecordKey, ...] = ()
 
 
-Item = PersonInput | OrganizationInput | RecordInput | ListEntryInput
+Item = PersonInput | OrganizationInput | RecordInput | ListEntryInput | ResponsibilitiesInput
+
+MAX_RESPONSIBLE_PERSONS = 20
 
 
 # --- builders ------------------------------------------------------------------------------------
@@ -145,6 +168,55 @@ def parse_person(obj: Mapping[str, Any], prefix: str = "") -> PersonInput:
         )
 
 
+def parse_responsible_persons(
+    obj: Mapping[str, Any], field: str = "responsiblePersons"
+) -> tuple[ResponsiblePersonInput, ...]:
+    """The ``responsiblePersons`` of an organisation line or a record submission: each an object with
+    ``role``, the person's ``name`` and ``idNumber`` (and the other person fields), ``since`` and
+    ``until``; one person in one role from one day is named once."""
+    raw = obj.get(field)
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or len(raw) > MAX_RESPONSIBLE_PERSONS:
+        raise InvalidInput(field, f"must be a list of at most {MAX_RESPONSIBLE_PERSONS} persons")
+    found: list[ResponsiblePersonInput] = []
+    for i, row in enumerate(raw):
+        where = f"{field}[{i}]."
+        if not isinstance(row, Mapping):
+            raise InvalidInput(f"{field}[{i}]", "must be an object with role, name and idNumber")
+        with prefixed(where):
+            role = enum_value(row, "role", ResponsibleRole)
+            since, until = optional_date(row, "since"), optional_date(row, "until")
+        if since is not None and until is not None and until < since:
+            raise InvalidInput(f"{where}until", "is before since")
+        held = ResponsiblePersonInput(role, parse_person(row, where), since, until)
+        if any((h.role, h.person.id_number, h.since) == (role, held.person.id_number, since) for h in found):
+            raise InvalidInput(
+                f"{field}[{i}]", "names the same person in the same role from the same day twice"
+            )
+        found.append(held)
+    return tuple(found)
+
+
+def _current_representative(
+    rep: PersonInput | None, responsible: tuple[ResponsiblePersonInput, ...]
+) -> PersonInput | None:
+    """The legal representative of the line: ``legalRepresentative``, else the one responsible person
+    who is legal representative with no end; the two must not name different people."""
+    current = [
+        r.person for r in responsible if r.role is ResponsibleRole.LEGAL_REPRESENTATIVE and r.until is None
+    ]
+    if len({p.id_number for p in current}) > 1:
+        raise InvalidInput("responsiblePersons", "names two current legal representatives")
+    if rep is None:
+        return current[0] if current else None
+    if current and current[0].id_number != rep.id_number:
+        raise InvalidInput(
+            "responsiblePersons", "names another current legal representative than legalRepresentative"
+        )
+    return rep
+
+
 def parse_organization(obj: Mapping[str, Any], *, agency: bool = False) -> OrganizationInput:
     rep = obj.get("legalRepresentative")
     if rep is not None and not isinstance(rep, Mapping):
@@ -152,14 +224,19 @@ def parse_organization(obj: Mapping[str, Any], *, agency: bool = False) -> Organ
     form = enum_value(obj, "form", OrgForm, OrgForm.AGENCY if agency else OrgForm.LEGAL_PERSON)
     if agency != (form is OrgForm.AGENCY):
         raise InvalidInput("form", "AGENCY is the form of government agencies, and only of them")
+    responsible = parse_responsible_persons(obj)
+    legal_representative = _current_representative(
+        parse_person(rep, "legalRepresentative.") if rep is not None else None, responsible
+    )
     return OrganizationInput(
         name=required_text(obj, "name", max_len=200),
         credit_code=normalize_credit_code(required_text(obj, "creditCode", max_len=40), field="creditCode"),
         kind=SubjectKind.GOVERNMENT_AGENCY if agency else SubjectKind.ORGANIZATION,
         form=form,
         registered_address=text(obj, "registeredAddress", max_len=300, required=False),
-        legal_representative=parse_person(rep, "legalRepresentative.") if rep is not None else None,
+        legal_representative=legal_representative,
         agency_kind=enum_value(obj, "agencyKind", AgencyKind, AgencyKind.OTHER) if agency else None,
+        responsible_persons=responsible,
     )
 
 
@@ -241,6 +318,8 @@ def parse_record(
         if f.name not in values:
             bound_elsewhere = f.only_for is not None and category is not f.only_for
             values[f.name] = None if bound_elsewhere else _parse_value(obj, f, partial=False)
+    if values.get("act_date") is not None and values["act_date"] > values["decision_date"]:
+        raise InvalidInput("actDate", "is after decisionDate")
     return RecordInput(subject=subject, category=category, **values)
 
 

@@ -51,6 +51,7 @@ from gateway.domain import (
     Procedure,
     RecordStatus,
     RepairStatus,
+    ResponsibleRole,
     Severity,
     SubjectKind,
 )
@@ -158,6 +159,7 @@ class CreditRecord(Base):
     authority_code: Mapped[str] = mapped_column(CODE)
     authority_name: Mapped[str | None] = mapped_column(String(200))
     decision_date: Mapped[date] = mapped_column(Date)
+    act_date: Mapped[date | None] = mapped_column(Date)
     content: Mapped[str] = mapped_column(Text)
     legal_basis: Mapped[str | None] = mapped_column(Text)
     severity: Mapped[Severity] = mapped_column(_enum(Severity))
@@ -172,6 +174,9 @@ class CreditRecord(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     received_within_deadline: Mapped[bool] = mapped_column(Boolean)
     personal_traits_flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The act was committed before the person turned 18 (gateway.lifecycle.rules.minors): derived by the
+    # writer from the identity number's birth date, so no read ever decrypts to decide it.
+    committed_as_minor: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     version: Mapped[int] = mapped_column(Integer, default=1)
     content_hash: Mapped[str] = mapped_column(String(64))
 
@@ -199,6 +204,21 @@ class RecordLink(Base):
     )
     subject_id: Mapped[str] = mapped_column(ForeignKey("subjects.id"), primary_key=True, index=True)
     role: Mapped[LinkRole] = mapped_column(_enum(LinkRole))
+
+
+class ResponsiblePerson(Base):
+    """A person answering for an organisation in a role (legal representative, principal, actual
+    controller) from ``since`` to ``until`` (open ends: unknown or still holding it). The person is a
+    subject like any other: identity encrypted, found by blind index (``gateway.store.identities``)."""
+
+    __tablename__ = "responsible_persons"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("subjects.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("subjects.id"), index=True)
+    role: Mapped[ResponsibleRole] = mapped_column(_enum(ResponsibleRole))
+    since: Mapped[date | None] = mapped_column(Date)
+    until: Mapped[date | None] = mapped_column(Date)
 
 
 class ListEntry(Base):

@@ -17,6 +17,9 @@ _PLAIN_TYPES = frozenset({type(None), bool, int, str})
 # What json.dumps(..., ensure_ascii=False) builds on every call, built once: the content hash is
 # computed for every record written, and stored hashes must not change (a test pins one).
 _CANONICAL_JSON = json.JSONEncoder(ensure_ascii=False)
+# Fields added after hashes were first stored: hashed only when given, so that every record stored
+# before them keeps its hash (a resubmission of it is still UNCHANGED).
+_HASHED_WHEN_GIVEN = frozenset({"act_date"})
 
 
 def jsonable(value: Any) -> Any:
@@ -33,7 +36,11 @@ def content_hash(values: dict[str, Any]) -> str:
     # Plain values (most of a record) skip the call to _jsonable: this runs for every record written.
     plain = _PLAIN_TYPES
     canonical = _CANONICAL_JSON.encode(
-        {k: v if type(v) in plain else jsonable(v) for k, v in sorted(values.items())}
+        {
+            k: v if type(v) in plain else jsonable(v)
+            for k, v in sorted(values.items())
+            if v is not None or k not in _HASHED_WHEN_GIVEN
+        }
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
 

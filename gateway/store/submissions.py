@@ -1,5 +1,8 @@
 """Records submitted by a data provider over the API: the import's validation and write path, plus
-the rule that a provider writes only records of its own authority ("who produces is responsible")."""
+the rule that a provider writes only records of its own authority ("who produces is responsible").
+
+A record about an organisation may carry the organisation's responsible persons (落实到人): they are
+written with it, as an import's organisation line writes them (``gateway.store.responsibilities``)."""
 
 from __future__ import annotations
 
@@ -13,8 +16,14 @@ from sqlalchemy.orm import Session
 from gateway.errors import InvalidInput
 from gateway.keys.crypto import FieldCipher
 from gateway.lifecycle.quality import record_rejections
-from gateway.store.inputs import RecordInput, RecordKey, parse_record
-from gateway.store.writer import StoreWriter, WriteOutcome
+from gateway.store.inputs import (
+    RecordInput,
+    RecordKey,
+    ResponsibilitiesInput,
+    parse_record,
+    parse_responsible_persons,
+)
+from gateway.store.writer import ItemResult, StoreWriter, WriteOutcome
 from gateway.workdays import WorkCalendar
 
 MAX_RECORDS_PER_SUBMISSION = 500
@@ -41,10 +50,14 @@ def submit_records(
         raise InvalidInput("records", f"at most {MAX_RECORDS_PER_SUBMISSION} records per submission")
     result = SubmissionResult()
     valid: list[tuple[int, RecordInput]] = []
+    held: dict[int, ResponsibilitiesInput] = {}
     first_seen: dict[RecordKey, int] = {}
     for index, raw in enumerate(records):
         try:
             record = parse_record({**raw, "providerCode": provider_code}, today=now.date())
+            persons = parse_responsible_persons(raw)
+            if persons and record.subject.credit_code is None:
+                raise InvalidInput("responsiblePersons", "only an organisation has responsible persons")
         except InvalidInput as exc:
             result.rejected.append((index, exc.field, exc.reason))
             continue
@@ -58,8 +71,13 @@ def submit_records(
             continue
         first_seen[record.key] = index
         valid.append((index, record))
+        if persons:
+            held[index] = ResponsibilitiesInput(record.subject.credit_code, persons)
     writer = StoreWriter(session, cipher, calendar=calendar, clock=lambda: now)
-    for (index, _), outcome in zip(valid, writer.write([r for _, r in valid]), strict=True):
+    written = writer.write([r for _, r in valid] + list(held.values()))
+    held_outcomes = dict(zip(held, written[len(valid) :], strict=True))
+    for (index, _), outcome in zip(valid, written[: len(valid)], strict=True):
+        outcome = _with_holdings(outcome, held_outcomes.get(index))
         if outcome.outcome is WriteOutcome.CREATED:
             result.created += 1
         elif outcome.outcome is WriteOutcome.UPDATED:
@@ -74,3 +92,17 @@ def submit_records(
         session, authority_code=provider_code, source="api", rejections=result.rejected, now=now
     )
     return result
+
+
+def _with_holdings(record: ItemResult, holdings: ItemResult | None) -> ItemResult:
+    """A record's outcome with its responsible persons': their refusal refuses the item, and an
+    unchanged record whose responsible persons changed was updated."""
+    if holdings is None or record.outcome is WriteOutcome.REJECTED:
+        return record
+    if holdings.outcome is WriteOutcome.REJECTED:
+        return ItemResult(
+            WriteOutcome.REJECTED, record.id, field="responsiblePersons", reason=holdings.reason
+        )
+    if record.outcome is WriteOutcome.UNCHANGED and holdings.outcome is WriteOutcome.UPDATED:
+        return ItemResult(WriteOutcome.UPDATED, record.id)
+    return record

@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from gateway.clock import as_utc, utcnow
 from gateway.domain import SET_BY_PROCEDURE
 from gateway.keys.crypto import FieldCipher
+from gateway.lifecycle.rules.minors import acted_as_minor
+from gateway.lifecycle.rules.periods import today_in_china
 from gateway.personal_traits import find_personal_traits
 from gateway.store import record_versions
 from gateway.store.bulk_insert import insert_rows
@@ -32,10 +34,12 @@ from gateway.store.inputs import (
     PersonInput,
     RecordInput,
     RecordKey,
+    ResponsibilitiesInput,
     SubjectRef,
 )
 from gateway.store.models import CreditRecord, ListEntry, ListEntryRecord, Organization, Person
 from gateway.store.record_hashing import content_hash
+from gateway.store.responsibilities import Holding, write_holdings
 from gateway.store.write_outcomes import ItemResult, WriteOutcome, chunks, new_id
 from gateway.workdays import WorkCalendar
 
@@ -82,14 +86,21 @@ class StoreWriter:
 
         people = [(i, it) for i, it in enumerate(items) if isinstance(it, PersonInput)]
         orgs = [(i, it) for i, it in enumerate(items) if isinstance(it, OrganizationInput)]
+        held = [(i, it) for i, it in enumerate(items) if isinstance(it, ResponsibilitiesInput)]
         reps = [o.legal_representative for _, o in orgs if o.legal_representative is not None]
+        reps += [r.person for _, o in orgs for r in o.responsible_persons]
+        reps += [r.person for _, h in held for r in h.persons]
         person_ids, person_outcomes = identities.upsert_persons([p for _, p in people], reps, now)
         for i, p in people:
             results[i] = ItemResult(person_outcomes[p.id_number], person_ids[p.id_number])
 
         org_ids, org_outcomes = identities.upsert_organizations([o for _, o in orgs], person_ids, now)
+        changed = self._write_responsible_persons(orgs, held, person_ids, org_ids, results, now)
         for i, o in orgs:
-            results[i] = ItemResult(org_outcomes[o.credit_code], org_ids[o.credit_code])
+            outcome = org_outcomes[o.credit_code]
+            if outcome is WriteOutcome.UNCHANGED and org_ids[o.credit_code] in changed:
+                outcome = WriteOutcome.UPDATED  # the organisation's responsible persons changed
+            results[i] = ItemResult(outcome, org_ids[o.credit_code])
 
         records = [(i, it) for i, it in enumerate(items) if isinstance(it, RecordInput)]
         entries = [(i, it) for i, it in enumerate(items) if isinstance(it, ListEntryInput)]
@@ -100,6 +111,54 @@ class StoreWriter:
         return [
             r if r is not None else ItemResult(WriteOutcome.REJECTED, reason="not processed") for r in results
         ]
+
+    def _write_responsible_persons(
+        self,
+        orgs: Sequence[tuple[int, OrganizationInput]],
+        held: Sequence[tuple[int, ResponsibilitiesInput]],
+        person_ids: Mapping[str, str],
+        org_ids: Mapping[str, str],
+        results: list[ItemResult | None],
+        now: datetime,
+    ) -> set[str]:
+        """The holdings of the organisation lines and of ``ResponsibilitiesInput`` items (whose
+        organisation must be known: rejected otherwise, as a record of an unknown subject is).
+        Returns the ids of organisations whose holdings changed."""
+        found = self.identities.find_organizations(
+            {h.credit_code for _, h in held if h.credit_code not in org_ids}
+        )
+        known = dict(org_ids) | {code: org.subject_id for code, org in found.items()}
+        holdings: list[Holding] = []
+        representatives: dict[str, str] = {}
+        for _, o in orgs:
+            oid = org_ids[o.credit_code]
+            if o.legal_representative is not None:
+                representatives[oid] = person_ids[o.legal_representative.id_number]
+            holdings += [
+                Holding(oid, person_ids[r.person.id_number], r.role, r.since, r.until)
+                for r in o.responsible_persons
+            ]
+        for i, h in held:
+            oid = known.get(h.credit_code)
+            if oid is None:
+                results[i] = ItemResult(WriteOutcome.REJECTED, field="subject", reason="unknown subject")
+                continue
+            holdings += [
+                Holding(oid, person_ids[r.person.id_number], r.role, r.since, r.until) for r in h.persons
+            ]
+        changed = write_holdings(
+            self.session,
+            holdings,
+            representatives=representatives,
+            today=today_in_china(now),
+            new_id=self.new_id,
+        )
+        for i, h in held:
+            if results[i] is None:
+                oid = known[h.credit_code]
+                outcome = WriteOutcome.UPDATED if oid in changed else WriteOutcome.UNCHANGED
+                results[i] = ItemResult(outcome, oid)
+        return changed
 
     def find_persons(self, id_numbers: Iterable[str]) -> dict[str, Person]:
         """Existing persons by (normalised) identity number (``Identities.find_persons``)."""
@@ -120,7 +179,8 @@ class StoreWriter:
         """Replace ``rec``'s fields by ``record``'s (same key and subject) as its next version, keeping
         the old one; receipt time and deadline compliance stay those of the original submission, and a
         correction that makes it serious reaches the legal representative. Returns the new version."""
-        values = self._record_values(record, rec.subject_id, as_utc(rec.received_at))
+        id_number = self.identities.id_number_of(rec.subject_id)
+        values = self._record_values(record, rec.subject_id, as_utc(rec.received_at), id_number)
         version = rec.version + 1
         self.supersede(rec, values, reason=reason, now=now)
         record_versions.link_legal_representatives(self.session, [{"id": rec.id, **values}])
@@ -128,7 +188,11 @@ class StoreWriter:
 
     # --- records ---------------------------------------------------------------------------------
 
-    def _record_values(self, r: RecordInput, subject_id: str, now: datetime) -> dict[str, Any]:
+    def _record_values(
+        self, r: RecordInput, subject_id: str, now: datetime, id_number: str | None
+    ) -> dict[str, Any]:
+        """The record's columns; ``id_number`` is the subject's when a person (whether the act was a
+        minor's is decided here, once, from its birth date: ``gateway.lifecycle.rules.minors``)."""
         received = r.received_at or now
         values: dict[str, Any] = {"subject_id": subject_id}
         values.update((name, getattr(r, name)) for name in RECORD_COLUMNS)
@@ -137,6 +201,9 @@ class StoreWriter:
         values["received_within_deadline"] = self._within_deadline(r.decision_date, received.date())
         values["personal_traits_flagged"] = bool(
             find_personal_traits(" ".join(filter(None, (r.content, r.legal_basis))))
+        )
+        values["committed_as_minor"] = acted_as_minor(
+            id_number, act_date=r.act_date, decision_date=r.decision_date
         )
         return values
 
@@ -198,7 +265,8 @@ class StoreWriter:
                 continue
             rec = existing.get(key)
             # A resubmission keeps the time the record was first received, and so its deadline flag.
-            values = self._record_values(r, sid, now if rec is None else as_utc(rec.received_at))
+            received = now if rec is None else as_utc(rec.received_at)
+            values = self._record_values(r, sid, received, r.subject.id_number)
             if rec is None:
                 rid = self.new_id()
                 ids[key] = rid

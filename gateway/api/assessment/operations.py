@@ -95,6 +95,7 @@ class AssessmentQuery:
             matter=matter,
             rules=ctx.services.lifecycle,
             now=ctx.now,
+            cipher=ctx.services.cipher,
         )
         return CreditCheck(outcome=outcome, subjects=subjects)
 
@@ -115,6 +116,7 @@ class AssessmentQuery:
             is_person=False,
             rules=ctx.services.lifecycle,
             now=ctx.now,
+            cipher=ctx.services.cipher,
         )
         return CreditEvaluation(
             evaluation=evaluation, subjects=caller_subjects(ctx.caller), viewer=viewer_for(ctx.caller)
@@ -135,6 +137,7 @@ class AssessmentQuery:
             is_person=True,
             rules=ctx.services.lifecycle,
             now=ctx.now,
+            cipher=ctx.services.cipher,
         )
         subjects = caller_subjects(ctx.caller) | {SELF}
         viewer = viewer_for(ctx.caller, own_record=True)

@@ -9,6 +9,7 @@ from datetime import date
 import strawberry
 
 from gateway.access.visibility import Viewer
+from gateway.api.responsibility_types import ResponsibilityReach, reach_types
 from gateway.api.types import CreditRecord, ListEntry
 from gateway.domain import Category, CheckMatter
 from gateway.lifecycle.rules.checks import AppliedMeasure, CheckOutcome, Listing
@@ -57,6 +58,15 @@ class CheckMeasure:
     def records(self) -> list[CreditRecord]:
         return _records(self.applied.records, self.subjects)
 
+    @strawberry.field(
+        description=(
+            "Why it reaches a checked person through an organisation they answer for (落实到人): "
+            '"legal representative of 91…, black list entry …, since …"; empty for their own listing.'
+        )
+    )
+    def reasons(self) -> list[str]:
+        return list(self.applied.reasons)
+
 
 @strawberry.type(
     description="A credit check (信用核查) of one subject for one matter, as of the request's date."
@@ -73,9 +83,14 @@ class CreditCheck:
     def checked_on(self) -> date:
         return self.outcome.checked_on
 
-    @strawberry.field(description="On a black list in force.")
+    @strawberry.field(
+        description=(
+            "On a black list in force, or answering for an organisation on one "
+            "(legal representative, principal, actual controller: see responsibilities)."
+        )
+    )
     def black_listed(self) -> bool:
-        return bool(self.outcome.black)
+        return bool(self.outcome.black) or any(x.listing is not None for x in self.outcome.reached)
 
     @strawberry.field(description="On a red list in force.")
     def red_listed(self) -> bool:
@@ -106,6 +121,15 @@ class CreditCheck:
     )
     def facilitation(self) -> list[CheckMeasure]:
         return [CheckMeasure(applied=a, subjects=self.subjects) for a in self.outcome.facilitation]
+
+    @strawberry.field(
+        description=(
+            "For a person: the black listings and serious dishonesty of organisations they answer for "
+            "that reach them, each with its reason (落实到人)."
+        )
+    )
+    def responsibilities(self) -> list[ResponsibilityReach]:
+        return reach_types(self.outcome.reached, self.subjects, Viewer.QUERY)
 
 
 @strawberry.type(description="What one record or list entry adds to the score, and the rule that says so.")

@@ -11,6 +11,10 @@ measures that follow. Pure: the service hands in the subject's rows and the requ
   002 二(七)4); an entry citing no record stands on the listing authority's own decision.
 - Only records that count (``gateway.access.visibility.counts``) are used: past their period, repaired,
   revoked or expired records never are.
+- A person is also reached by the black listings and serious dishonesty of organisations they answer
+  for (``gateway.lifecycle.rules.responsibility``): a reaching black listing restricts them in the
+  matters the policy names, with its reason, and, like their own, takes away facilitation; a reaching
+  serious dishonesty breaks three-years-clean as their own would.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gateway.access.visibility import counts
 from gateway.domain import CheckMatter, ListKind, ListStatus, is_dishonesty
@@ -26,6 +31,9 @@ from gateway.errors import ConfigurationError
 from gateway.lifecycle.rules.config import read_toml, whole, words
 from gateway.lifecycle.rules.periods import DisplayPeriods, add_months
 from gateway.store.models import CreditRecord, ListEntry
+
+if TYPE_CHECKING:  # the reach rules read listings from here
+    from gateway.lifecycle.rules.responsibility import Reach
 
 FILE_NAME = "credit-check.toml"
 _MEASURE_KEYS = frozenset({"matter", "code", "description", "source"})
@@ -48,7 +56,10 @@ class CheckRules:
     def load(cls, policy_dir: Path) -> CheckRules:
         path = Path(policy_dir) / FILE_NAME
         document = read_toml(path)
-        unknown = sorted(set(document) - {"clean_years", "restriction", "facilitation"})
+        # [responsible_persons] is read by gateway.lifecycle.rules.responsibility.
+        unknown = sorted(
+            set(document) - {"clean_years", "restriction", "facilitation", "responsible_persons"}
+        )
         if unknown:
             raise ConfigurationError(f"{path}: unknown key {unknown[0]!r}")
         return cls(
@@ -96,6 +107,7 @@ class AppliedMeasure:
     measure: Measure
     listings: tuple[Listing, ...]  # the entries that justify it (none for three-years-clean)
     records: tuple[CreditRecord, ...]  # the records behind those entries that count
+    reasons: tuple[str, ...] = ()  # why it reaches a person through an organisation (落实到人)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +120,7 @@ class CheckOutcome:
     clean_from: date | None  # first day the subject would be three-years-clean; None: it is
     restrictions: tuple[AppliedMeasure, ...]
     facilitation: tuple[AppliedMeasure, ...]
+    reached: tuple[Reach, ...] = ()  # organisations' black listings and serious dishonesty reaching a person
 
     @property
     def three_years_clean(self) -> bool:
@@ -133,16 +146,21 @@ def check(
     today: date,
     periods: DisplayPeriods,
     rules: CheckRules,
+    reached: Sequence[Reach] = (),
 ) -> CheckOutcome:
+    """``reached``: what reaches a person from organisations they answer for
+    (``gateway.lifecycle.rules.responsibility.reaches``)."""
     in_force = [x for x in listings if listing_in_force(x, today=today, periods=periods)]
     black = tuple(x for x in in_force if x.entry.kind is ListKind.BLACK)
     red = tuple(x for x in in_force if x.entry.kind is ListKind.RED)
     months = 12 * rules.clean_years
     # A record breaks "three years clean" through the last day of the three years after its decision,
     # counted as display periods are (民法典 第二百零二条).
+    own_ids = {r.id for r in records}
+    reached_records = [x.record for x in reached if x.record is not None and x.record.id not in own_ids]
     dishonesty = tuple(
         r
-        for r in records
+        for r in (*records, *dict.fromkeys(reached_records))
         if is_dishonesty(r.category, r.severity, r.kept)
         and today <= add_months(r.decision_date, months)
         and counts(r, today=today, periods=periods)
@@ -153,12 +171,20 @@ def check(
         else None
     )
 
-    def applied(measures: tuple[Measure, ...], basis: tuple[Listing, ...]) -> tuple[AppliedMeasure, ...]:
+    def applied(
+        measures: tuple[Measure, ...], basis: tuple[Listing, ...], reasons: tuple[str, ...] = ()
+    ) -> tuple[AppliedMeasure, ...]:
         behind = tuple(r for x in basis for r in x.records if counts(r, today=today, periods=periods))
-        return tuple(AppliedMeasure(m, basis, behind) for m in measures)
+        return tuple(AppliedMeasure(m, basis, behind, reasons) for m in measures)
 
-    restrictions = applied(rules.restrictions[matter], black) if black else ()
+    reaching = [x for x in reached if x.listing is not None]
+    restricting = [x for x in reaching if matter in x.matters]
+    basis = black + tuple({x.listing.entry.id: x.listing for x in restricting if x.listing}.values())
+    reasons = tuple(dict.fromkeys(x.reason for x in restricting))
+    restrictions = applied(rules.restrictions[matter], basis, reasons) if basis else ()
     facilitation: tuple[AppliedMeasure, ...] = ()
-    if not black and (red or not dishonesty):
+    if not black and not reaching and (red or not dishonesty):
         facilitation = applied(rules.facilitation[matter], red)
-    return CheckOutcome(matter, today, black, red, dishonesty, clean_from, restrictions, facilitation)
+    return CheckOutcome(
+        matter, today, black, red, dishonesty, clean_from, restrictions, facilitation, tuple(reached)
+    )

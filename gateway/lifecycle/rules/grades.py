@@ -3,8 +3,9 @@ every contribution explained. Pure: the service hands in the subject's rows and 
 
 The seeds ask for a public credit evaluation and supervision graded by it (002 二(四), 003 second plan
 二(三)); the model is data in ``policies/credit-grades.toml``. Only records that count are scored
-(``gateway.access.visibility.counts``): repaired, revoked, expired and past-period records never are; list
-entries score while in force (``gateway.lifecycle.rules.checks.listing_in_force``).
+(``gateway.access.visibility.counts``): repaired, revoked, expired and past-period records never are, nor
+records of acts committed before the person turned 18 (001 (十三), 004 个人 四(三)); list entries score
+while in force (``gateway.lifecycle.rules.checks.listing_in_force``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gateway.access.visibility import counts
 from gateway.domain import Category, ListKind, Severity, is_dishonesty
@@ -23,6 +24,9 @@ from gateway.lifecycle.rules.checks import Listing, listing_in_force
 from gateway.lifecycle.rules.config import read_toml, table, whole
 from gateway.lifecycle.rules.periods import DisplayPeriods
 from gateway.store.models import CreditRecord
+
+if TYPE_CHECKING:
+    from gateway.lifecycle.rules.responsibility import Reach
 
 FILE_NAME = "credit-grades.toml"
 
@@ -144,10 +148,16 @@ def evaluate(
     today: date,
     periods: DisplayPeriods,
     rules: GradeRules,
+    reached: Sequence[Reach] = (),
 ) -> Evaluation:
+    """``reached``: organisations' black listings and serious dishonesty reaching a person
+    (``gateway.lifecycle.rules.responsibility``); each scores as the person's own would, its rule
+    naming the reason, and a record the person already has (a legal representative's linked record)
+    is not scored twice."""
     contributions: list[Contribution] = []
     good_left = rules.good_cap
-    counted = [r for r in records if counts(r, today=today, periods=periods)]
+    counted = [r for r in records if counts(r, today=today, periods=periods) and not r.committed_as_minor]
+    seen = {r.id for r in counted}
     for r in sorted(counted, key=lambda r: (-r.decision_date.toordinal(), r.document_number, r.id or "")):
         if is_dishonesty(r.category, r.severity, r.kept):
             points = rules.dishonesty[r.severity]
@@ -163,6 +173,13 @@ def evaluate(
             contributions.append(Contribution(points, rule, r))
         else:
             contributions.append(Contribution(0, f"{r.category.value.lower()}: neutral", r))
+    for x in reached:
+        if x.record is not None and x.record.id not in seen and not x.record.committed_as_minor:
+            seen.add(x.record.id)
+            points = rules.dishonesty[x.record.severity]
+            contributions.append(
+                Contribution(points, f"serious dishonesty as {x.reason}: {points}", x.record)
+            )
     in_force = [x for x in listings if listing_in_force(x, today=today, periods=periods)]
     for x in sorted(
         in_force, key=lambda x: (x.entry.kind, -x.entry.listed_on.toordinal(), x.entry.list_name)
@@ -171,13 +188,22 @@ def evaluate(
         contributions.append(
             Contribution(points, f"{x.entry.kind.value.lower()} list entry in force: {points:+d}", listing=x)
         )
+    listed: set[str] = set()
+    for x in reached:
+        if x.listing is not None and x.listing.entry.id not in listed:
+            listed.add(x.listing.entry.id)
+            points = rules.lists[ListKind.BLACK]
+            contributions.append(
+                Contribution(
+                    points, f"black list entry in force, as {x.reason}: {points:+d}", listing=x.listing
+                )
+            )
     score = max(rules.floor, min(rules.ceiling, rules.start + sum(c.points for c in contributions)))
     grade = rules.grade(score)
     capped_by = None
     worst = list(Grade).index
-    if any(x.entry.kind is ListKind.BLACK for x in in_force) and worst(grade) < worst(
-        rules.black_listed_at_best
-    ):
+    black = any(x.entry.kind is ListKind.BLACK for x in in_force) or bool(listed)
+    if black and worst(grade) < worst(rules.black_listed_at_best):
         grade = rules.black_listed_at_best
         capped_by = f"black-listed: graded {grade.value} at best"
     return Evaluation(today, rules.start, score, grade, tuple(contributions), capped_by)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from gateway.lifecycle.rules.checks import FILE_NAME as CHECK_FILE
 from gateway.lifecycle.rules.checks import CheckRules
 from gateway.lifecycle.rules.config import read_toml, table, whole, words
 from gateway.lifecycle.rules.grades import GradeRules
 from gateway.lifecycle.rules.objections import ObjectionRules
 from gateway.lifecycle.rules.periods import DisplayPeriods
+from gateway.lifecycle.rules.responsibility import ReachRules
 
 LIFECYCLE_FILE = "lifecycle.toml"
 
@@ -20,6 +22,7 @@ class LifecycleRules:
     objections: ObjectionRules
     checks: CheckRules
     grades: GradeRules
+    responsibility: ReachRules
 
     @classmethod
     def load(cls, policy_dir: Path) -> LifecycleRules:
@@ -40,4 +43,7 @@ class LifecycleRules:
             ),
             checks=CheckRules.load(policy_dir),
             grades=GradeRules.load(policy_dir),
+            responsibility=ReachRules.parse(
+                read_toml(Path(policy_dir) / CHECK_FILE), str(Path(policy_dir) / CHECK_FILE)
+            ),
         )

@@ -55,6 +55,8 @@ class RecordFacts(Protocol):
     def decision_date(self) -> date: ...
     @property
     def publication_until(self) -> date | None: ...
+    @property
+    def committed_as_minor(self) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,11 +90,23 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
-class DisplayPeriods:
-    """The validated table: (category, severity) -> Period."""
+@dataclass(frozen=True, slots=True)
+class MinorsPeriod:
+    """The shorter display period of records of acts committed before the person turned 18
+    (``[minors]``; 001 (十三), 004 个人 四(三)): at most ``max_months`` after the decision, and never
+    longer than the record's own period."""
 
-    def __init__(self, table: Mapping[Key, Period]) -> None:
+    max_months: int
+    source: str
+    local_default: bool
+
+
+class DisplayPeriods:
+    """The validated table: (category, severity) -> Period, and the minors' shorter period."""
+
+    def __init__(self, table: Mapping[Key, Period], minors: MinorsPeriod | None = None) -> None:
         self._table = dict(table)
+        self.minors = minors
 
     def period(self, category: Category, severity: Severity, dishonest: bool) -> Period:
         return self._table[(category, severity, dishonest)]
@@ -104,12 +118,15 @@ class DisplayPeriods:
         last = None if period.max_months is None else add_months(decided, period.max_months)
         if record.publication_until is not None and (last is None or record.publication_until < last):
             last = record.publication_until  # the provider's own, earlier end of publication
+        min_months = period.min_months
+        if self.minors is not None and record.committed_as_minor:
+            minor_last = add_months(decided, self.minors.max_months)
+            last = minor_last if last is None else min(last, minor_last)
+            min_months = min(min_months, self.minors.max_months)
         repairable = None
         if dishonest:
             # The minimum period has passed on the day after its last day; with no minimum, at once.
-            repairable = (
-                decided if period.min_months == 0 else add_months(decided, period.min_months) + timedelta(1)
-            )
+            repairable = decided if min_months == 0 else add_months(decided, min_months) + timedelta(1)
         return Window(last_shown=last, repairable_from=repairable, public=period.public)
 
     def shown(self, record: RecordFacts, today: date) -> bool:
@@ -138,8 +155,9 @@ class DisplayPeriods:
         except tomllib.TOMLDecodeError as exc:
             raise ConfigurationError(f"{source}: not valid TOML ({exc})") from None
         rows = document.get("period")
-        if set(document) != {"period"} or not isinstance(rows, list) or not rows:
-            raise ConfigurationError(f"{source}: expected only [[period]] tables")
+        if not set(document) <= {"period", "minors"} or not isinstance(rows, list) or not rows:
+            raise ConfigurationError(f"{source}: expected [[period]] tables and a [minors] table")
+        minors = _minors(document.get("minors"), f"{source}: minors")
         table: dict[Key, Period] = {}
         for number, row in enumerate(rows, start=1):
             where = f"{source}: period {number}"
@@ -158,7 +176,7 @@ class DisplayPeriods:
         missing = [_label(key) for key in needed if key not in table]
         if missing:
             raise ConfigurationError(f"{source}: no period for {', '.join(missing)}")
-        return cls(table)
+        return cls(table, minors)
 
 
 def _kinds(category: Category, severity: Severity) -> set[bool]:
@@ -194,6 +212,24 @@ def _period(row: Any, where: str) -> Period:
     if not isinstance(source, str) or not source.strip():
         raise ConfigurationError(f"{where}: every period names its source")
     return Period(min_months=low, max_months=high, public=public, source=source.strip())
+
+
+def _minors(row: object, where: str) -> MinorsPeriod:
+    """The ``[minors]`` table; required, so that a table without it fails at start-up instead of
+    showing minors' records for the adults' periods."""
+    if not isinstance(row, dict):
+        raise ConfigurationError(f"{where}: expected a [minors] table with max_months, source, local_default")
+    unknown = sorted(set(row) - {"max_months", "source", "local_default"})
+    if unknown:
+        raise ConfigurationError(f"{where}: unknown key {unknown[0]!r}")
+    months, source, local = row.get("max_months"), row.get("source"), row.get("local_default")
+    if not (_months(months) and isinstance(months, int) and months >= 1):
+        raise ConfigurationError(f"{where}: max_months must be a whole number of months, 1 or more")
+    if not isinstance(source, str) or not source.strip():
+        raise ConfigurationError(f"{where}: the minors' period names its source")
+    if not isinstance(local, bool):
+        raise ConfigurationError(f"{where}: local_default must be true or false")
+    return MinorsPeriod(max_months=months, source=source.strip(), local_default=local)
 
 
 def _months(value: object) -> bool:
