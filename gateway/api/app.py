@@ -132,6 +132,8 @@ class Gateway:
         trail.documents.append(
             self.auditor.operation(trail, index=index, size=size, operation=operation, ctx=ctx, body=body)
         )
+        if ctx is not None:
+            trail.documents.extend(self.auditor.changes(trail, ctx))
         return body
 
     def execute_all(

@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.errors import InvalidInput
 from gateway.keys.crypto import FieldCipher
 from gateway.lifecycle.quality import record_rejections
 from gateway.store.inputs import RecordInput, RecordKey, parse_record
+from gateway.store.models import CreditRecord
 from gateway.store.writer import StoreWriter, WriteOutcome
 from gateway.workdays import WorkCalendar
 
@@ -26,6 +28,8 @@ class SubmissionResult:
     updated: int = 0
     unchanged: int = 0
     rejected: list[tuple[int, str | None, str]] = field(default_factory=list)
+    # Record ids created or updated, by the subject they are about: what the audit's change event names.
+    changed: dict[str, list[str]] = field(default_factory=dict)
 
 
 def submit_records(
@@ -58,17 +62,26 @@ def submit_records(
             continue
         first_seen[record.key] = index
         valid.append((index, record))
-    writer = StoreWriter(session, cipher, calendar=calendar, clock=lambda: now)
+    writer = StoreWriter(session, cipher, calendar=calendar, clock=lambda: now, actor=provider_code)
+    changed_ids: list[str] = []
     for (index, _), outcome in zip(valid, writer.write([r for _, r in valid]), strict=True):
         if outcome.outcome is WriteOutcome.CREATED:
             result.created += 1
+            changed_ids.append(str(outcome.id))
         elif outcome.outcome is WriteOutcome.UPDATED:
             result.updated += 1
+            changed_ids.append(str(outcome.id))
         elif outcome.outcome is WriteOutcome.UNCHANGED:
             result.unchanged += 1
         else:
             result.rejected.append((index, outcome.field, outcome.reason or "rejected"))
     result.rejected.sort()
+    if changed_ids:
+        rows = session.execute(
+            select(CreditRecord.subject_id, CreditRecord.id).where(CreditRecord.id.in_(changed_ids))
+        )
+        for subject_id, record_id in rows:
+            result.changed.setdefault(subject_id, []).append(record_id)
     # Kept for the data-quality measures (share of rows that passed validation).
     record_rejections(
         session, authority_code=provider_code, source="api", rejections=result.rejected, now=now

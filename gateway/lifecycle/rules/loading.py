@@ -8,6 +8,7 @@ from pathlib import Path
 from gateway.lifecycle.rules.checks import CheckRules
 from gateway.lifecycle.rules.config import read_toml, table, whole, words
 from gateway.lifecycle.rules.grades import GradeRules
+from gateway.lifecycle.rules.lists import ListRules
 from gateway.lifecycle.rules.objections import ObjectionRules
 from gateway.lifecycle.rules.periods import DisplayPeriods
 
@@ -20,6 +21,7 @@ class LifecycleRules:
     objections: ObjectionRules
     checks: CheckRules
     grades: GradeRules
+    lists: ListRules
 
     @classmethod
     def load(cls, policy_dir: Path) -> LifecycleRules:
@@ -40,4 +42,5 @@ class LifecycleRules:
             ),
             checks=CheckRules.load(policy_dir),
             grades=GradeRules.load(policy_dir),
+            lists=ListRules.from_document(document, str(path)),
         )
