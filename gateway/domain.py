@@ -146,7 +146,8 @@ class ListKind(StrEnum):
 
 class ListStatus(StrEnum):
     LISTED = "LISTED"
-    EXITED = "EXITED"
+    EXITED = "EXITED"  # delisted by the listing authority, or past its planned exit
+    REVOKED = "REVOKED"  # taken off by a successful objection: it should never have been listed
 
 
 class LinkRole(StrEnum):

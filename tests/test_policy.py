@@ -109,6 +109,8 @@ EXPECTED: dict[str, str] = {
     "ListEntry.plannedExit":    "W   W   W   W   W   W   W   W   W   W   W   W   W   D   W   D   D",
     "ListEntry.status":         "W   W   W   W   W   W   W   W   W   W   W   W   W   D   W   D   D",
     "ListEntry.exitedOn":       "W   W   W   W   W   W   W   W   W   W   W   W   W   D   W   D   D",
+    "ListEntry.exitReason":     "M   M   W   W   W   W   W   W   W   M   M   M   M   D   W   D   D",
+    "ListEntry.basisLapsed":    "W   W   W   W   W   W   W   W   W   W   W   W   W   D   W   D   D",
     "ListEntry.records":        "W   W   W   W   W   W   W   W   W   W   W   W   W   D   W   D   D",
 }  # fmt: skip
 _LETTER = {"W": W, "M": M, "D": D}

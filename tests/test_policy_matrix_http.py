@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 import pytest
 from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, get_named_type
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gateway.access.masking import mask
@@ -41,6 +41,7 @@ from gateway.api.schema import build_schema
 from gateway.domain import AgencyKind, Category, ListKind, OrgForm, Procedure, Severity, SubjectKind
 from gateway.keys.crypto import FieldCipher
 from gateway.lifecycle.responsibilities import reaches_of
+from gateway.lifecycle.rules.checks import Listing, basis_lapsed
 from gateway.lifecycle.rules.loading import LifecycleRules
 from gateway.lifecycle.rules.periods import DisplayPeriods, today_in_china
 from gateway.store import db
@@ -365,15 +366,22 @@ class Store:
 
     def list_entries(self, subject_id: str) -> list[Stored]:
         justifying = select(CreditRecord).join(ListEntryRecord, ListEntryRecord.record_id == CreditRecord.id)
+        entries = self.session.scalars(select(ListEntry).where(ListEntry.subject_id == subject_id)).all()
+        cited = {
+            e.id: tuple(self.session.scalars(justifying.where(ListEntryRecord.list_entry_id == e.id)))
+            for e in entries
+        }
         return [
             stored(
                 {"id": e.id, "kind": e.kind, "listName": e.list_name, "authorityCode": e.authority_code,
                  "reason": e.reason, "listedOn": e.listed_on, "plannedExit": e.planned_exit,
-                 "status": e.status, "exitedOn": e.exited_on},
+                 "status": e.status, "exitedOn": e.exited_on, "exitReason": e.exit_reason,
+                 # Computed by the one rule of checks (docs/lifecycle.md), not stored.
+                 "basisLapsed": basis_lapsed(Listing(e, cited[e.id]), today=TODAY, periods=PERIODS)},
                 row=e,
                 records=self.records(justifying.where(ListEntryRecord.list_entry_id == e.id)),
             )
-            for e in self.session.scalars(select(ListEntry).where(ListEntry.subject_id == subject_id))
+            for e in entries
         ]  # fmt: skip
 
 
@@ -506,6 +514,9 @@ def write_matrix_data(env: GatewayEnv) -> dict[str, str]:
                 session, FieldCipher(env.keyring), calendar=WorkCalendar.load(), clock=lambda: now
             )
             results = writer.write([WANG, SHOP, *SHOP_RECORDS, *WANG_RECORDS, *LISTS])
+            # Every field holds a value, so that each masked one is seen masked: the exit reason
+            # as an objection that revoked the entry would write it.
+            session.execute(update(ListEntry).values(exit_reason=f"objection 0: {TRAITS}，认定对象错误"))
     finally:
         engine.dispose()
     return {"wang": results[0].id, "shop": results[1].id}

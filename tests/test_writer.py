@@ -157,7 +157,7 @@ def test_individual_business_credit_code_is_encrypted_and_found_again(write, eng
         name="牡丹区张伟烧烤店", credit_code=credit_code("923717020000002"), form=OrgForm.INDIVIDUAL_BUSINESS
     )
     created = write([shop])[0]
-    assert write([shop])[0] == created.__class__(Outcome.UNCHANGED, created.id)
+    assert write([shop])[0] == created.__class__(Outcome.UNCHANGED, created.id, subject_id=created.id)
     with Session(engine) as s:
         org = s.get(Organization, created.id)
         assert org is not None and org.credit_code is None and org.credit_code_enc is not None

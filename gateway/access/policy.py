@@ -128,6 +128,10 @@ class FieldPolicy:
         file's order: what the audit's field groups are named by (``gateway.audit.field_groups``)."""
         return self._state.validated.consent_fields
 
+    def digests(self) -> dict[str, str]:
+        """SHA-256 of each policy file's text, as the policy in force was read from it."""
+        return dict(self._state.validated.digests)
+
     def reload(self) -> None:
         """Re-read and re-validate the files and swap them in, dropping the memo. A policy that does
         not validate raises PolicyError and leaves the policy in force untouched: reload is called

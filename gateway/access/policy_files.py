@@ -7,6 +7,7 @@ start, on reload the policy in force is kept (000 双公示 五(一): access con
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from dataclasses import dataclass
@@ -77,6 +78,8 @@ class Validated:
     enforcer: casbin.Enforcer
     stamps: Stamps
     consent_fields: ConsentFields = ()
+    # (file name, SHA-256 of its text as read): which policy is in force, for the reload's audit event.
+    digests: tuple[tuple[str, str], ...] = ()
 
 
 def file_stamps(policy_dir: Path) -> Stamps:
@@ -95,7 +98,8 @@ def load_validated(policy_dir: Path, known_fields: frozenset[str]) -> Validated:
     """Read, validate and load both files; raise PolicyError on the first problem found."""
     stamps = file_stamps(policy_dir)  # taken before reading: an edit during the read shows next time
     model_path, policy_path = policy_dir / MODEL_FILE, policy_dir / POLICY_FILE
-    model = _load_model(model_path, _read(model_path))
+    model_text = _read(model_path)
+    model = _load_model(model_path, model_text)
     policy_text = _read(policy_path)
     rules, groupings = _parse_policy(str(policy_path), policy_text, known_fields)
     try:
@@ -107,7 +111,11 @@ def load_validated(policy_dir: Path, known_fields: frozenset[str]) -> Validated:
     ]:
         raise PolicyError(str(policy_path), None, "Casbin reads the rules differently from the validator")
     _check_self_only(str(policy_path), enforcer, rules, known_fields)
-    return Validated(enforcer, stamps, _consent_fields(rules, known_fields))
+    digests = tuple(
+        (name, hashlib.sha256(text.encode("utf-8")).hexdigest())
+        for name, text in ((MODEL_FILE, model_text), (POLICY_FILE, policy_text))
+    )
+    return Validated(enforcer, stamps, _consent_fields(rules, known_fields), digests)
 
 
 def _consent_fields(rules: list[Rule], known_fields: frozenset[str]) -> ConsentFields:

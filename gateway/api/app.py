@@ -178,6 +178,7 @@ class Gateway:
         )
         if ctx is not None:
             trail.consent_uses.extend((len(trail.documents) - 1, use_id) for use_id in ctx.consent_uses)
+            trail.documents.extend(self.auditor.changes(trail, ctx))
         return status, shaped
 
     def execute_all(

@@ -21,6 +21,7 @@ from graphql import GraphQLError, parse
 
 from gateway.access.tokens import Caller
 from gateway.api.context import RequestContext
+from gateway.audit.changes import change_document, system_facts
 from gateway.audit.events import CallerFacts, RequestOutcome, draft_document, outcome_of
 from gateway.audit.redaction import DocumentFacts, Pseudonymize, Redactor, document_facts
 
@@ -147,6 +148,29 @@ class RequestAuditor:
             http_status=http_status,
             duration_us=trail.elapsed_us(),
         )
+
+    def changes(self, trail: Trail, ctx: RequestContext) -> list[dict[str, Any]]:
+        """The change events of one operation (gateway.audit.changes), after its request event and
+        under the same request id: what it changed in the store, with the caller as the actor; and
+        a policy reload it noticed, with the gateway as the actor."""
+        redactor = Redactor(self.pseudonymize)
+        actor = caller_facts(trail.caller, redactor)
+        noticed = [
+            change_document(c, time=ctx.now, request_id=trail.request_id, actor=system_facts("policy-files"))
+            for c in ctx.noticed
+        ]
+        made = [
+            change_document(
+                c,
+                time=ctx.now,
+                request_id=trail.request_id,
+                actor=actor,
+                client=trail.client,
+                http_status=200,
+            )
+            for c in ctx.changes
+        ]
+        return noticed + made
 
     def facts(self, query: str) -> DocumentFacts | None:
         """The log's view of a query document (cached per query text); None when it does not parse."""

@@ -14,6 +14,7 @@ from gateway.access.policy import FieldPolicy
 from gateway.access.revocations import SharedRevocationList
 from gateway.access.tokens import Caller
 from gateway.api.loaders import Loaders
+from gateway.audit.changes import Change
 from gateway.audit.pseudonyms import Pseudonyms
 from gateway.keys.crypto import FieldCipher
 from gateway.lifecycle.rules.loading import LifecycleRules
@@ -53,6 +54,11 @@ class RequestContext:
     # operation's audit event in the transaction that appends it.
     consent_uses: list[str] = field(default_factory=list)
     purpose: str | None = None
+    # What the operation changed in the store, one change event each (gateway.audit.changes); noted
+    # by the resolvers once a service has written, dropped when the unit of work rolls back.
+    changes: list[Change] = field(default_factory=list)
+    # Changes that are not the unit of work's (a policy reload): kept whatever the operation does.
+    noticed: list[Change] = field(default_factory=list)
     # Batched reads for nested fields, cached for this request only (never shared: see loaders).
     loaders: Loaders = field(init=False)
 

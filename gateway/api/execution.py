@@ -19,6 +19,7 @@ from gateway.access.tokens import Caller
 from gateway.api.context import RequestContext, Services
 from gateway.api.errors import error_body, format_error
 from gateway.api.limits import DocumentLimits, check
+from gateway.audit.changes import Change, ChangeKind
 from gateway.errors import GatewayError, InternalError, MalformedRequest
 
 log = logging.getLogger("gateway.api")
@@ -79,11 +80,14 @@ class Execution:
             )
         except GatewayError as exc:
             return None, error_body(exc.code, exc.message)
-        self.services.policy.reload_if_changed()
+        reloaded = self.services.policy.reload_if_changed()
         with self.sessions() as session:
             ctx = RequestContext(
                 caller=caller, session=session, services=self.services, now=self.services.clock()
             )
+            if reloaded:
+                digests = self.services.policy.digests()
+                ctx.noticed.append(Change(ChangeKind.POLICY_RELOADED, detail={"files": digests}))
             try:
                 result = self.schema.execute_sync(
                     operation.query,
@@ -94,6 +98,7 @@ class Execution:
                 session.commit()
             except Exception:
                 session.rollback()
+                ctx.changes.clear()  # nothing the operation wrote was kept
                 log.exception("operation failed")
                 failed = InternalError()
                 return ctx, error_body(failed.code, failed.message)

@@ -22,6 +22,7 @@ from gateway.api.paging import PageInfo
 from gateway.api.record_inputs import RecordSubmission, submission_mapping
 from gateway.api.roles import for_roles
 from gateway.api.types import Consent, Organization, Person
+from gateway.audit.changes import Change, ChangeKind
 from gateway.domain import ConsentPurpose, ConsentScope
 from gateway.errors import NotFound
 from gateway.identifiers import normalize_credit_code
@@ -217,6 +218,20 @@ class SubjectMutation:
             calendar=ctx.services.calendar,
             now=ctx.now,
         )
+        if result.changed:
+            ctx.changes.append(
+                Change(
+                    ChangeKind.RECORDS_SUBMITTED,
+                    result.changed,
+                    {
+                        "created": result.created,
+                        "updated": result.updated,
+                        "unchanged": result.unchanged,
+                        "rejected": len(result.rejected),
+                        "records": {sid: sorted(ids) for sid, ids in result.changed.items()},
+                    },
+                )
+            )
         return SubmitRecordsPayload(
             created=result.created,
             updated=result.updated,

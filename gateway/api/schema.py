@@ -13,14 +13,18 @@ from strawberry.types import ExecutionContext
 
 from gateway.api.assessment.operations import AssessmentQuery
 from gateway.api.audit.operations import AuditQuery
+from gateway.api.audit.record_history import RecordHistoryQuery
 from gateway.api.audit.types import LONG_SCALAR, Long
+from gateway.api.lifecycle.lists import ListMutation, ListQuery
 from gateway.api.lifecycle.operations import LifecycleMutation, LifecycleQuery
 from gateway.api.operations import SubjectMutation, SubjectQuery
 from gateway.api.token_operations import TokenMutation
 
 # Each root is the fields of its parts, in this order: the order of the fields in the published SDL.
-Query = merge_types("Query", (AssessmentQuery, LifecycleQuery, AuditQuery, SubjectQuery))
-Mutation = merge_types("Mutation", (LifecycleMutation, SubjectMutation, TokenMutation))
+Query = merge_types(
+    "Query", (AssessmentQuery, LifecycleQuery, ListQuery, AuditQuery, RecordHistoryQuery, SubjectQuery)
+)
+Mutation = merge_types("Mutation", (LifecycleMutation, ListMutation, SubjectMutation, TokenMutation))
 
 
 class GatewaySchema(strawberry.Schema):

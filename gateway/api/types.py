@@ -34,6 +34,7 @@ from gateway.domain import (
     SubjectKind,
 )
 from gateway.lifecycle.responsibilities import reaches_of
+from gateway.lifecycle.rules.checks import Listing, basis_lapsed
 from gateway.lifecycle.rules.periods import today_in_china
 from gateway.store import reads
 from gateway.store.models import Consent as ConsentRow
@@ -103,6 +104,12 @@ class ListEntry:
         ctx: RequestContext = info.context
         rows = ctx.loaders.justifying.load(self.row.id)
         return _records(info, rows, self.policy_subjects, self.viewer)
+
+    @strawberry.field(extensions=_guarded())
+    def basis_lapsed(self, info: Info) -> bool | None:
+        ctx: RequestContext = info.context
+        listing = Listing(self.row, tuple(ctx.loaders.justifying.load(self.row.id)))
+        return basis_lapsed(listing, today=today_in_china(ctx.now), periods=ctx.services.lifecycle.periods)
 
 
 def _list_entries(info: Info, subject_id: str, subjects: Subjects, viewer: Viewer) -> list[ListEntry]:

@@ -40,6 +40,8 @@ class KeyKind(StrEnum):
     PSEUDONYM = "pseudonym"  # a blind-index pseudonym of an identity value in the request
     FIELD = "field"  # a root field of the operation (``person``, ``organization``, ...)
     CODE = "code"  # an error code
+    CHANGE = "change"  # a change event's kind (``records.submitted``, ``list.listed``, ...)
+    CHANGED = "changed"  # a subject a change event changed (pseudonymous subject id)
 
 
 def outcome_of(*, executed: bool, has_data: bool, codes: Sequence[str]) -> RequestOutcome:
@@ -170,6 +172,7 @@ KEY_LISTS: tuple[tuple[KeyKind, str], ...] = (
     (KeyKind.PSEUDONYM, "pseudonyms"),
     (KeyKind.FIELD, "root_fields"),
     (KeyKind.CODE, "errors"),
+    (KeyKind.CHANGED, "changed"),
 )
 
 
@@ -177,6 +180,9 @@ def project(document: Mapping[str, Any]) -> Projection:
     keys: set[tuple[str, str]] = set()
     for kind, name in KEY_LISTS:
         keys.update((kind.value, str(v)[:MAX_KEY]) for v in document.get(name) or ())
+    change = document.get("change")
+    if change is not None:  # a change event (gateway.audit.changes): its kind is a key of its own
+        keys.add((KeyKind.CHANGE.value, str(change)[:MAX_KEY]))
     return Projection(
         time=parse_time(document["time"]),
         outcome=str(document["outcome"]),

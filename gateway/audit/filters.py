@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from sqlalchemy import ColumnElement, and_, exists, or_
 from sqlalchemy.orm import Session
 
+from gateway.audit.changes import ChangeKind, EventClass
 from gateway.audit.events import KeyKind, RequestOutcome
 from gateway.audit.models import AuditEvent, AuditEventKey
 from gateway.audit.pseudonyms import Pseudonyms
@@ -51,6 +52,8 @@ class EventFilter:
     subject: SubjectMatch | None = None
     start: datetime | None = None
     end: datetime | None = None
+    event_class: EventClass | None = None  # requests (reads and refusals) apart from changes
+    change: ChangeKind | None = None  # one kind of change event
 
     def __post_init__(self) -> None:
         # One naive and one aware bound would not even compare: both become UTC instants first.
@@ -99,13 +102,25 @@ def conditions(f: EventFilter) -> list[ColumnElement[bool]]:
         out.append(_has_key(KeyKind.FIELD, f.operation))
     if f.error_code is not None:
         out.append(_has_key(KeyKind.CODE, f.error_code))
+    if f.event_class is not None:
+        # A change event is exactly one with a ``change`` key (gateway.audit.changes).
+        is_change = exists().where(
+            AuditEventKey.seq == AuditEvent.seq, AuditEventKey.kind == KeyKind.CHANGE.value
+        )
+        out.append(is_change if f.event_class is EventClass.CHANGE else ~is_change)
+    if f.change is not None:
+        out.append(_has_key(KeyKind.CHANGE, f.change.value))
     if f.subject is not None:
         keys = [
             and_(AuditEventKey.kind == KeyKind.PSEUDONYM.value, AuditEventKey.value == f.subject.pseudonym)
         ]
         if f.subject.subject_id is not None:
+            # Events that returned the person's data, and changes made to it.
             keys.append(
-                and_(AuditEventKey.kind == KeyKind.SUBJECT.value, AuditEventKey.value == f.subject.subject_id)
+                and_(
+                    AuditEventKey.kind.in_((KeyKind.SUBJECT.value, KeyKind.CHANGED.value)),
+                    AuditEventKey.value == f.subject.subject_id,
+                )
             )
         out.append(exists().where(AuditEventKey.seq == AuditEvent.seq, or_(*keys)))
     if f.start is not None:

@@ -42,7 +42,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 
 from gateway.audit.canonical import _ENCODER, _TIME, _refuse_number
-from gateway.audit.events import CUT_COLUMNS, KEY_LISTS, MAX_KEY
+from gateway.audit.events import CUT_COLUMNS, KEY_LISTS, MAX_KEY, KeyKind
 from gateway.audit.models import AuditEvent, AuditEventKey
 from gateway.store import db
 
@@ -68,6 +68,7 @@ _CUT_VALUES = itemgetter(*(name for name, _ in _CUT))
 _LIMITS = tuple(limit for _, limit in _CUT)
 _TEXT_OR_NULL = frozenset({str, type(None)})
 _KEY_LISTS = tuple((kind.value, name) for kind, name in KEY_LISTS)
+_CHANGE_KEY = KeyKind.CHANGE.value
 
 # canonical.parse's decoder (floats and constants refused as read), its scanner called directly:
 # one C call an event instead of json.loads' three Python frames.
@@ -168,6 +169,11 @@ def _check(start: int, rows: Sequence[Sequence[Any]], keys: Sequence[Sequence[An
             listed = document.get(name)
             if listed:
                 add_keys(zip(repeat(index), repeat(kind), listed))
+        change = document.get("change")
+        if change is not None:  # a change event's kind (events.project)
+            if type(change) is not str:
+                return None
+            add_keys(((index, _CHANGE_KEY, change),))
         leaves.append(leaf)
         index += 1
     stored_keys = {tuple(k) for k in keys}

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import IO, Annotated
+from typing import IO, Annotated, TypeVar
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from gateway.access import consent_uses
 from gateway.audit import prune as pruning
 from gateway.audit import queries
+from gateway.audit.changes import ChangeKind, EventClass
 from gateway.audit.events import RequestOutcome
 from gateway.audit.export import ExportFormat, write_events
 from gateway.audit.filters import EventFilter, resolve_subject, utc
@@ -185,6 +186,21 @@ def _outcome(raw: str | None) -> RequestOutcome | None:
         raise typer.Exit(2) from None
 
 
+_Choice = TypeVar("_Choice", EventClass, ChangeKind)
+
+
+def _choice(option: str, raw: str | None, kind: type[_Choice]) -> _Choice | None:
+    """An enumerated option by its value or name, case-insensitively; anything else exits 2."""
+    if raw is None:
+        return None
+    wanted = raw.strip()
+    for member in kind:
+        if wanted.lower() in (member.value.lower(), member.name.lower()):
+            return member
+    console.print(f"[red]error:[/red] {option} is one of {', '.join(m.value for m in kind)}")
+    raise typer.Exit(2)
+
+
 @app.command("export")
 def export(
     fmt: Annotated[ExportFormat, typer.Option("--format", help="jsonl: the canonical event bytes, one per line; csv: the columns.")] = ExportFormat.JSONL,
@@ -196,6 +212,8 @@ def export(
     operation: Annotated[str | None, typer.Option("--operation", help="A root field: person, organization, ...")] = None,
     operation_name: Annotated[str | None, typer.Option("--operation-name", help="The client's operation name.")] = None,
     error_code: Annotated[str | None, typer.Option("--error-code", help="An error code the event carries.")] = None,
+    event_class: Annotated[str | None, typer.Option("--class", help="REQUEST (queries, mutations and refusals as asked) or CHANGE (what changed in the store, and who changed it).")] = None,
+    change: Annotated[str | None, typer.Option("--change", help="One kind of change event: records.submitted, list.listed, import.file, ...")] = None,
     start: Annotated[str | None, typer.Option("--from", help="From this time (inclusive), ISO 8601; UTC without an offset.")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Before this time (exclusive), ISO 8601.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here (replaced whole, only when done); default stdout.")] = None,
@@ -203,6 +221,8 @@ def export(
     """Export the events a filter selects, oldest first, as JSON Lines or CSV (docs/audit.md)."""
     cfg = settings()
     begin, finish, wanted = _instant("--from", start), _instant("--to", end), _outcome(outcome)
+    wanted_class = _choice("--class", event_class, EventClass)
+    wanted_change = _choice("--change", change, ChangeKind)
     with user_errors(), _engine(cfg) as engine:
         subject = None
         try:
@@ -228,6 +248,8 @@ def export(
                 subject=subject,
                 start=begin,
                 end=finish,
+                event_class=wanted_class,
+                change=wanted_change,
             )
         except InvalidInput as exc:
             console.print(f"[red]error:[/red] {exc.message}", highlight=False)

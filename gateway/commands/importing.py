@@ -16,14 +16,18 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
+from gateway.audit.changes import operator_facts
+from gateway.commands.audit_log import append_changes
 from gateway.commands.common import console, settings
-from gateway.errors import GatewayError
+from gateway.errors import AuditUnavailable, GatewayError
+from gateway.importing.changes import ImportChanges
 from gateway.importing.errors import DatabaseUnavailable
 from gateway.importing.pipeline import DEFAULT_BATCH_SIZE, import_file
 from gateway.importing.report import EXIT_FILE_ERROR, ImportReport
 from gateway.importing.source import FileFormat
 from gateway.keys.crypto import FieldCipher
 from gateway.keys.keyring import load_keyring
+from gateway.settings import Settings
 from gateway.store import db
 from gateway.workdays import WorkCalendar
 
@@ -57,6 +61,7 @@ def run(
     except SQLAlchemyError as exc:
         report.fail(DatabaseUnavailable.code, f"cannot open the database ({exc.__class__.__name__})")
     else:
+        changes = ImportChanges()
         try:
             with _progress() as progress:
                 task = progress.add_task("importing", total=None)
@@ -68,17 +73,32 @@ def run(
                     file_format=file_format,
                     batch_size=batch_size,
                     on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+                    actor=operator_facts().id,
+                    changes=changes,
                 )
         except GatewayError as exc:
             report.fail(exc.code, exc.message)
         finally:
             engine.dispose()
+        _audit(cfg, file, report, changes)
     _show(report)
     if report_path is not None:
         report_path.write_text(
             json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )
     raise typer.Exit(report.exit_code)
+
+
+def _audit(cfg: Settings, file: Path, report: ImportReport, changes: ImportChanges) -> None:
+    """One change event for the file and one per changed subject (docs/audit.md, "Change events").
+    A log that refuses them fails the import's exit code: the rows are stored, but unaudited."""
+    try:
+        written = append_changes(cfg, changes.events(file, report))
+    except (GatewayError, SQLAlchemyError) as exc:
+        message = exc.message if isinstance(exc, GatewayError) else exc.__class__.__name__
+        report.fail(AuditUnavailable.code, f"the rows are stored but their audit events are not: {message}")
+        return
+    console.print(f"{written} change events written to the audit log", highlight=False)
 
 
 def _progress() -> Progress:

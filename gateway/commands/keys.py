@@ -22,6 +22,8 @@ from rich.progress import (
 from rich.table import Table
 from sqlalchemy import Engine
 
+from gateway.audit.changes import Change, ChangeKind
+from gateway.commands.audit_log import append_changes
 from gateway.commands.common import console, settings, user_errors
 from gateway.errors import KeyringError, RotationUnfinished
 from gateway.keys.index_rotation import IndexStatus, index_status
@@ -93,6 +95,22 @@ def rotate_command(
                 on_batch=on_batch,
                 add_only=add_only,
             )
+        written = append_changes(
+            cfg,
+            [
+                Change(
+                    ChangeKind.KEYS_ROTATED,
+                    detail={
+                        "data_key_version": result.plan.version,
+                        "version_added": result.plan.added,
+                        "add_only": add_only,
+                        "rotated": result.rotated,
+                        "remaining": result.remaining,
+                    },
+                )
+            ],
+        )
+        console.print(f"{written} change event written to the audit log", highlight=False)
         if add_only:
             console.print(
                 f"{result.remaining} rows wait on older versions; 'credit-gateway keys rotate' re-encrypts them",

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from gateway.clock import utcnow
 from gateway.importing import background
 from gateway.importing.agencies import AgencyDirectory
+from gateway.importing.changes import ImportChanges
 from gateway.importing.double_publicity import DoublePublicityTable, check_structure
 from gateway.importing.errors import DatabaseUnavailable, ImportFileError
 from gateway.importing.jsonl import read_jsonl
@@ -54,6 +55,8 @@ class Importer:
     batch_size: int = DEFAULT_BATCH_SIZE
     clock: Callable[[], datetime] = utcnow
     on_batch: Callable[[], None] = lambda: None
+    actor: str | None = None  # who the records' versions are made by (StoreWriter's ``actor``)
+    changes: ImportChanges | None = None  # collects what changed, for the audit log
     _seen: dict[RecordKey, int] = field(default_factory=dict, init=False)
 
     def run(self, rows: Iterable[SourceRow], report: ImportReport) -> None:
@@ -108,8 +111,13 @@ class Importer:
     def _write_rows(self, rows: Sequence[SourceRow]) -> list[list[ItemResult]]:
         items = [item for row in rows for item in row.items]
         with Session(self.engine) as session, session.begin():
-            writer = StoreWriter(session, self.cipher, calendar=self.calendar, clock=self.clock)
-            flat = iter(writer.write(items))
+            writer = StoreWriter(
+                session, self.cipher, calendar=self.calendar, clock=self.clock, actor=self.actor
+            )
+            results = writer.write(items)
+        if self.changes is not None:  # only once the batch is committed
+            self.changes.note(items, results)
+        flat = iter(results)
         return [[next(flat) for _ in row.items] for row in rows]
 
 
@@ -152,6 +160,8 @@ def import_file(
     clock: Callable[[], datetime] = utcnow,
     today: date | None = None,
     on_progress: Progress | None = None,
+    actor: str | None = None,
+    changes: ImportChanges | None = None,
 ) -> ImportReport:
     """Import one file and report on every line. File-level problems (unreadable, encoding, layout,
     missing columns) end up in the report's error, with nothing written. Files of
@@ -181,6 +191,8 @@ def import_file(
                 on_batch=lambda: progress(
                     source.bytes_read if reader is None else reader.bytes_read, source.size
                 ),
+                actor=actor,
+                changes=changes,
             )
             importer.run(rows if reader is None else reader, report)
             progress(source.size, source.size)

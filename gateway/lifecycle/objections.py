@@ -122,7 +122,7 @@ def resolve_objection(
         raise InvalidState("the objection was resolved meanwhile")
     if changes is not None:
         corrected = replace(as_input(record), status=new_status, **changes)
-        writer = StoreWriter(session, cipher, calendar=calendar, clock=lambda: now)
+        writer = StoreWriter(session, cipher, calendar=calendar, clock=lambda: now, actor=caller.org_code)
         version = writer.correct(
             record, corrected, reason=f"objection {objection.id}: {resolution}"[:200], now=now
         )

@@ -32,12 +32,17 @@ def record_or_404(session: Session, record_id: str) -> CreditRecord:
 
 
 def subject_of(session: Session, record: CreditRecord) -> RecordSubject:
-    kind = session.scalar(select(Subject.kind).where(Subject.id == record.subject_id))
+    return subject_by_id(session, record.subject_id)
+
+
+def subject_by_id(session: Session, subject_id: str) -> RecordSubject:
+    """A stored subject's kind and legal representative (what standing is decided on)."""
+    kind = session.scalar(select(Subject.kind).where(Subject.id == subject_id))
     assert kind is not None  # a foreign key
     rep = session.scalar(
-        select(Organization.legal_representative_id).where(Organization.subject_id == record.subject_id)
+        select(Organization.legal_representative_id).where(Organization.subject_id == subject_id)
     )
-    return RecordSubject(record.subject_id, kind, rep)
+    return RecordSubject(subject_id, kind, rep)
 
 
 def filing(session: Session, caller: Caller, record_id: str) -> tuple[CreditRecord, dict[str, Any]]:

@@ -234,6 +234,24 @@ CATALOGUE: tuple[Field, ...] = (
     _f(L, "planned_exit", date),
     _f(L, "status", ListStatus),
     _f(L, "exited_on", date),
+    _f(
+        L,
+        "exit_reason",
+        str,
+        max_len=5_000,
+        masker="free_text",
+        description="Why the entry left the list: the listing authority's reason, or the objection that revoked it.",
+    ),
+    _f(
+        L,
+        "basis_lapsed",
+        bool,
+        stored=False,
+        description=(
+            "True when every record the entry cites stopped justifying it (revoked, corrected away, "
+            "repaired or expired): the entry no longer counts in checks and grades."
+        ),
+    ),
     _f(L, "records", None, stored=False, returns=R, description="The records that justify the listing."),
 )
 

@@ -179,6 +179,10 @@ class CreditRecord(Base):
     committed_as_minor: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     version: Mapped[int] = mapped_column(Integer, default=1)
     content_hash: Mapped[str] = mapped_column(String(64))
+    # Who made the current version (a provider's credit code, ``operator:<name>`` for an import run
+    # from the command line); kept in every superseded version's snapshot, so a record's history says
+    # who made each. Null for versions written before this was kept, and for demo data.
+    changed_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class CreditRecordVersion(Base):
@@ -239,6 +243,9 @@ class ListEntry(Base):
     planned_exit: Mapped[date | None] = mapped_column(Date)
     status: Mapped[ListStatus] = mapped_column(_enum(ListStatus))
     exited_on: Mapped[date | None] = mapped_column(Date)
+    # Why the entry left the list: the listing authority's delisting reason, or the objection that
+    # revoked it.
+    exit_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class ListEntryRecord(Base):
@@ -274,6 +281,28 @@ class Objection(Base):
     resolved_by: Mapped[str | None] = mapped_column(String(64))
     resolution: Mapped[str | None] = mapped_column(Text)
     record_version: Mapped[int | None] = mapped_column(Integer)  # the version a correction created
+
+
+class ListObjection(Base):
+    """A listed subject's objection (异议) to a list entry, and how the listing authority resolved it:
+    UPHELD keeps the entry, REVOKED takes it off the list (003 新型监管 二(五))."""
+
+    __tablename__ = "list_objections"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    list_entry_id: Mapped[str] = mapped_column(ForeignKey("list_entries.id", ondelete="CASCADE"), index=True)
+    subject_id: Mapped[str] = mapped_column(ForeignKey("subjects.id"), index=True)
+    authority_code: Mapped[str] = mapped_column(CODE, index=True)
+    filer_kind: Mapped[FilerKind] = mapped_column(_enum(FilerKind))
+    filed_by: Mapped[str] = mapped_column(String(64), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str] = mapped_column(Text)
+    status: Mapped[ObjectionStatus] = mapped_column(_enum(ObjectionStatus), index=True)
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_on: Mapped[date] = mapped_column(Date)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
+    resolution: Mapped[str | None] = mapped_column(Text)
 
 
 class RepairApplication(Base):

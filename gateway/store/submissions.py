@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.errors import InvalidInput
@@ -23,6 +24,7 @@ from gateway.store.inputs import (
     parse_record,
     parse_responsible_persons,
 )
+from gateway.store.models import CreditRecord
 from gateway.store.writer import ItemResult, StoreWriter, WriteOutcome
 from gateway.workdays import WorkCalendar
 
@@ -35,6 +37,8 @@ class SubmissionResult:
     updated: int = 0
     unchanged: int = 0
     rejected: list[tuple[int, str | None, str]] = field(default_factory=list)
+    # Record ids created or updated, by the subject they are about: what the audit's change event names.
+    changed: dict[str, list[str]] = field(default_factory=dict)
 
 
 def submit_records(
@@ -73,20 +77,29 @@ def submit_records(
         valid.append((index, record))
         if persons:
             held[index] = ResponsibilitiesInput(record.subject.credit_code, persons)
-    writer = StoreWriter(session, cipher, calendar=calendar, clock=lambda: now)
+    writer = StoreWriter(session, cipher, calendar=calendar, clock=lambda: now, actor=provider_code)
     written = writer.write([r for _, r in valid] + list(held.values()))
     held_outcomes = dict(zip(held, written[len(valid) :], strict=True))
+    changed_ids: list[str] = []
     for (index, _), outcome in zip(valid, written[: len(valid)], strict=True):
         outcome = _with_holdings(outcome, held_outcomes.get(index))
         if outcome.outcome is WriteOutcome.CREATED:
             result.created += 1
+            changed_ids.append(str(outcome.id))
         elif outcome.outcome is WriteOutcome.UPDATED:
             result.updated += 1
+            changed_ids.append(str(outcome.id))
         elif outcome.outcome is WriteOutcome.UNCHANGED:
             result.unchanged += 1
         else:
             result.rejected.append((index, outcome.field, outcome.reason or "rejected"))
     result.rejected.sort()
+    if changed_ids:
+        rows = session.execute(
+            select(CreditRecord.subject_id, CreditRecord.id).where(CreditRecord.id.in_(changed_ids))
+        )
+        for subject_id, record_id in rows:
+            result.changed.setdefault(subject_id, []).append(record_id)
     # Kept for the data-quality measures (share of rows that passed validation).
     record_rejections(
         session, authority_code=provider_code, source="api", rejections=result.rejected, now=now
@@ -104,5 +117,5 @@ def _with_holdings(record: ItemResult, holdings: ItemResult | None) -> ItemResul
             WriteOutcome.REJECTED, record.id, field="responsiblePersons", reason=holdings.reason
         )
     if record.outcome is WriteOutcome.UNCHANGED and holdings.outcome is WriteOutcome.UPDATED:
-        return ItemResult(WriteOutcome.UPDATED, record.id)
+        return ItemResult(WriteOutcome.UPDATED, record.id, subject_id=holdings.subject_id)
     return record

@@ -31,6 +31,7 @@ class ItemResult:
     id: str | None = None
     field: str | None = None
     reason: str | None = None
+    subject_id: str | None = None  # the subject written or written about (for the audit's change events)
 
 
 def new_id() -> str:

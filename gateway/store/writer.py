@@ -61,8 +61,12 @@ class StoreWriter:
         calendar: WorkCalendar,
         clock: Callable[[], datetime] = utcnow,
         id_factory: Callable[[], str] = new_id,
+        actor: str | None = None,
     ) -> None:
+        """``actor`` is who the records' new versions are recorded as made by (``changed_by``): a
+        provider's credit code, ``operator:<name>`` for an import; None for demo data."""
         self.session = session
+        self.actor = actor
         self.cipher = cipher
         self.calendar = calendar
         self.clock = clock
@@ -92,15 +96,17 @@ class StoreWriter:
         reps += [r.person for _, h in held for r in h.persons]
         person_ids, person_outcomes = identities.upsert_persons([p for _, p in people], reps, now)
         for i, p in people:
-            results[i] = ItemResult(person_outcomes[p.id_number], person_ids[p.id_number])
+            pid = person_ids[p.id_number]
+            results[i] = ItemResult(person_outcomes[p.id_number], pid, subject_id=pid)
 
         org_ids, org_outcomes = identities.upsert_organizations([o for _, o in orgs], person_ids, now)
         changed = self._write_responsible_persons(orgs, held, person_ids, org_ids, results, now)
         for i, o in orgs:
+            oid = org_ids[o.credit_code]
             outcome = org_outcomes[o.credit_code]
-            if outcome is WriteOutcome.UNCHANGED and org_ids[o.credit_code] in changed:
+            if outcome is WriteOutcome.UNCHANGED and oid in changed:
                 outcome = WriteOutcome.UPDATED  # the organisation's responsible persons changed
-            results[i] = ItemResult(outcome, org_ids[o.credit_code])
+            results[i] = ItemResult(outcome, oid, subject_id=oid)
 
         records = [(i, it) for i, it in enumerate(items) if isinstance(it, RecordInput)]
         entries = [(i, it) for i, it in enumerate(items) if isinstance(it, ListEntryInput)]
@@ -157,7 +163,7 @@ class StoreWriter:
             if results[i] is None:
                 oid = known[h.credit_code]
                 outcome = WriteOutcome.UPDATED if oid in changed else WriteOutcome.UNCHANGED
-                results[i] = ItemResult(outcome, oid)
+                results[i] = ItemResult(outcome, oid, subject_id=oid)
         return changed
 
     def find_persons(self, id_numbers: Iterable[str]) -> dict[str, Person]:
@@ -197,6 +203,7 @@ class StoreWriter:
         values: dict[str, Any] = {"subject_id": subject_id}
         values.update((name, getattr(r, name)) for name in RECORD_COLUMNS)
         values["content_hash"] = content_hash(values)
+        values["changed_by"] = self.actor  # after the hash: who wrote it is no part of the content
         values["received_at"] = received
         values["received_within_deadline"] = self._within_deadline(r.decision_date, received.date())
         values["personal_traits_flagged"] = bool(
@@ -271,7 +278,7 @@ class StoreWriter:
                 rid = self.new_id()
                 ids[key] = rid
                 new_rows.append({"id": rid, "version": 1, **values})
-                results[i] = ItemResult(WriteOutcome.CREATED, rid)
+                results[i] = ItemResult(WriteOutcome.CREATED, rid, subject_id=sid)
             elif rec.content_hash == values["content_hash"]:
                 results[i] = ItemResult(WriteOutcome.UNCHANGED, rec.id)
             elif rec.status in SET_BY_PROCEDURE:
@@ -284,7 +291,7 @@ class StoreWriter:
             else:
                 self.supersede(rec, values, reason="resubmitted by provider", now=now)
                 updated_rows.append({"id": rec.id, **values})
-                results[i] = ItemResult(WriteOutcome.UPDATED, rec.id)
+                results[i] = ItemResult(WriteOutcome.UPDATED, rec.id, subject_id=sid)
         self._insert(CreditRecord, new_rows)
         record_versions.link_legal_representatives(self.session, new_rows + updated_rows)
         return ids
@@ -330,7 +337,7 @@ class StoreWriter:
                     self.session.execute(
                         update(ListEntry).where(ListEntry.id == existing.id).values(**values)
                     )
-                    results[i] = ItemResult(WriteOutcome.UPDATED, existing.id)
+                    results[i] = ItemResult(WriteOutcome.UPDATED, existing.id, subject_id=sid)
                 continue
             eid = self.new_id()
             new_entries.append(
@@ -347,7 +354,7 @@ class StoreWriter:
             new_links.extend(
                 {"list_entry_id": eid, "record_id": record_ids[k]} for k in dict.fromkeys(e.records)
             )
-            results[i] = ItemResult(WriteOutcome.CREATED, eid)
+            results[i] = ItemResult(WriteOutcome.CREATED, eid, subject_id=sid)
         self._insert(ListEntry, new_entries)
         self._insert(ListEntryRecord, new_links)
 

@@ -57,6 +57,8 @@ def _filter(ctx: RequestContext, given: AuditEventFilter | None) -> EventFilter:
         subject=subject,
         start=given.start,
         end=given.end,
+        event_class=given.event_class,
+        change=given.change,
     )
 
 

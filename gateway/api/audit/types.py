@@ -4,6 +4,7 @@ not the field policy."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any, NewType
 
@@ -12,6 +13,7 @@ from graphql import IntValueNode, Undefined, ValueNode
 from strawberry.types import Info
 
 from gateway.audit.anomalies import AnomalyKind, Flag
+from gateway.audit.changes import ChangeKind, EventClass, is_change
 from gateway.audit.events import RequestOutcome
 from gateway.audit.field_groups import groups_under
 from gateway.audit.queries import CallerCount, EventView, HourCount, OrganizationCount, PurposeCount, Stats
@@ -48,6 +50,16 @@ LONG_SCALAR = strawberry.scalar(
 
 strawberry.enum(RequestOutcome, name="AuditOutcome")
 strawberry.enum(AnomalyKind)
+strawberry.enum(
+    EventClass,
+    name="AuditEventClass",
+    description="REQUEST: what a caller asked and was answered (reads, mutations, refusals); CHANGE: what changed in the store, and who changed it.",
+)
+strawberry.enum(
+    ChangeKind,
+    name="AuditChangeKind",
+    description='What a change event records (docs/audit.md, "Change events").',
+)
 
 
 @strawberry.input(description="Which events; every criterion given must hold.")
@@ -65,6 +77,11 @@ class AuditEventFilter:
     )
     operation_name: str | None = None
     error_code: str | None = None
+    event_class: EventClass | None = strawberry.field(
+        default=None,
+        description="Requests apart from changes: CHANGE events say what changed, and who changed it.",
+    )
+    change: ChangeKind | None = strawberry.field(default=None, description="One kind of change event.")
     start: datetime | None = strawberry.field(default=None, name="from", description="Inclusive.")
     end: datetime | None = strawberry.field(default=None, name="to", description="Exclusive.")
 
@@ -87,6 +104,26 @@ class AuditEvent:
     @strawberry.field
     def request_id(self) -> str:
         return str(self._doc("request"))
+
+    @strawberry.field(description="REQUEST or CHANGE.")
+    def event_class(self) -> EventClass:
+        return EventClass.CHANGE if is_change(self.event.document) else EventClass.REQUEST
+
+    @strawberry.field(description="A change event's kind; null for a request event.")
+    def change(self) -> ChangeKind | None:
+        kind = self._doc("change")
+        return ChangeKind(kind) if kind is not None else None
+
+    @strawberry.field(description="Subject ids (pseudonymous store references) a change event changed.")
+    def changed_subjects(self) -> list[str]:
+        return list(self._doc("changed") or [])
+
+    @strawberry.field(
+        description="What a change event changed (record and entry ids, counts, hashes, outcomes), as JSON text."
+    )
+    def change_detail(self) -> str | None:
+        detail = self._doc("detail")
+        return None if detail is None else json.dumps(detail, ensure_ascii=False, sort_keys=True)
 
     @strawberry.field
     def caller_id(self) -> str | None:

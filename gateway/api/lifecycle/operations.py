@@ -19,6 +19,7 @@ from gateway.api.lifecycle.types import Objection, RepairApplication
 from gateway.api.paging import PageInfo
 from gateway.api.record_inputs import RecordCorrection, correction_mapping
 from gateway.api.roles import for_roles
+from gateway.audit.changes import Change, ChangeKind
 from gateway.domain import ObjectionStatus, RepairStatus
 from gateway.lifecycle import objections, repairs
 from gateway.lifecycle.rules.periods import today_in_china
@@ -74,7 +75,7 @@ class _Listing(TypedDict, total=False):
     authority_code: str | None
 
 
-def _listed_for(caller: Caller) -> _Listing:
+def listed_for(caller: Caller) -> _Listing:
     """Which objections and repair applications a caller lists: those it filed (an individual by its
     person id, a partner by its organisation), those about its own authority's records (a provider),
     or all (admins, auditors)."""
@@ -100,7 +101,7 @@ class LifecycleQuery:
     )
     def objections(self, info: Info, status: ObjectionStatus | None = None) -> list[Objection]:
         ctx: RequestContext = info.context
-        rows = objections.list_objections(ctx.session, **_listed_for(ctx.caller), status=status)
+        rows = objections.list_objections(ctx.session, **listed_for(ctx.caller), status=status)
         return [Objection(row=r) for r in rows]
 
     @strawberry.field(
@@ -120,7 +121,7 @@ class LifecycleQuery:
         """A new field beside ``objections`` (whose published list type stays, for existing clients),
         which answers at most the newest 500."""
         ctx: RequestContext = info.context
-        listed = _listed_for(ctx.caller)
+        listed = listed_for(ctx.caller)
         result = paging.page(
             lambda cursor, limit: objections.list_objections(
                 ctx.session, **listed, status=status, after=cursor, limit=limit
@@ -152,7 +153,7 @@ class LifecycleQuery:
     )
     def repair_applications(self, info: Info, status: RepairStatus | None = None) -> list[RepairApplication]:
         ctx: RequestContext = info.context
-        rows = repairs.list_applications(ctx.session, **_listed_for(ctx.caller), status=status)
+        rows = repairs.list_applications(ctx.session, **listed_for(ctx.caller), status=status)
         return [RepairApplication(row=r) for r in rows]
 
     @strawberry.field(
@@ -172,7 +173,7 @@ class LifecycleQuery:
         """A new field beside ``repairApplications`` (whose published list type stays, for existing
         clients), which answers at most the newest 500."""
         ctx: RequestContext = info.context
-        listed = _listed_for(ctx.caller)
+        listed = listed_for(ctx.caller)
         result = paging.page(
             lambda cursor, limit: repairs.list_applications(
                 ctx.session, **listed, status=status, after=cursor, limit=limit
@@ -207,6 +208,13 @@ class LifecycleMutation:
             calendar=ctx.services.calendar,
             now=ctx.now,
         )
+        ctx.changes.append(
+            Change(
+                ChangeKind.OBJECTION_FILED,
+                [row.subject_id],
+                {"objection": row.id, "record": row.record_id, "due_on": row.due_on.isoformat()},
+            )
+        )
         return Objection(row=row)
 
     @strawberry.mutation(
@@ -229,6 +237,14 @@ class LifecycleMutation:
             calendar=ctx.services.calendar,
             now=ctx.now,
         )
+        detail = {"objection": row.id, "record": row.record_id, "outcome": row.status}
+        ctx.changes.append(
+            Change(
+                ChangeKind.OBJECTION_RESOLVED,
+                [row.subject_id],
+                detail | {"record_version": row.record_version},
+            )
+        )
         return Objection(row=row)
 
     @strawberry.mutation(
@@ -250,6 +266,11 @@ class LifecycleMutation:
             rules=ctx.services.lifecycle,
             now=ctx.now,
         )
+        ctx.changes.append(
+            Change(
+                ChangeKind.REPAIR_APPLIED, [row.subject_id], {"application": row.id, "record": row.record_id}
+            )
+        )
         return RepairApplication(row=row)
 
     @strawberry.mutation(
@@ -269,5 +290,12 @@ class LifecycleMutation:
             reason=input.reason,
             rules=ctx.services.lifecycle,
             now=ctx.now,
+        )
+        ctx.changes.append(
+            Change(
+                ChangeKind.REPAIR_DECIDED,
+                [row.subject_id],
+                {"application": row.id, "record": row.record_id, "outcome": row.status},
+            )
         )
         return RepairApplication(row=row)

@@ -7,8 +7,10 @@ measures that follow. Pure: the service hands in the subject's rows and the requ
   years (连续三年以上无不良信用记录), gets the facilitation of the matter: green channel, accepting an
   application with minor documents missing (容缺受理), priority (000 个人 六(一), 001 (十六), 004 六(一)).
 - A list entry is in force while listed and before its planned exit, and while at least one record
-  that justifies it still counts (a repaired, revoked or expired record is no basis for punishment,
-  002 二(七)4); an entry citing no record stands on the listing authority's own decision.
+  it cites still justifies it (``justifies``: counts, and dishonesty for a black list; a repaired,
+  revoked or expired record is no basis for punishment, 002 二(七)4); an entry whose cited records all
+  lapsed is flagged (``basis_lapsed``); an entry citing no record stands on the listing authority's
+  own decision.
 - Only records that count (``gateway.access.visibility.counts``) are used: past their period, repaired,
   revoked or expired records never are.
 - A person is also reached by the black listings and serious dishonesty of organisations they answer
@@ -127,15 +129,34 @@ class CheckOutcome:
         return not self.dishonesty
 
 
+def justifies(kind: ListKind, record: CreditRecord, *, today: date, periods: DisplayPeriods) -> bool:
+    """Whether ``record`` is a basis for a list entry of ``kind`` today: it counts (not revoked,
+    repaired or expired, within its display period) and is of the list's nature: dishonesty for a
+    black list, anything else for a red one. A record corrected into something else (a penalty
+    revoked into a warning of another category, a commitment corrected to kept) no longer is."""
+    if not counts(record, today=today, periods=periods):
+        return False
+    dishonest = is_dishonesty(record.category, record.severity, record.kept)
+    return dishonest if kind is ListKind.BLACK else not dishonest
+
+
+def basis_lapsed(listing: Listing, *, today: date, periods: DisplayPeriods) -> bool:
+    """An entry that cited records, none of which justifies it any more (all revoked, corrected away,
+    repaired or expired): flagged to its listing authority and out of checks and grades (002 二(三)2
+    退出, 二(七)4: a repaired or revoked record is no basis for punishment). An entry citing no
+    record stands on the listing authority's own decision."""
+    if not listing.records:
+        return False
+    return not any(justifies(listing.entry.kind, r, today=today, periods=periods) for r in listing.records)
+
+
 def listing_in_force(listing: Listing, *, today: date, periods: DisplayPeriods) -> bool:
     entry = listing.entry
     if entry.status is not ListStatus.LISTED or entry.listed_on > today:
         return False
     if entry.planned_exit is not None and today > entry.planned_exit:
         return False
-    if not listing.records:
-        return True
-    return any(counts(r, today=today, periods=periods) for r in listing.records)
+    return not basis_lapsed(listing, today=today, periods=periods)
 
 
 def check(

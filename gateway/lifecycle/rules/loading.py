@@ -9,6 +9,7 @@ from gateway.lifecycle.rules.checks import FILE_NAME as CHECK_FILE
 from gateway.lifecycle.rules.checks import CheckRules
 from gateway.lifecycle.rules.config import read_toml, table, whole, words
 from gateway.lifecycle.rules.grades import GradeRules
+from gateway.lifecycle.rules.lists import ListRules
 from gateway.lifecycle.rules.objections import ObjectionRules
 from gateway.lifecycle.rules.periods import DisplayPeriods
 from gateway.lifecycle.rules.responsibility import ReachRules
@@ -23,6 +24,7 @@ class LifecycleRules:
     checks: CheckRules
     grades: GradeRules
     responsibility: ReachRules
+    lists: ListRules
 
     @classmethod
     def load(cls, policy_dir: Path) -> LifecycleRules:
@@ -46,4 +48,5 @@ class LifecycleRules:
             responsibility=ReachRules.parse(
                 read_toml(Path(policy_dir) / CHECK_FILE), str(Path(policy_dir) / CHECK_FILE)
             ),
+            lists=ListRules.from_document(document, str(path)),
         )
