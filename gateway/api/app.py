@@ -21,6 +21,8 @@ from starlette.routing import Route
 
 from gateway.access.authentication import TokenVerifier
 from gateway.access.consent_tokens import ConsentTokens
+from gateway.access.disclosure import DisclosureRules
+from gateway.access.lawful import LawfulAccessRules
 from gateway.access.policy import FieldPolicy
 from gateway.access.tokens import Caller
 from gateway.api.auditing import RequestAuditor, Trail
@@ -89,6 +91,8 @@ class Gateway:
             lifecycle=LifecycleRules.load(settings.policy_dir),
             pseudonyms=pseudonyms,
             audit_keys=audit_log.signer.public_keys,
+            lawful_access=LawfulAccessRules.load(settings.policy_dir),
+            disclosure=DisclosureRules.load(settings.policy_dir),
         )
         return cls(
             settings=settings,

@@ -142,6 +142,8 @@ class RequestAuditor:
             errors=codes,
             http_status=200,
             duration_us=trail.elapsed_us(),
+            legal_bases=ctx.legal_bases if ctx else (),
+            notice_after=ctx.notice_after if ctx else None,
         )
 
     def facts(self, query: str) -> DocumentFacts | None:

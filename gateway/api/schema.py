@@ -16,9 +16,10 @@ from gateway.api.audit.operations import AuditQuery
 from gateway.api.audit.types import LONG_SCALAR, Long
 from gateway.api.lifecycle.operations import LifecycleMutation, LifecycleQuery
 from gateway.api.operations import SubjectMutation, SubjectQuery
+from gateway.api.public_lists import PublicListQuery
 
 # Each root is the fields of its parts, in this order: the order of the fields in the published SDL.
-Query = merge_types("Query", (AssessmentQuery, LifecycleQuery, AuditQuery, SubjectQuery))
+Query = merge_types("Query", (AssessmentQuery, LifecycleQuery, AuditQuery, SubjectQuery, PublicListQuery))
 Mutation = merge_types("Mutation", (LifecycleMutation, SubjectMutation))
 
 
