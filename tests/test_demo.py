@@ -51,7 +51,9 @@ def test_serve_demo_answers_the_sample_queries_it_prints(tmp_path: Path, databas
         out = "".join(lines)
         tokens = dict(re.findall(r"^  (\w[^:\n]*):\n    (\S+)$", out, flags=re.M))
         assert {"auditor", "admin", "partner (market regulation)"} <= set(tokens)
-        public, consented, lifecycle, audit = re.findall(r"-d '(\{.*\})'$", out, flags=re.M)
+        public, consented, lifecycle, audit, court_lookup, published = re.findall(
+            r"-d '(\{.*\})'$", out, flags=re.M
+        )
         partner = tokens["partner (market regulation)"]
 
         answer = httpx.post(
@@ -74,11 +76,33 @@ def test_serve_demo_answers_the_sample_queries_it_prints(tmp_path: Path, databas
         auditor = {"Content-Type": "application/json", "Authorization": f"Bearer {tokens['auditor']}"}
         log = httpx.post(f"{url}/graphql", content=audit, headers=auditor).json()["data"]
         page = log["auditEvents"]
-        assert [n["seq"] for n in page["nodes"]] == [0, 1, 2]  # the three requests above
-        assert page["nodes"][1]["rootFields"] == ["person"] and page["nodes"][1]["subjects"]
+        # The demo court's lookup under a legal basis (0), then the three requests above.
+        assert [n["seq"] for n in page["nodes"]] == [0, 1, 2, 3]
+        assert page["nodes"][0]["rootFields"] == ["person"] and page["nodes"][0]["role"] == "partner"
+        assert page["nodes"][2]["rootFields"] == ["person"] and page["nodes"][2]["subjects"]
         verification = log["auditVerification"]
         assert verification["headSignatureValid"] and verification["headMatchesTree"]
-        assert verification["treeSize"] == 3 and verification["latestHead"]["treeSize"] >= 1
+
+        # The court reads the person without consent; the person sees the demo court's lookup.
+        court = {"Content-Type": "application/json", "Authorization": f"Bearer {tokens['partner (court)']}"}
+        read = httpx.post(f"{url}/graphql", content=court_lookup.encode(), headers=court).json()["data"][
+            "person"
+        ]
+        assert re.fullmatch(r"\d{17}[\dX]", read["idNumber"])
+        me = {"Content-Type": "application/json",
+              "Authorization": f"Bearer {tokens['individual (a legal representative)']}"}  # fmt: skip
+        history = httpx.post(f"{url}/graphql", headers=me, json={
+            "query": "{ me { queryHistory(first: 50) { entries { agencyKind purpose legalBases { reference } } } } }"
+        }).json()["data"]["me"]["queryHistory"]["entries"]  # fmt: skip
+        lawful = [e for e in history if e["legalBases"]]
+        assert lawful and all(e["agencyKind"] == "COURT" and e["purpose"] == "ENFORCEMENT" for e in lawful)
+
+        # A published dishonest judgment debtor, for anyone: the name, the identity number masked.
+        listed = httpx.post(f"{url}/graphql", content=published.encode(),
+                            headers={"Content-Type": "application/json"}).json()["data"]  # fmt: skip
+        people = [n for n in listed["publishedListEntries"]["nodes"] if n["subjectKind"] == "PERSON"]
+        assert people and all(re.fullmatch(r"\d{6}\*{8}\d{3}[\dX]", n["identifier"]) for n in people)
+        assert verification["treeSize"] == 4 and verification["latestHead"]["treeSize"] >= 1
 
         # The portal link signs the demo individual in; its token rides in the fragment, never sent.
         link = re.search(

@@ -7,6 +7,7 @@ prints one token per role, a consent token of a demo person for a demo partner a
 
 from __future__ import annotations
 
+import json
 import shlex
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,8 @@ from sqlalchemy.orm import Session
 from gateway.access.consent import ConsentGrant, grant
 from gateway.access.consent_tokens import ConsentTokens
 from gateway.access.tokens import Role, TokenIssuer
+from gateway.demo.lawful import COURT_LOOKUP, court_code, court_lookup
+from gateway.demo.lawful import basis as lawful_basis
 from gateway.demo.lifecycle import Actors, add_lifecycle_examples
 from gateway.demo.plan import SeedPlan
 from gateway.demo.seeding import run_seed
@@ -46,6 +49,7 @@ class DemoActors:
     provider_code: str
     company_code: str
     person_id: str
+    court_code: str
 
 
 def prepare_demo(settings: Settings, *, host: str, port: int) -> None:
@@ -75,6 +79,8 @@ def prepare_demo(settings: Settings, *, host: str, port: int) -> None:
         consent_token = ConsentTokens.from_keyring(keyring).issue(consent)
     finally:
         engine.dispose()
+    if seeded:  # a court's lookup under a legal basis, shown in the person's "who looked at me"
+        court_lookup(settings, court=actors.court_code, id_number=person.id_number)
     _print(settings, keyring, actors, person.id_number, consent_token, host=host, port=port)
 
 
@@ -137,7 +143,7 @@ def _actors(engine: Engine) -> DemoActors:
         person = session.scalar(select(RecordLink.subject_id).order_by(RecordLink.subject_id).limit(1))
     if not (partner and provider and company and person):
         raise RuntimeError("the demo data lacks an agency, a company or a linked person")
-    return DemoActors(partner, provider, company, person)
+    return DemoActors(partner, provider, company, person, court_code(engine))
 
 
 def _print(
@@ -157,6 +163,9 @@ def _print(
         ),
         "provider (the busiest issuing agency)": issuer.issue(
             role=Role.PROVIDER, org_code=actors.provider_code, ttl=TOKEN_TTL
+        ),
+        "partner (court)": issuer.issue(
+            role=Role.PARTNER, org_code=actors.court_code, agency_kind=AgencyKind.COURT, ttl=TOKEN_TTL
         ),
         "auditor": issuer.issue(role=Role.AUDITOR, subject="demo-auditor", ttl=TOKEN_TTL),
         "admin": issuer.issue(role=Role.ADMIN, subject="demo-admin", ttl=TOKEN_TTL),
@@ -215,6 +224,27 @@ def _print(
         f"  curl -s {url} -H 'Content-Type: application/json' -H 'Authorization: Bearer {auditor}' "
         f"-d {shlex.quote(audit_query)}"
     )
+    court = tokens["partner (court)"].value
+    court_query = json.dumps(
+        {"query": COURT_LOOKUP, "variables": {"id": id_number, "basis": lawful_basis()}}, ensure_ascii=False
+    )
+    out.print(
+        "\n  A court's lookup of the same person without consent, under a legal basis (docs/partner-guide.md);"
+        " the demo made one already, which the person's portal shows under who looked at me:"
+    )
+    out.print(
+        f"  curl -s {url} -H 'Content-Type: application/json' -H 'Authorization: Bearer {court}' "
+        f"-d {shlex.quote(court_query)}"
+    )
+    published_query = (
+        '{"query": "{ publishedListEntries(list: BLACK, category: DISHONEST_JUDGMENT_DEBTOR, first: 5) '
+        '{ nodes { subjectKind name identifier listName listedOn authorityCode } pageInfo { endCursor hasNextPage } } }"}'
+    )
+    out.print(
+        "\n  The published dishonest judgment debtors, for anyone: name and masked identity number"
+        ' (docs/lifecycle.md, "Public disclosure"):'
+    )
+    out.print(f"  curl -s {url} -H 'Content-Type: application/json' -d {shlex.quote(published_query)}")
     out.print(f"\nGraphiQL: {url} (dev mode)")
     person = tokens["individual (a legal representative)"].value
     # The token rides in the fragment, which the browser never sends: no server log sees it.
