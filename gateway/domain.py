@@ -37,6 +37,7 @@ class AgencyKind(StrEnum):
     PUBLIC_SECURITY = "PUBLIC_SECURITY"
     CREDIT_OFFICE = "CREDIT_OFFICE"
     UTILITY = "UTILITY"
+    DISCIPLINE_INSPECTION = "DISCIPLINE_INSPECTION"  # 纪检监察: reads a person under a legal basis
     OTHER = "OTHER"
 
 
@@ -198,6 +199,16 @@ class ConsentPurpose(StrEnum):
     FINANCIAL_SERVICE = "FINANCIAL_SERVICE"
     HOUSING_RENTAL = "HOUSING_RENTAL"
     COMMENDATION_REVIEW = "COMMENDATION_REVIEW"
+
+
+class StatutoryPurpose(StrEnum):
+    """Purposes for which an agency may read a person without consent, under a legal basis stated on
+    the query (001 (十七); the credit-reporting rule's exceptions to written consent). Which agency
+    kinds may state which purpose is the operator's list, ``policies/lawful-access.toml``."""
+
+    ENFORCEMENT = "ENFORCEMENT"  # enforcing a judgment (执行), and assisting it
+    INVESTIGATION = "INVESTIGATION"  # a criminal or disciplinary investigation (侦查, 审查调查)
+    JOINT_PUNISHMENT = "JOINT_PUNISHMENT"  # the credit platform acting on serious dishonesty (联合惩戒)
 
 
 class ConsentScope(StrEnum):

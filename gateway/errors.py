@@ -270,6 +270,13 @@ class ConsentScopeMissing(ConsentError):
     code = "CONSENT_SCOPE_MISSING"
 
 
+class LegalBasisInvalid(InvalidInput):
+    """A lawful lookup's legal basis is not of the shape a basis has (law, article, case or document
+    number); decided before the person is looked up, so it says nothing about who exists."""
+
+    code = "LEGAL_BASIS_INVALID"
+
+
 class PersonUnavailable(GatewayError):
     """The one answer for "no such person" and "no valid consent for that person": the gateway must
     not be an oracle of who exists."""

@@ -165,7 +165,7 @@ def test_an_interrupted_prune_verifies_and_resumes(
         assert verify_log(conn, audit_public_keys(keyring)).ok
         # The events still stored behind the checkpoint are out of every history already.
         listed = history.page(
-            conn, person_id=f"{1:032x}", first=50, after=None, include_own=False, own_pseudonyms=()
+            conn, person_id=f"{1:032x}", first=50, after=None, include_own=False, own_pseudonyms=(), now=now
         )
         assert listed.entries and min(e.seq for e in listed.entries) >= 80
         assert all(e.proof is not None for e in listed.entries if e.seq < 115)

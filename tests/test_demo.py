@@ -77,13 +77,13 @@ def test_serve_demo_answers_the_sample_queries_it_prints(tmp_path: Path, databas
         out = "".join(lines)
         tokens = dict(re.findall(r"^  (\w[^:\n]*):\n    (\S+)$", out, flags=re.M))
         assert {"auditor", "admin", "partner (market regulation)"} <= set(tokens)
-        public, lifecycle, audit, minor = re.findall(r"-d '(\{.*\})'$", out, flags=re.M)
-        # The two bodies that name a person by identity number are in owner-only files, not on stdout.
-        lookup, check_body = (Path(p) for p in re.findall(r"-d @(\S+)$", out, flags=re.M))
-        assert lookup == tmp_path / "demo-person-lookup.json"
-        assert check_body == tmp_path / "demo-responsible-check.json"
-        assert {lookup.stat().st_mode & 0o777, check_body.stat().st_mode & 0o777} == {0o600}
-        consented, reached = (b.read_text(encoding="utf-8") for b in (lookup, check_body))
+        public, lifecycle, audit, minor, published = re.findall(r"-d '(\{.*\})'$", out, flags=re.M)
+        # The bodies that name a person by identity number are in owner-only files, not on stdout.
+        files = [Path(p) for p in re.findall(r"-d @(\S+)$", out, flags=re.M)]
+        names = ["demo-person-lookup.json", "demo-responsible-check.json", "demo-court-lookup.json"]
+        assert files == [tmp_path / n for n in names]
+        assert {f.stat().st_mode & 0o777 for f in files} == {0o600}
+        consented, reached, court_lookup = (f.read_text(encoding="utf-8") for f in files)
         id_number = json.loads(consented)["variables"]["id"]
         assert re.fullmatch(r"\d{17}[\dX]", id_number) and id_number not in out
         assert json.loads(reached)["variables"]["id"] not in out
@@ -112,11 +112,33 @@ def test_serve_demo_answers_the_sample_queries_it_prints(tmp_path: Path, databas
         auditor = {"Content-Type": "application/json", "Authorization": f"Bearer {tokens['auditor']}"}
         log = httpx.post(f"{url}/graphql", content=audit, headers=auditor).json()["data"]
         page = log["auditEvents"]
-        assert [n["seq"] for n in page["nodes"]] == [0, 1, 2]  # the three requests above
-        assert page["nodes"][1]["rootFields"] == ["person"] and page["nodes"][1]["subjects"]
+        # The demo court's lookup under a legal basis (0), then the three requests above.
+        assert [n["seq"] for n in page["nodes"]] == [0, 1, 2, 3]
+        assert page["nodes"][0]["rootFields"] == ["person"] and page["nodes"][0]["role"] == "partner"
+        assert page["nodes"][2]["rootFields"] == ["person"] and page["nodes"][2]["subjects"]
         verification = log["auditVerification"]
         assert verification["headSignatureValid"] and verification["headMatchesTree"]
-        assert verification["treeSize"] == 3 and verification["latestHead"]["treeSize"] >= 1
+
+        # The court reads the person without consent; the person sees the demo court's lookup.
+        court = {"Content-Type": "application/json", "Authorization": f"Bearer {tokens['partner (court)']}"}
+        read = httpx.post(f"{url}/graphql", content=court_lookup.encode(), headers=court).json()["data"][
+            "person"
+        ]
+        assert re.fullmatch(r"\d{17}[\dX]", read["idNumber"])
+        me = {"Content-Type": "application/json",
+              "Authorization": f"Bearer {tokens['individual (a legal representative)']}"}  # fmt: skip
+        history = httpx.post(f"{url}/graphql", headers=me, json={
+            "query": "{ me { queryHistory(first: 50) { entries { agencyKind purpose legalBases { reference } } } } }"
+        }).json()["data"]["me"]["queryHistory"]["entries"]  # fmt: skip
+        lawful = [e for e in history if e["legalBases"]]
+        assert lawful and all(e["agencyKind"] == "COURT" and e["purpose"] == "ENFORCEMENT" for e in lawful)
+
+        # A published dishonest judgment debtor, for anyone: the name, the identity number masked.
+        listed = httpx.post(f"{url}/graphql", content=published.encode(),
+                            headers={"Content-Type": "application/json"}).json()["data"]  # fmt: skip
+        people = [n for n in listed["publishedListEntries"]["nodes"] if n["subjectKind"] == "PERSON"]
+        assert people and all(re.fullmatch(r"\d{6}\*{8}\d{3}[\dX]", n["identifier"]) for n in people)
+        assert verification["treeSize"] == 4 and verification["latestHead"]["treeSize"] >= 1
 
         # The black-listed company's legal representative, checked with their consent: restricted, with
         # the reason; the minor's record shows to the minor and stays out of the grade.

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from gateway.access.tokens import Role, TokenIssuer
-from gateway.domain import AgencyKind, Category, ConsentPurpose, ConsentScope
+from gateway.domain import AgencyKind, Category, ConsentPurpose, ConsentScope, StatutoryPurpose
 from gateway.keys.keyring import load_keyring
 from gateway.settings import Settings
 from tests.cli import SCRIPT, run_cli
@@ -40,7 +40,9 @@ def test_the_guides_example_data_imports_without_rejections(database_url: str, k
 def test_every_code_the_guide_cites_is_documented() -> None:
     text = GUIDE.read_text(encoding="utf-8")
     quoted = set(re.findall(r"`([A-Z]+(?:_[A-Z]+)+)`", text)) | set(re.findall(r'"code":"([A-Z_]+)"', text))
-    enum_values = {m.value for e in (AgencyKind, Category, ConsentPurpose, ConsentScope) for m in e}
+    enum_values = {
+        m.value for e in (AgencyKind, Category, ConsentPurpose, ConsentScope, StatutoryPurpose) for m in e
+    }
     codes = {c for c in quoted if not c.startswith("GATEWAY_")} - enum_values
     assert {"PERSON_UNAVAILABLE", "CONSENT_EXHAUSTED", "FORBIDDEN_FIELD", "TOKEN_SIGNATURE_INVALID"} <= codes
     assert codes <= documented_codes(), sorted(codes - documented_codes())
@@ -108,6 +110,13 @@ def test_the_guides_organization_examples_answer_what_the_guide_prints(
         # The three organisation lookups above showed him as the company's legal representative.
         assert history["summary"]["lastMonth"] == 3
         assert [e["role"] for e in history["entries"]] == ["partner", "partner", "public"]
+        # A court's lookup without consent, under the legal basis the guide prints, answers as printed.
+        body, printed = _example_after("## Looking a person up without consent")
+        court = {"Authorization": f"Bearer {tokens['COURT'].value}"}  # type: ignore[union-attr]
+        assert http.post("/graphql", json=body, headers=court).json() == printed
+        bank = {"Authorization": f"Bearer {tokens['PARTNER'].value}"}  # type: ignore[union-attr]
+        refused = http.post("/graphql", json=body, headers=bank).json()
+        assert refused["errors"][0]["extensions"]["code"] == "PERSON_UNAVAILABLE"
     # The FINANCE partner's promise: every record within its display period, the minor one is past it.
     partner_records = examples[1][2]["data"]["organization"]["records"]
     assert [r["documentNumber"] for r in partner_records] == ["菏市监罚〔2026〕31号", "菏市监许〔2026〕33号"]

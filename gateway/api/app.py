@@ -23,6 +23,8 @@ from starlette.routing import Route
 from gateway.access import consent_uses, revocations
 from gateway.access.authentication import TokenVerifier
 from gateway.access.consent_tokens import ConsentTokens
+from gateway.access.disclosure import DisclosureRules
+from gateway.access.lawful import LawfulAccessRules
 from gateway.access.policy import FieldPolicy
 from gateway.access.revocations import SharedRevocationList
 from gateway.access.tokens import Caller
@@ -109,6 +111,8 @@ class Gateway:
             pseudonyms=pseudonyms,
             audit_keys=audit_log.signer.public_keys,
             revocations=revoked,
+            lawful_access=LawfulAccessRules.load(settings.policy_dir),
+            disclosure=DisclosureRules.load(settings.policy_dir),
         )
         return cls(
             settings=settings,

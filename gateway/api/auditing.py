@@ -147,6 +147,8 @@ class RequestAuditor:
             errors=codes,
             http_status=http_status,
             duration_us=trail.elapsed_us(),
+            legal_bases=ctx.legal_bases if ctx else (),
+            notice_after=ctx.notice_after if ctx else None,
         )
 
     def changes(self, trail: Trail, ctx: RequestContext) -> list[dict[str, Any]]:

@@ -10,6 +10,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from gateway.access.consent_tokens import ConsentTokens
+from gateway.access.disclosure import DisclosureRules
+from gateway.access.lawful import LawfulAccessRules
 from gateway.access.policy import FieldPolicy
 from gateway.access.revocations import SharedRevocationList
 from gateway.access.tokens import Caller
@@ -35,6 +37,10 @@ class Services:
     lifecycle: LifecycleRules
     pseudonyms: Pseudonyms  # identity number -> the log's pseudonym (auditors' subject filter)
     audit_keys: Mapping[str, bytes]  # audit public keys by key id, to check signed heads
+    lawful_access: LawfulAccessRules  # who may read a person without consent (policies/lawful-access.toml)
+    disclosure: (
+        DisclosureRules  # which individuals' list entries are public (policies/public-disclosure.toml)
+    )
     revocations: SharedRevocationList | None = None  # the shared token revocation list (this copy)
 
 
@@ -59,8 +65,17 @@ class RequestContext:
     changes: list[Change] = field(default_factory=list)
     # Changes that are not the unit of work's (a policy reload): kept whatever the operation does.
     noticed: list[Change] = field(default_factory=list)
+    # Legal bases stated for lookups without consent (``law|article|reference``), and the instant
+    # from which the persons looked up may see the lookup (None: at once), for the audit event.
+    legal_bases: set[str] = field(default_factory=set)
+    notice_after: datetime | None = None
     # Batched reads for nested fields, cached for this request only (never shared: see loaders).
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.session)
+
+    def withhold_notice_until(self, moment: datetime) -> None:
+        """Keep this request's event out of its subjects' "who looked at me" until ``moment`` (the
+        latest of the lookups' delays: the event is one entry for all the subjects it names)."""
+        self.notice_after = moment if self.notice_after is None else max(self.notice_after, moment)

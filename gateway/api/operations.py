@@ -12,11 +12,11 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.access import consent as consents
-from gateway.access.consent import ConsentAction, ConsentGrant, scopes_of
+from gateway.access.consent import ConsentAction, ConsentGrant
 from gateway.access.subjects import SELF, caller_subjects, consent_subjects, viewer_for
 from gateway.access.tokens import Role
 from gateway.api import paging
-from gateway.api.consented import consented_person
+from gateway.api.consented import LegalBasisInput, admitted_person
 from gateway.api.context import RequestContext
 from gateway.api.paging import PageInfo
 from gateway.api.record_inputs import RecordSubmission, submission_mapping
@@ -98,20 +98,33 @@ class SubjectQuery:
 
     @strawberry.field(
         description=(
-            "A person's record, for a partner holding the person's consent for the stated purpose. "
-            "An unknown identity number and a missing or non-matching consent give the same error."
+            "A person's record, for a partner holding the person's consent for the stated purpose, or "
+            "for an agency the policy lets read without consent, under the legal basis it states "
+            "(legalBasis, in place of consent and purpose). An unknown identity number and a missing, "
+            "non-matching or unentitled consent or basis give the same error."
         ),
         extensions=for_roles(Role.PARTNER),
     )
     def person(
-        self, info: Info, id_number: str, purpose: ConsentPurpose, consent: str | None = None
+        self,
+        info: Info,
+        id_number: str,
+        purpose: ConsentPurpose | None = None,
+        consent: str | None = None,
+        legal_basis: LegalBasisInput | None = None,
     ) -> Person:
         ctx: RequestContext = info.context
-        person_id, row = consented_person(
-            ctx, id_number=id_number, purpose=purpose, consent=consent, field="idNumber"
+        admitted = admitted_person(
+            ctx,
+            id_number=id_number,
+            purpose=purpose,
+            consent=consent,
+            legal_basis=legal_basis,
+            field="idNumber",
         )
+        person_id = admitted.person_id
         view = reads.persons_by_id(ctx.session, ctx.services.cipher, [person_id])[person_id]
-        subjects = caller_subjects(ctx.caller) | consent_subjects(scopes_of(row))
+        subjects = caller_subjects(ctx.caller) | consent_subjects(admitted.scopes)
         return Person(view=view, policy_subjects=subjects, viewer=viewer_for(ctx.caller))
 
     @strawberry.field(

@@ -18,11 +18,21 @@ from gateway.api.audit.types import LONG_SCALAR, Long
 from gateway.api.lifecycle.lists import ListMutation, ListQuery
 from gateway.api.lifecycle.operations import LifecycleMutation, LifecycleQuery
 from gateway.api.operations import SubjectMutation, SubjectQuery
+from gateway.api.public_lists import PublicListQuery
 from gateway.api.token_operations import TokenMutation
 
 # Each root is the fields of its parts, in this order: the order of the fields in the published SDL.
 Query = merge_types(
-    "Query", (AssessmentQuery, LifecycleQuery, ListQuery, AuditQuery, RecordHistoryQuery, SubjectQuery)
+    "Query",
+    (
+        AssessmentQuery,
+        LifecycleQuery,
+        ListQuery,
+        AuditQuery,
+        RecordHistoryQuery,
+        SubjectQuery,
+        PublicListQuery,
+    ),
 )
 Mutation = merge_types("Mutation", (LifecycleMutation, ListMutation, SubjectMutation, TokenMutation))
 

@@ -42,6 +42,8 @@ class KeyKind(StrEnum):
     CODE = "code"  # an error code
     CHANGE = "change"  # a change event's kind (``records.submitted``, ``list.listed``, ...)
     CHANGED = "changed"  # a subject a change event changed (pseudonymous subject id)
+    BASIS = "basis"  # a legal basis a lookup without consent stated (``law|article|reference``)
+    NOTICE = "notice"  # when the persons looked up may see the event (``format_time``; see history)
 
 
 def outcome_of(*, executed: bool, has_data: bool, codes: Sequence[str]) -> RequestOutcome:
@@ -87,12 +89,18 @@ def draft_document(
     errors: Iterable[str] = (),
     http_status: int,
     duration_us: int,
+    legal_bases: Iterable[str] = (),
+    notice_after: datetime | None = None,
 ) -> dict[str, Any]:
-    """An event document without its sequence number (the log assigns it when appending)."""
+    """An event document without its sequence number (the log assigns it when appending).
+
+    A lookup without consent adds ``legal_bases`` (the bases stated, ``law|article|reference``) and,
+    when the policy delays the person's notice, ``notice_after`` (one instant, in a list so that it is
+    indexed as the other keys are); other events have neither member, as before."""
     fields: dict[str, dict[str, int]] = {"whole": {}, "masked": {}, "denied": {}}
     for (field, effect), count in sorted((field_outcomes or {}).items()):
         fields[effect.lower()][field] = count
-    return {
+    document: dict[str, Any] = {
         "v": EVENT_VERSION,
         "time": format_time(time),
         "request": request_id,
@@ -121,6 +129,12 @@ def draft_document(
         "http_status": http_status,
         "duration_us": duration_us,
     }
+    bases = sorted(set(legal_bases))
+    if bases:
+        document["legal_bases"] = bases
+    if notice_after is not None:
+        document["notice_after"] = [format_time(notice_after)]
+    return document
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +187,8 @@ KEY_LISTS: tuple[tuple[KeyKind, str], ...] = (
     (KeyKind.FIELD, "root_fields"),
     (KeyKind.CODE, "errors"),
     (KeyKind.CHANGED, "changed"),
+    (KeyKind.BASIS, "legal_bases"),
+    (KeyKind.NOTICE, "notice_after"),
 )
 
 

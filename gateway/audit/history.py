@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, case, func, or_, select
+from sqlalchemy import Connection, and_, case, exists, func, or_, select
+from sqlalchemy.orm import aliased
 
+from gateway.audit.canonical import format_time, parse_time
 from gateway.audit.events import KeyKind
 from gateway.audit.field_groups import FieldGroups
 from gateway.audit.heads import TreeHead
@@ -56,6 +58,8 @@ class Entry:
     consent_id: str | None
     outcome: str
     field_groups: list[str]
+    legal_bases: list[str]  # ``law|article|reference`` of a lookup without consent
+    notice_after: datetime | None  # the notice delay the policy set, now passed
     own_read: bool
     leaf_hash: bytes
     proof: Proof | None  # None while no signed head covers the event yet
@@ -100,6 +104,20 @@ def _not_own(person_id: str) -> Any:
     return or_(AuditEvent.caller_person.is_(None), AuditEvent.caller_person != person_id)
 
 
+def _noticeable(now: datetime) -> Any:
+    """Events whose notice delay, if any, has passed: a lookup under a legal basis for a purpose the
+    policy delays (an ongoing investigation) stays out of the history, and out of its counts, until
+    its ``notice`` key's instant. The key holds ``format_time``'s fixed-width UTC text, which orders
+    as the instants do."""
+    notice = aliased(AuditEventKey)  # the outer query joins the keys for the subject already
+    delayed = and_(
+        notice.seq == AuditEvent.seq,
+        notice.kind == KeyKind.NOTICE.value,
+        notice.value > format_time(now),
+    )
+    return ~exists().where(delayed).correlate(AuditEvent)
+
+
 def page(
     conn: Connection,
     *,
@@ -108,6 +126,7 @@ def page(
     after: int | None,
     include_own: bool,
     own_pseudonyms: Collection[str],
+    now: datetime,
     groups: FieldGroups | None = None,
 ) -> Page:
     """Events about ``person_id``, newest first, ``first`` at most, older than sequence ``after``
@@ -115,10 +134,11 @@ def page(
     identity pseudonyms, the only ones an event may hold for its bytes to be shown. ``groups`` name
     the parts of the record each event read (``gateway.audit.field_groups``): they follow from the
     policy in force, which only the caller holds; without them (a caller that only pages, such as
-    the retention checks) every entry's ``field_groups`` is empty."""
+    the retention checks) every entry's ``field_groups`` is empty. Events whose notice is delayed
+    past ``now`` are left out."""
     reader = TreeReader(conn)
     # Events an interrupted prune left behind its checkpoint are gone from the log's point of view.
-    stmt = _about(person_id).where(AuditEvent.seq >= reader.pruned_below)
+    stmt = _about(person_id).where(AuditEvent.seq >= reader.pruned_below, _noticeable(now))
     if not include_own:
         stmt = stmt.where(_not_own(person_id))
     if after is not None:
@@ -157,6 +177,12 @@ def _entry(
         consent_id=row.consent_id,
         outcome=row.outcome,
         field_groups=groups.of(document) if groups is not None else [],
+        # The bases of an event about several persons may be another's case: shown only when the
+        # person is the event's one subject (fail closed; the purpose still says what it was for).
+        legal_bases=[str(b) for b in document.get("legal_bases") or ()]
+        if document.get("subjects") == [person_id]
+        else [],
+        notice_after=parse_time(document["notice_after"][0]) if document.get("notice_after") else None,
         own_read=row.caller_person == person_id,
         leaf_hash=leaf,
         proof=proof,
@@ -193,7 +219,11 @@ def summary(conn: Connection, *, person_id: str, now: datetime) -> Summary:
     """Counts of lookups by others in the last month and the last two years, per purpose, and of the
     person's own reads in the last month."""
     month, two_years = _since(now, 1), _since(now, 24)
-    others = _about(person_id).where(_not_own(person_id), AuditEvent.time >= two_years).subquery()
+    others = (
+        _about(person_id)
+        .where(_not_own(person_id), AuditEvent.time >= two_years, _noticeable(now))
+        .subquery()
+    )
     recent = others.c.time >= month
     rows = conn.execute(
         select(others.c.purpose, func.count(), func.sum(case((recent, 1), else_=0)))

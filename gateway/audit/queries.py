@@ -20,7 +20,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from gateway.audit.anomalies import ConsentUse, Lookup, Refusal
+from gateway.audit.anomalies import BasisUse, ConsentUse, Lookup, Refusal
 from gateway.audit.canonical import parse_time
 from gateway.audit.events import KeyKind, RequestOutcome
 from gateway.audit.field_groups import FieldGroups
@@ -338,3 +338,19 @@ def consent_uses(conn: Connection, f: EventFilter) -> list[ConsentUse]:
         ConsentUse(int(r.seq), as_utc(r.time), r.caller_id, r.organization, str(r.consent_id), r.grantee_code)
         for r in conn.execute(query).yield_per(5_000)
     ]
+
+
+def basis_uses(conn: Connection, f: EventFilter) -> list[BasisUse]:
+    """(event, legal basis) pairs: every basis each event's lookups without consent stated."""
+    query = (
+        select(AuditEvent.seq, AuditEvent.time, AuditEvent.caller_id, AuditEvent.organization,
+               AuditEvent.outcome, AuditEventKey.value)
+        .join(AuditEventKey, AuditEventKey.seq == AuditEvent.seq)
+        .where(*conditions(f), AuditEventKey.kind == KeyKind.BASIS.value)
+        .order_by(AuditEvent.seq)
+    )  # fmt: skip
+    return [
+        BasisUse(int(r.seq), as_utc(r.time), r.caller_id, r.organization, str(r.value),
+                 r.outcome == RequestOutcome.REFUSED.value)
+        for r in conn.execute(query).yield_per(5_000)
+    ]  # fmt: skip

@@ -28,6 +28,8 @@ from gateway.access.consent import ConsentGrant, grant
 from gateway.access.consent_tokens import ConsentTokens
 from gateway.access.tokens import Role, TokenIssuer
 from gateway.demo import responsible
+from gateway.demo.lawful import COURT_LOOKUP, court_code, court_lookup
+from gateway.demo.lawful import basis as lawful_basis
 from gateway.demo.lifecycle import Actors, add_lifecycle_examples
 from gateway.demo.people import FIRST, DemoPerson, portal_people
 from gateway.demo.plan import SeedPlan
@@ -43,6 +45,7 @@ from gateway.store.reads import persons_by_id
 from gateway.workdays import WorkCalendar
 
 LOOKUP_FILE = "demo-person-lookup.json"
+COURT_FILE = "demo-court-lookup.json"
 CHECK_FILE = "demo-responsible-check.json"
 CHECK_QUERY = (
     "query($id: String!, $c: String) { creditCheck(subject: {idNumber: $id}, matter: ADMINISTRATIVE_LICENSING,"
@@ -68,6 +71,16 @@ class DemoActors:
     provider_code: str
     company_code: str
     person_id: str
+    court_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class Bodies:
+    """The printed requests whose bodies name a person by identity number, each in an owner-only file."""
+
+    lookup: Path  # a partner's consented lookup
+    check: Path  # the black-listed company's legal representative, checked with consent
+    court: Path  # a court's lookup under a legal basis
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,18 +122,29 @@ def prepare_demo(settings: Settings, *, host: str, port: int) -> None:
         consent_token = ConsentTokens.from_keyring(keyring).issue(consent)
     finally:
         engine.dispose()
+    if seeded:  # a court's lookup under a legal basis, shown in the person's "who looked at me"
+        court_lookup(settings, court=actors.court_code, id_number=person.id_number)
     folder = settings.keyring_path.parent
-    lookup = write_private_body(folder / LOOKUP_FILE, PERSON_QUERY, person.id_number, consent_token)
-    check = write_private_body(
-        folder / CHECK_FILE, CHECK_QUERY, samples.representative_id_number, samples.representative_consent
+    bodies = Bodies(
+        lookup=write_private_body(
+            folder / LOOKUP_FILE, PERSON_QUERY, {"id": person.id_number, "c": consent_token}
+        ),
+        check=write_private_body(
+            folder / CHECK_FILE,
+            CHECK_QUERY,
+            {"id": samples.representative_id_number, "c": samples.representative_consent},
+        ),
+        court=write_private_body(
+            folder / COURT_FILE, COURT_LOOKUP, {"id": person.id_number, "basis": lawful_basis()}
+        ),
     )
-    _print(settings, keyring, actors, (lookup, check), consent_token, people, samples, host=host, port=port)
+    _print(settings, keyring, actors, bodies, consent_token, people, samples, host=host, port=port)
 
 
-def write_private_body(path: Path, query: str, id_number: str, consent_token: str) -> Path:
-    """A partner's request body naming a person, identity number and consent token in its variables,
-    in a file only its owner reads (rewritten on each run: the consent token is new each time)."""
-    body = json.dumps({"query": query, "variables": {"id": id_number, "c": consent_token}})
+def write_private_body(path: Path, query: str, variables: dict[str, object]) -> Path:
+    """A request body naming a person by identity number in its variables, in a file only its owner
+    reads (rewritten on each run: a consent token in it is new each time)."""
+    body = json.dumps({"query": query, "variables": variables}, ensure_ascii=False)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.fchmod(descriptor, 0o600)  # an older file keeps its mode through O_CREAT
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
@@ -219,14 +243,14 @@ def _actors(engine: Engine) -> DemoActors:
         person = session.scalar(select(RecordLink.subject_id).order_by(RecordLink.subject_id).limit(1))
     if not (partner and provider and company and person):
         raise RuntimeError("the demo data lacks an agency, a company or a linked person")
-    return DemoActors(partner, provider, company, person)
+    return DemoActors(partner, provider, company, person, court_code(engine))
 
 
 def _print(
-    settings: Settings, keyring: Keyring, actors: DemoActors, bodies: tuple[Path, Path], consent_token: str,
+    settings: Settings, keyring: Keyring, actors: DemoActors, bodies: Bodies, consent_token: str,
     people: list[DemoPerson], samples: ResponsibilitySamples, *, host: str, port: int,
 ) -> None:  # fmt: skip
-    lookup, check = bodies
+    lookup = bodies.lookup
     issuer = TokenIssuer(keyring, issuer=settings.issuer_id)
     tokens = {
         "partner (market regulation)": issuer.issue(
@@ -243,6 +267,9 @@ def _print(
         ),
         "individual (a minor's record)": issuer.issue(
             role=Role.INDIVIDUAL, person_id=samples.minor_id, ttl=TOKEN_TTL
+        ),
+        "partner (court)": issuer.issue(
+            role=Role.PARTNER, org_code=actors.court_code, agency_kind=AgencyKind.COURT, ttl=TOKEN_TTL
         ),
         "auditor": issuer.issue(role=Role.AUDITOR, subject="demo-auditor", ttl=TOKEN_TTL),
         "admin": issuer.issue(role=Role.ADMIN, subject="demo-admin", ttl=TOKEN_TTL),
@@ -297,7 +324,26 @@ def _print(
         f"  curl -s {url} -H 'Content-Type: application/json' -H 'Authorization: Bearer {auditor}' "
         f"-d {shlex.quote(audit_query)}"
     )
-    _print_responsibility_samples(url, partner, tokens["individual (a minor's record)"].value, check)
+    _print_responsibility_samples(url, partner, tokens["individual (a minor's record)"].value, bodies.check)
+    court = tokens["partner (court)"].value
+    out.print(
+        "\n  A court's lookup of the same person without consent, under a legal basis (docs/partner-guide.md;"
+        f" the body, naming the person by identity number, is in {bodies.court}, readable by you alone);"
+        " the demo made one already, which the person's portal shows under who looked at me:"
+    )
+    out.print(
+        f"  curl -s {url} -H 'Content-Type: application/json' -H 'Authorization: Bearer {court}' "
+        f"-d {shlex.quote('@' + str(bodies.court))}"
+    )
+    published_query = (
+        '{"query": "{ publishedListEntries(list: BLACK, category: DISHONEST_JUDGMENT_DEBTOR, first: 5) '
+        '{ nodes { subjectKind name identifier listName listedOn authorityCode } pageInfo { endCursor hasNextPage } } }"}'
+    )
+    out.print(
+        "\n  The published dishonest judgment debtors, for anyone: name and masked identity number"
+        ' (docs/lifecycle.md, "Public disclosure"):'
+    )
+    out.print(f"  curl -s {url} -H 'Content-Type: application/json' -d {shlex.quote(published_query)}")
     out.print(f"\nGraphiQL: {url} (dev mode)")
     # The token rides in the fragment, which the browser never sends: no server log sees it.
     out.print(

@@ -13,11 +13,10 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from gateway.access.consent import scopes_of
 from gateway.access.subjects import SELF, caller_subjects, consent_subjects, viewer_for
 from gateway.access.tokens import Role
 from gateway.api.assessment.types import CreditCheck, CreditEvaluation, DataQuality
-from gateway.api.consented import consented_person
+from gateway.api.consented import LegalBasisInput, admitted_person
 from gateway.api.context import RequestContext
 from gateway.api.roles import for_roles
 from gateway.domain import CheckMatter, ConsentPurpose, ConsentScope
@@ -57,7 +56,7 @@ class AssessmentQuery:
             "Credit check (信用核查) for an approval or public service: list status, restrictions for a "
             "black-listed subject, facilitation for a red-listed or three-years-clean one, and the "
             "records that justify them. A person is checked only with their consent for the stated "
-            "purpose, opening records and lists, as for person(...)."
+            "purpose, opening records and lists, or under a legal basis, as for person(...)."
         ),
         extensions=for_roles(Role.PARTNER),
     )
@@ -68,23 +67,25 @@ class AssessmentQuery:
         matter: CheckMatter,
         purpose: ConsentPurpose | None = None,
         consent: str | None = None,
+        legal_basis: LegalBasisInput | None = None,
     ) -> CreditCheck:
         ctx: RequestContext = info.context
         if (subject.credit_code is None) == (subject.id_number is None):
             raise InvalidInput("subject", "name exactly one of creditCode and idNumber")
         subjects = caller_subjects(ctx.caller)
         if subject.id_number is not None:
-            if purpose is None:
+            if purpose is None and legal_basis is None:
                 raise InvalidInput(
                     "purpose", "a check of a person states the purpose the person consented to"
                 )
-            subject_id, row = consented_person(
-                ctx, id_number=subject.id_number, purpose=purpose, consent=consent, field="subject.idNumber"
-            )
-            scopes = scopes_of(row)
-            if not CHECK_SCOPES <= scopes:
+            admitted = admitted_person(
+                ctx, id_number=subject.id_number, purpose=purpose, consent=consent, legal_basis=legal_basis,
+                field="subject.idNumber",
+            )  # fmt: skip
+            subject_id = admitted.person_id
+            if not CHECK_SCOPES <= admitted.scopes:
                 raise ConsentScopeMissing("a credit check needs a consent opening RECORDS and LISTS")
-            subjects |= consent_subjects(scopes)
+            subjects |= consent_subjects(admitted.scopes)
         else:
             assert subject.credit_code is not None
             subject_id = _organization(ctx, subject.credit_code, field="subject.creditCode")

@@ -13,6 +13,7 @@ import strawberry
 from sqlalchemy import select
 from strawberry.types import Info
 
+from gateway.access.lawful import split_key
 from gateway.access.tokens import Role
 from gateway.api.audit.tree_types import AuditSignedHead, signed_head
 from gateway.api.audit.types import Long
@@ -33,6 +34,13 @@ class InclusionProof:
     path: list[str] = strawberry.field(description="Audit path, hex, leaf to root.")
 
 
+@strawberry.type(description="The legal basis an agency stated to read the person without consent.")
+class StatedLegalBasis:
+    law: str
+    article: str
+    reference: str = strawberry.field(description="Case or document number the agency acted under.")
+
+
 @strawberry.type(description="One lookup of the person, as the audit log recorded it.")
 class QueryHistoryEntry:
     seq: Long = strawberry.field(description="The event's sequence number (its leaf index).")
@@ -45,6 +53,15 @@ class QueryHistoryEntry:
     consent_id: str | None
     field_groups: list[str] = strawberry.field(
         description="Groups of the record read whole or masked: IDENTITY, CONTACT, RECORDS, LISTS, …"
+    )
+    legal_bases: list[StatedLegalBasis] = strawberry.field(
+        description="For a lookup without consent: the legal basis it rested on (empty otherwise)."
+    )
+    notice_delayed_until: datetime | None = strawberry.field(
+        description=(
+            "When the policy delayed this notice (an investigation): the instant it ended. The entry "
+            "is shown only from then on."
+        )
     )
     outcome: str
     own_read: bool = strawberry.field(description="The person's own read of their record.")
@@ -123,6 +140,7 @@ def query_history(
         after=cursor,
         include_own=include_own,
         own_pseudonyms=own,
+        now=ctx.now,
         groups=groups_under(ctx.services.policy.consent_fields()),
     )
     names = _organization_names(ctx, {e.organization for e in result.entries if e.organization})
@@ -155,6 +173,7 @@ def _organization_names(ctx: RequestContext, codes: set[str]) -> dict[str, str]:
 
 
 def _entry(e: history.Entry, names: dict[str, str]) -> QueryHistoryEntry:
+    bases = [split_key(b) for b in e.legal_bases]
     proof = (
         None
         if e.proof is None
@@ -175,6 +194,8 @@ def _entry(e: history.Entry, names: dict[str, str]) -> QueryHistoryEntry:
         purpose=e.purpose,
         consent_id=e.consent_id,
         field_groups=e.field_groups,
+        legal_bases=[StatedLegalBasis(law=p[0], article=p[1], reference=p[2]) for p in bases if p],
+        notice_delayed_until=e.notice_after,
         outcome=e.outcome,
         own_read=e.own_read,
         leaf_hash=e.leaf_hash.hex(),

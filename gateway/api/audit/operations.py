@@ -109,7 +109,8 @@ class AuditQuery:
     @strawberry.field(
         description=(
             "Anomaly flags over a time range (auditors): PERSONS_PER_HOUR, REFUSAL_BURST, OFF_HOURS, "
-            "CONSENT_NOT_GRANTEE; thresholds are the GATEWAY_AUDIT_* settings."
+            "CONSENT_NOT_GRANTEE; thresholds are the GATEWAY_AUDIT_* settings. LAWFUL_ACCESS counts the "
+            "lookups without consent per agency and legal basis."
         ),
         extensions=for_roles(Role.AUDITOR),
     )
@@ -131,7 +132,7 @@ class AuditQuery:
         conn, window = ctx.session.connection(), _range(start, end)
         flags = detect(
             queries.lookups(conn, window), queries.refusals(conn, window), queries.consent_uses(conn, window),
-            thresholds,
+            thresholds, queries.basis_uses(conn, window),
         )  # fmt: skip
         return [AuditAnomaly.of(f) for f in flags]
 

@@ -139,4 +139,5 @@ export const MESSAGES = {
   "AnomalyKind.REFUSAL_BURST": m("短时间内多次被拒绝", "A burst of refusals"),
   "AnomalyKind.OFF_HOURS": m("非工作时间查询", "Lookups off hours"),
   "AnomalyKind.CONSENT_NOT_GRANTEE": m("使用了授予其他机构的授权", "A consent used by another than its grantee"),
+  "AnomalyKind.LAWFUL_ACCESS": m("依法免授权查询（按法律依据）", "Lookups without consent, per legal basis"),
 };

@@ -15,6 +15,16 @@ function proofBadge(result) {
   return el("span", { class: `badge ${kind}`, "data-proof": result.status }, text);
 }
 
+// A lookup without consent states a statutory purpose; one with consent the purpose consented to.
+function purposeLabel(entry) {
+  return entry.consentId || !entry.legalBases.length ? label("ConsentPurpose", entry.purpose) : label("StatutoryPurpose", entry.purpose);
+}
+
+function legalBasis(entry) {
+  if (!entry.legalBases.length) return null;
+  return entry.legalBases.map((b) => `${b.law} ${b.article} ${b.reference}`).join("; ");
+}
+
 export async function renderHistory(body, history, jwks, { onRefresh }) {
   const head = history.head;
   const headCheck = head ? await verifyHead(head, jwks) : null;
@@ -26,12 +36,14 @@ export async function renderHistory(body, history, jwks, { onRefresh }) {
       el(
         "li",
         { class: "item", "data-seq": String(entry.seq), "data-consent": entry.consentId || "" },
-        el("h4", {}, `${entry.organizationName || entry.organization || label("Role", entry.role)} · ${label("ConsentPurpose", entry.purpose)}`),
+        el("h4", {}, `${entry.organizationName || entry.organization || label("Role", entry.role)} · ${purposeLabel(entry)}`),
         facts([
           [t("time"), entry.time],
           [t("organization"), entry.organization],
           [t("role"), [entry.role, entry.agencyKind].filter(Boolean).join(" / ")],
           [t("consentId"), entry.consentId ? el("span", { class: "mono" }, entry.consentId) : null],
+          [t("legalBasis"), legalBasis(entry)],
+          [t("noticeDelayedUntil"), entry.noticeDelayedUntil],
           [t("fields"), entry.fieldGroups.map((g) => label("Group", g)).join("、")],
           [t("outcome"), label("Outcome", entry.outcome)],
           [t("proof"), proofBadge(result)],

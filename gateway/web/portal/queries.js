@@ -23,7 +23,7 @@ export const HISTORY = `query History($after: String) {
     hasMore endCursor
     head { treeSize rootHash timestamp keyId signature }
     entries { seq time role agencyKind organization organizationName purpose consentId fieldGroups outcome
-              ownRead leafHash proofPending event proof { leafIndex treeSize leafHash path } }
+              legalBases { law article reference } noticeDelayedUntil ownRead leafHash proofPending event proof { leafIndex treeSize leafHash path } }
     summary { lastMonth lastTwoYears organizationsLastMonth organizationsLastTwoYears ownReadsLastMonth }
   } }
 }`;
