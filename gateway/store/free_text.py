@@ -22,8 +22,8 @@ of subjects in one query per table.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -108,29 +108,36 @@ def served(cipher: FieldCipher, row: Any, column: str) -> ProtectedText | str | 
     return ProtectedText(masked=value, reveal=lambda: whole(cipher, row, column))
 
 
-def _decrypt(cipher: FieldCipher, person: Person, field: str) -> str | None:
-    blob = getattr(person, f"{field}_enc")
-    if blob is None:
-        return None
-    return cipher.decrypt(blob, table="persons", column=f"{field}_enc", row=person.subject_id)
+# Only the columns a text owner needs: no Person objects are built for a batch's subjects.
+_PERSON_TEXT_COLUMNS = (Person.subject_id, Person.name_enc, Person.address_enc)
 
 
-def _person_owner(cipher: FieldCipher, person: Person, *, personal: bool) -> TextOwner:
-    name, address = _decrypt(cipher, person, "name"), _decrypt(cipher, person, "address")
-    return TextOwner(
-        names=(name,) if name else (), addresses=(address,) if address else (), personal=personal
-    )
+def _person_owners(
+    session: Session, cipher: FieldCipher, subject_ids: Sequence[str], *, personal: bool
+) -> dict[str, TextOwner]:
+    found: dict[str, TextOwner] = {}
+    for chunk in chunks(subject_ids):
+        stmt = select(*_PERSON_TEXT_COLUMNS).where(Person.subject_id.in_(chunk))
+        for sid, name_enc, address_enc in session.execute(stmt):
+            name = cipher.decrypt(name_enc, table="persons", column="name_enc", row=sid)
+            address = (
+                None
+                if address_enc is None
+                else cipher.decrypt(address_enc, table="persons", column="address_enc", row=sid)
+            )
+            found[sid] = TextOwner(
+                names=(name,) if name else (), addresses=(address,) if address else (), personal=personal
+            )
+    return found
 
 
 def owners(session: Session, cipher: FieldCipher, subject_ids: Iterable[str]) -> dict[str, TextOwner]:
     """The ``TextOwner`` of each subject (``NOBODY`` for an unknown one or an organisation with no
     legal representative); read in the caller's transaction, so this batch's new subjects count."""
     ids = sorted(set(subject_ids))
-    found: dict[str, TextOwner] = {}
+    found = _person_owners(session, cipher, ids, personal=True)
     reps: dict[str, tuple[str, bool]] = {}  # organisation -> (its representative, individual business)
-    for chunk in chunks(ids):
-        for person in session.scalars(select(Person).where(Person.subject_id.in_(chunk))):
-            found[person.subject_id] = _person_owner(cipher, person, personal=True)
+    for chunk in chunks([sid for sid in ids if sid not in found]):
         stmt = select(Organization.subject_id, Organization.form, Organization.legal_representative_id).where(
             Organization.subject_id.in_(chunk)
         )
@@ -139,15 +146,10 @@ def owners(session: Session, cipher: FieldCipher, subject_ids: Iterable[str]) ->
             found[sid] = TextOwner(personal=individual)
             if rep is not None:
                 reps[sid] = (rep, individual)
-    people = {r for r, _ in reps.values()}
-    rep_owners: dict[str, Person] = {}
-    for chunk in chunks(sorted(people)):
-        rep_owners.update(
-            (p.subject_id, p) for p in session.scalars(select(Person).where(Person.subject_id.in_(chunk)))
-        )
+    people = _person_owners(session, cipher, sorted({r for r, _ in reps.values()}), personal=False)
     for sid, (rep, individual) in reps.items():
-        if rep in rep_owners:
-            found[sid] = _person_owner(cipher, rep_owners[rep], personal=individual)
+        if rep in people:
+            found[sid] = replace(people[rep], personal=individual)
     return {sid: found.get(sid, NOBODY) for sid in ids}
 
 
