@@ -83,6 +83,7 @@ def populate(engine: Engine, cipher: FieldCipher, persons: int, shops: int = 2) 
                 plaintexts[("persons", sid, f"{field}_enc")] = value
     for sid, b in zip(ids[persons:], businesses, strict=False):
         plaintexts[("organizations", sid, "credit_code_enc")] = b.credit_code
+        plaintexts[("organizations", sid, "name_enc")] = b.name  # a trade name: the owner's text
     return Stored(plaintexts, tuple(ids[:persons]))
 
 

@@ -7,6 +7,9 @@ reach. Every value in the answer must be exactly what ``FieldPolicy.decide`` on 
 
 - whole: the stored plaintext (read from the database and decrypted here, not through the API);
 - masked: ``gateway.access.masking.mask`` of the stored plaintext, and different from it;
+- free text about a person (``person_text`` in the catalogue: content, reason, a trade name): whole
+  only to a caller shown the person's name and address whole, else the masked form stored in clear
+  (``gateway.store.free_text``), which differs from the plaintext where the text names the person;
 - denied: null, with a FORBIDDEN_FIELD error at that path naming the deciding rule and its reason.
 
 The subjects and the row-level viewer each role reads under are stated here, not borrowed from
@@ -34,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from gateway.access.masking import mask
 from gateway.access.policy import Effect, FieldPolicy
+from gateway.access.text_masking import reveals_person_text
 from gateway.access.tokens import Role
 from gateway.access.visibility import Viewer, visible_list_entries, visible_records
 from gateway.api.app import known_fields
@@ -44,7 +48,8 @@ from gateway.lifecycle.responsibilities import reaches_of
 from gateway.lifecycle.rules.checks import Listing, basis_lapsed
 from gateway.lifecycle.rules.loading import LifecycleRules
 from gateway.lifecycle.rules.periods import DisplayPeriods, today_in_china
-from gateway.store import db
+from gateway.store import db, free_text
+from gateway.store.fields import person_texts
 from gateway.store.inputs import ListEntryInput, OrganizationInput, PersonInput, RecordInput, SubjectRef
 from gateway.store.models import (
     CreditRecord,
@@ -71,6 +76,7 @@ PERIODS = DisplayPeriods.load(REPO / "policies")
 RULES = LifecycleRules.load(REPO / "policies")
 SCHEMA = build_schema()._schema  # type: ignore[attr-defined]
 POLICY = FieldPolicy.load(REPO / "policies", known_fields=known_fields())
+PERSON_TEXTS = person_texts()
 
 # --- the data: an individual business run by a person, every maskable value worth masking ---------
 
@@ -280,6 +286,8 @@ class Stored:
     raw: dict[str, Any]  # the plaintext before rendering, what a masker is given
     children: dict[str, Stored | list[Stored] | None] = field(default_factory=dict)
     row: Any = None  # the ORM row, for the row-level viewer
+    # Free text about a person: the clear column (masked when ``<column>_enc`` holds the whole text).
+    clear: dict[str, Any] = field(default_factory=dict)
 
 
 def render(value: Any) -> Any:
@@ -292,8 +300,10 @@ def render(value: Any) -> Any:
     return value
 
 
-def stored(raw: dict[str, Any], row: Any = None, **children: Any) -> Stored:
-    return Stored({k: render(v) for k, v in raw.items()}, raw, children, row)
+def stored(
+    raw: dict[str, Any], row: Any = None, clear: dict[str, Any] | None = None, **children: Any
+) -> Stored:
+    return Stored({k: render(v) for k, v in raw.items()}, raw, children, row, clear or {})
 
 
 class Store:
@@ -338,8 +348,10 @@ class Store:
             )
         rep = row.legal_representative_id
         return stored(
-            {"id": subject_id, "kind": self.kinds[subject_id], "form": row.form, "name": row.name,
+            {"id": subject_id, "kind": self.kinds[subject_id], "form": row.form,
+             "name": free_text.whole(self.cipher, row, "name"),
              "creditCode": code, "registeredAddress": row.registered_address, "agencyKind": row.agency_kind},
+            clear={"name": row.name},
             legalRepresentative=None if rep is None else self.person(rep),
             records=self.records(select(CreditRecord).where(CreditRecord.subject_id == subject_id)),
             listEntries=self.list_entries(subject_id),
@@ -350,7 +362,8 @@ class Store:
             stored(
                 {"id": r.id, "category": r.category, "documentNumber": r.document_number,
                  "authorityCode": r.authority_code, "authorityName": r.authority_name,
-                 "decisionDate": r.decision_date, "actDate": r.act_date, "content": r.content,
+                 "decisionDate": r.decision_date, "actDate": r.act_date,
+                 "content": free_text.whole(self.cipher, r, "content"),
                  "legalBasis": r.legal_basis,
                  "severity": r.severity, "procedure": r.procedure, "status": r.status, "kept": r.kept,
                  "penaltyKinds": r.penalty_kinds, "amount10kYuan": r.amount_10k_yuan,
@@ -360,6 +373,7 @@ class Store:
                  # Derived from the display-period table (docs/lifecycle.md), not stored.
                  "displayUntil": PERIODS.window(r).last_shown, "repairableFrom": PERIODS.window(r).repairable_from},
                 row=r,
+                clear={"content": r.content},
             )
             for r in self.session.scalars(stmt)
         ]  # fmt: skip
@@ -374,11 +388,13 @@ class Store:
         return [
             stored(
                 {"id": e.id, "kind": e.kind, "listName": e.list_name, "authorityCode": e.authority_code,
-                 "reason": e.reason, "listedOn": e.listed_on, "plannedExit": e.planned_exit,
-                 "status": e.status, "exitedOn": e.exited_on, "exitReason": e.exit_reason,
+                 "reason": free_text.whole(self.cipher, e, "reason"), "listedOn": e.listed_on,
+                 "plannedExit": e.planned_exit, "status": e.status, "exitedOn": e.exited_on,
+                 "exitReason": e.exit_reason,
                  # Computed by the one rule of checks (docs/lifecycle.md), not stored.
                  "basisLapsed": basis_lapsed(Listing(e, cited[e.id]), today=TODAY, periods=PERIODS)},
                 row=e,
+                clear={"reason": e.reason},
                 records=self.records(justifying.where(ListEntryRecord.list_entry_id == e.id)),
             )
             for e in entries
@@ -424,12 +440,18 @@ class Answer:
             assert where not in self.errors, f"{where}: {self.errors[where]}"
             expected = stored_obj.children.get(name) if child else stored_obj.values[name]
             if child is None:
+                clear = stored_obj.clear.get(name, stored_obj.raw[name])
+                if fname in PERSON_TEXTS and not reveals_person_text(POLICY, read.subjects):
+                    # Names and addresses inside are for who sees the person's name and address whole.
+                    if decision.effect is Effect.WHOLE:
+                        assert value == clear, f"{where}: {value!r} is not the stored masked {clear!r}"
+                    if "王晓明" in expected:
+                        assert "王晓明" not in value and "青年路12号" not in value, f"{where}: {value!r}"
                 if decision.effect is Effect.WHOLE:
-                    assert value == expected, f"{where}: {value!r} is not the stored {expected!r}"
+                    if fname not in PERSON_TEXTS or reveals_person_text(POLICY, read.subjects):
+                        assert value == expected, f"{where}: {value!r} is not the stored {expected!r}"
                 else:
-                    assert value == mask(fname, stored_obj.raw[name]), (
-                        f"{where}: {value!r} is not the masked value"
-                    )
+                    assert value == mask(fname, clear), f"{where}: {value!r} is not the masked value"
                     assert value != expected, f"{where}: the masked value is the plaintext"
                 continue
             assert decision.effect is Effect.WHOLE, f"{fname}: an object field can only be shown or denied"

@@ -62,7 +62,10 @@ def test_encrypted_columns_are_read_off_the_models() -> None:
     )
     assert found == {
         ("persons", "subject_id", person_columns),
-        ("organizations", "subject_id", ("credit_code_enc",)),
+        ("organizations", "subject_id", ("credit_code_enc", "name_enc")),
+        # Free text about natural persons (gateway.store.free_text).
+        ("credit_records", "id", ("content_enc",)),
+        ("list_entries", "id", ("reason_enc",)),
     }
 
 

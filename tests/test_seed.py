@@ -40,7 +40,7 @@ from gateway.identifiers import birth_date, normalize_credit_code, normalize_id_
 from gateway.keys.crypto import FieldCipher
 from gateway.keys.keyring import Keyring
 from gateway.regions import COUNTY_BY_CODE
-from gateway.store import db
+from gateway.store import db, free_text
 from gateway.store.inputs import ListEntryInput, OrganizationInput, PersonInput, RecordInput
 from gateway.store.models import (
     CreditRecord,
@@ -107,18 +107,23 @@ def snapshot(engine: Engine, cipher: FieldCipher) -> dict[str, Any]:
             )
             orgs[o.subject_id] = (
                 o.form,
-                o.name,
+                free_text.whole(cipher, o, "name"),
                 code,
                 o.registered_address,
                 o.legal_representative_id,
                 o.agency_kind,
             )
+
+        # A free text's ciphertext differs on every write (a fresh nonce): compared by its plaintext.
+        def value(row: Any, column: str) -> Any:
+            if column.endswith("_enc") and getattr(row, column) is not None:
+                return free_text.whole(cipher, row, column.removesuffix("_enc"))
+            return getattr(row, column)
+
         columns = [c for c in CreditRecord.__table__.columns if c.key != "id"]
-        records = {r.id: tuple(getattr(r, c.key) for c in columns) for r in s.scalars(select(CreditRecord))}
+        records = {r.id: tuple(value(r, c.key) for c in columns) for r in s.scalars(select(CreditRecord))}
         entry_columns = [c for c in ListEntry.__table__.columns if c.key != "id"]
-        entries = {
-            e.id: tuple(getattr(e, c.key) for c in entry_columns) for e in s.scalars(select(ListEntry))
-        }
+        entries = {e.id: tuple(value(e, c.key) for c in entry_columns) for e in s.scalars(select(ListEntry))}
         return {
             "subjects": {sid: kind for sid, kind in s.execute(select(Subject.id, Subject.kind))},
             "created_at": sorted(s.scalars(select(Subject.created_at))),
@@ -237,8 +242,9 @@ def test_a_modest_run_has_every_category_and_the_mix_a_demo_needs() -> None:
     assert {r.kept for r in records if r.category is Category.CREDIT_COMMITMENT} == {True, False}
     assert any(r.category is Category.ADMINISTRATIVE_PENALTY and r.subject.id_number for r in records)
     assert any(r.received_at and (r.received_at.date() - r.decision_date).days > 14 for r in records)
+    # Every status a provider imports; REVOKED comes only from a successful objection to the entry.
     assert {(e.kind, e.status) for e in big if isinstance(e, ListEntryInput)} == {
-        (k, s) for k in ListKind for s in ListStatus
+        (k, s) for k in ListKind for s in ListStatus if s is not ListStatus.REVOKED
     }
     numbers = {r.document_number for r in records}
     assert any("市监罚〔" in n for n in numbers) and any("执" in n and n.startswith("（") for n in numbers)

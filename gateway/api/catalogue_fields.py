@@ -23,9 +23,12 @@ from operator import attrgetter
 from typing import Any, TypeVar
 
 import strawberry
+from strawberry.types import Info
 from strawberry.types.field import StrawberryField
 
+from gateway.api.context import RequestContext
 from gateway.api.guard import Guard
+from gateway.store import free_text
 from gateway.store.fields import Field, of_type
 
 T = TypeVar("T", bound=type)
@@ -67,13 +70,26 @@ def catalogue_fields(type_name: str, *, source: str) -> Callable[[T], T]:
 
 def _stored_field(f: Field, source: str) -> Any:
     """A field resolving to ``self.<source>.<name>``, of the catalogue's value type (an ``ID`` for
-    ``id``), nullable as every guarded field is (the guard may deny it)."""
+    ``id``), nullable as every guarded field is (the guard may deny it). A free text about persons
+    (``person_text``) resolves to what ``free_text.served`` gives, which the guard reveals or masks."""
     read = attrgetter(f"{source}.{f.name}")
     value: Any = strawberry.ID if f.name == "id" else f.value
+    if f.person_text:
+        return _person_text_field(f, attrgetter(source))
 
     def resolve(self: Any) -> Any:
         return read(self)
 
     resolve.__name__ = f.name
     resolve.__annotations__ = {"return": value | None}
+    return strawberry.field(resolver=resolve, name=f.graphql_name, description=f.description)
+
+
+def _person_text_field(f: Field, row_of: Callable[[Any], Any]) -> Any:
+    def resolve(self: Any, info: Info) -> Any:
+        ctx: RequestContext = info.context
+        return free_text.served(ctx.services.cipher, row_of(self), f.name)
+
+    resolve.__name__ = f.name
+    resolve.__annotations__ = {"info": Info, "return": str | None}
     return strawberry.field(resolver=resolve, name=f.graphql_name, description=f.description)

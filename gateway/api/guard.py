@@ -23,6 +23,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from gateway.access.masking import MASKER_KINDS, MASKERS, mask
 from gateway.access.policy import Effect
+from gateway.access.text_masking import ProtectedText, reveals_person_text
 from gateway.api.context import RequestContext
 from gateway.errors import ConfigurationError
 from gateway.store.fields import BY_SCHEMA_FIELD
@@ -68,6 +69,13 @@ class Guard(FieldExtension):
                 extensions={"code": "FORBIDDEN_FIELD", "rule": decision.rule, "reason": decision.reason},
             )
         value = next_(source, info, **kwargs)
+        if isinstance(value, ProtectedText):
+            # Free text about a person: whole only to who sees the person's name and address whole.
+            if decision.effect is Effect.WHOLE and reveals_person_text(
+                ctx.services.policy, source.policy_subjects
+            ):
+                return value.reveal()
+            value = value.masked
         if decision.effect is Effect.MASKED and value is not None:
             return mask(field, value)
         return value

@@ -1,4 +1,5 @@
-"""``credit-gateway db``: schema migrations, backup and restore."""
+"""``credit-gateway db``: schema migrations, backup and restore, and rewriting rows a migration cannot
+(it has no keyring)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from gateway.commands.common import console, new_sqlite_file, settings, user_errors
 from gateway.errors import KeyringError
+from gateway.keys.crypto import FieldCipher
 from gateway.keys.index_rotation import index_counts
 from gateway.keys.keyring import load_keyring
 from gateway.keys.usage import require_versions, version_counts
-from gateway.store import backup, db
+from gateway.store import backup, db, text_protection
 
-app = typer.Typer(help="Database schema, backup and restore.", no_args_is_help=True)
+app = typer.Typer(help="Database schema, backup and restore, protecting free text.", no_args_is_help=True)
 
 
 @app.command("upgrade")
@@ -37,6 +40,59 @@ def upgrade(
     if new is not None:
         console.print(f"created a new SQLite database at {new.resolve()}")
     console.print(f"schema at {revision}")
+    if revision == "head":
+        _report_unprotected(config.database_url)
+
+
+def _report_unprotected(url: str) -> None:
+    """Name the data step revision 0009 leaves: texts of natural persons still whole in clear."""
+    engine = db.make_engine(url)
+    try:
+        waiting = text_protection.waiting(engine)
+    finally:
+        engine.dispose()
+    if waiting:
+        console.print(
+            f"[yellow]{waiting} free texts of natural persons are still stored whole in clear[/yellow]: "
+            "run 'credit-gateway db protect-free-text' (needs the keyring; resumable) to mask and "
+            "encrypt them (docs/privacy-model.md)"
+        )
+
+
+@app.command("protect-free-text")
+def protect_free_text(
+    batch_size: int = typer.Option(
+        text_protection.DEFAULT_BATCH_SIZE, "--batch-size", min=1, help="Rows per transaction."
+    ),
+) -> None:
+    """Mask and encrypt the free texts about natural persons written before revision 0009.
+
+    Records' content, list entries' reasons and individual businesses' trade names are rewritten as
+    the writer now stores them: the masked form in clear, the whole text encrypted. Idempotent; an
+    interrupted run keeps its finished batches, and running it again completes the rest.
+    """
+    config = settings()
+    with user_errors():
+        cipher = FieldCipher(load_keyring(config.keyring_path))
+        engine = db.make_engine(config.database_url)
+        try:
+            columns = (
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+            )
+            with Progress(*columns, console=console) as progress:
+                task = progress.add_task("protecting free text", total=text_protection.unchecked(engine))
+                result = text_protection.protect(
+                    engine, cipher, batch_size=batch_size, on_batch=lambda n: progress.advance(task, n)
+                )
+        finally:
+            engine.dispose()
+    console.print(
+        f"looked at {result.scanned} texts; masked and encrypted {result.protected}; "
+        "the others name no natural person"
+    )
 
 
 @app.command("backup")

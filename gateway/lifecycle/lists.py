@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from gateway.access.tokens import Caller
 from gateway.domain import ListKind, ListStatus
 from gateway.errors import InvalidInput, InvalidState, NotEntitled, NotFound
+from gateway.keys.crypto import FieldCipher
 from gateway.lifecycle.rules.checks import Listing, basis_lapsed
 from gateway.lifecycle.rules.lists import (
     MAX_CITED,
@@ -30,7 +31,7 @@ from gateway.lifecycle.rules.loading import LifecycleRules
 from gateway.lifecycle.rules.periods import DisplayPeriods, today_in_china
 from gateway.lifecycle.rules.standing import deciding_authority
 from gateway.lifecycle.rules.texts import statement
-from gateway.store import reads
+from gateway.store import free_text, reads
 from gateway.store.models import CreditRecord, ListEntry, ListEntryRecord
 
 
@@ -46,9 +47,17 @@ class ListRequest:
 
 
 def list_subject(
-    session: Session, *, caller: Caller, request: ListRequest, rules: LifecycleRules, now: datetime
+    session: Session,
+    cipher: FieldCipher,
+    *,
+    caller: Caller,
+    request: ListRequest,
+    rules: LifecycleRules,
+    now: datetime,
 ) -> ListEntry:
-    """A new entry of the caller's authority for the subject of the cited records, listed today."""
+    """A new entry of the caller's authority for the subject of the cited records, listed today. Its
+    reason is stored as the writer stores free text: masked, and whole encrypted, when it concerns a
+    natural person (``gateway.store.free_text``)."""
     authority = caller.org_code
     if authority is None:
         raise NotEntitled("only a provider of an authority lists subjects")
@@ -78,13 +87,21 @@ def list_subject(
         raise InvalidState(
             f"the subject is already on this list, or was listed on it today (entry {already})"
         )
+    entry_id = secrets.token_hex(16)
+    version = cipher.current_version
+    owner = free_text.owners(session, cipher, [subject_id])[subject_id]
+    text = free_text.sealed(
+        cipher, owner, reason, table="list_entries", column="reason", row=entry_id, version=version
+    )
     entry = ListEntry(
-        id=secrets.token_hex(16),
+        id=entry_id,
         subject_id=subject_id,
         kind=request.kind,
         list_name=list_name,
         authority_code=authority,
-        reason=reason,
+        reason=text["reason"],
+        reason_enc=text["reason_enc"],
+        key_version=None if text["reason_enc"] is None else version,
         listed_on=today,
         planned_exit=exit_day,
         status=ListStatus.LISTED,

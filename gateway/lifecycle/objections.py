@@ -31,7 +31,7 @@ from gateway.lifecycle.rules.objections import (
 from gateway.lifecycle.rules.periods import today_in_china
 from gateway.lifecycle.rules.standing import deciding_authority
 from gateway.lifecycle.rules.texts import statement
-from gateway.store import keyset
+from gateway.store import free_text, keyset
 from gateway.store.inputs import RecordInput, SubjectRef
 from gateway.store.keyset import After
 from gateway.store.models import CreditRecord, Objection
@@ -109,7 +109,8 @@ def resolve_objection(
         if correction is not None
         else None
     )
-    if changes is not None and all(getattr(record, k) == v for k, v in changes.items()):
+    current = as_input(cipher, record)
+    if changes is not None and all(getattr(current, k) == v for k, v in changes.items()):
         raise InvalidInput("correction", "changes nothing; uphold the record instead")
     # Everything is validated above: the request's unit of work commits whatever was written.
     claimed = session.execute(
@@ -121,7 +122,7 @@ def resolve_objection(
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise InvalidState("the objection was resolved meanwhile")
     if changes is not None:
-        corrected = replace(as_input(record), status=new_status, **changes)
+        corrected = replace(current, status=new_status, **changes)
         writer = StoreWriter(session, cipher, calendar=calendar, clock=lambda: now, actor=caller.org_code)
         version = writer.correct(
             record, corrected, reason=f"objection {objection.id}: {resolution}"[:200], now=now
@@ -135,9 +136,12 @@ def resolve_objection(
     return objection
 
 
-def as_input(record: CreditRecord) -> RecordInput:
-    """The record as the writer's input, to apply a correction to (the subject is kept by id)."""
-    return RecordInput(subject=SubjectRef(), **{name: getattr(record, name) for name in RECORD_COLUMNS})
+def as_input(cipher: FieldCipher, record: CreditRecord) -> RecordInput:
+    """The record as the writer's input, to apply a correction to (the subject is kept by id), with
+    its whole content (stored masked and encrypted when it is about a natural person)."""
+    values = {name: getattr(record, name) for name in RECORD_COLUMNS}
+    values["content"] = free_text.whole(cipher, record, "content")
+    return RecordInput(subject=SubjectRef(), **values)
 
 
 def list_objections(

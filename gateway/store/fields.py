@@ -64,6 +64,9 @@ class Field:
     only_for: Category | None = None  # given only for records of this category
     no_future: bool = False  # a date that cannot lie after the day of input
     self_only: bool = False  # for the person alone: no role, partner kind or consent may see it
+    # Free text that may name a natural person: stored masked, and whole in ``<name>_enc``
+    # (gateway.store.free_text); served whole only to who sees the person's name and address whole.
+    person_text: bool = False
     audit_group: str | None = None  # the query history's group of a field no consent scope opens
     returns: str | None = None  # the guarded type a relation field returns
 
@@ -137,7 +140,8 @@ CATALOGUE: tuple[Field, ...] = (
     _f(ORG, "id", str),
     _f(ORG, "kind", SubjectKind),
     _f(ORG, "form", OrgForm),
-    _f(ORG, "name", str, max_len=200),
+    # An individual business's trade name may be its owner's name (牡丹区李建中副食店): person text.
+    _f(ORG, "name", str, max_len=200, person_text=True),
     # An individual business's code identifies the person who runs it: encrypted, masked.
     _f(ORG, "credit_code", str, max_len=40, credit_code=True, masker="credit_code"),
     _f(ORG, "registered_address", str, max_len=300, masker="address"),
@@ -168,6 +172,7 @@ CATALOGUE: tuple[Field, ...] = (
         str,
         max_len=20_000,
         masker="free_text",
+        person_text=True,
         submittable=True,
         required=True,
         correctable=True,
@@ -229,7 +234,7 @@ CATALOGUE: tuple[Field, ...] = (
     _f(L, "kind", ListKind),
     _f(L, "list_name", str, max_len=120),
     _f(L, "authority_code", str, max_len=40, credit_code=True),
-    _f(L, "reason", str, max_len=5_000, masker="free_text"),
+    _f(L, "reason", str, max_len=5_000, masker="free_text", person_text=True),
     _f(L, "listed_on", date),
     _f(L, "planned_exit", date),
     _f(L, "status", ListStatus),
@@ -297,6 +302,11 @@ def masked() -> dict[str, str]:
     return {f.schema_field: f.masker for f in CATALOGUE if f.masker is not None}
 
 
+def person_texts() -> frozenset[str]:
+    """``Type.field`` of every free text that may name a natural person (``person_text``)."""
+    return frozenset(f.schema_field for f in CATALOGUE if f.person_text)
+
+
 def self_only() -> frozenset[str]:
     return frozenset(f.schema_field for f in CATALOGUE if f.self_only)
 
@@ -310,6 +320,7 @@ __all__ = [
     "encrypted",
     "masked",
     "of_type",
+    "person_texts",
     "record_input_fields",
     "schema_fields",
     "self_only",

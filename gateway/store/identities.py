@@ -10,6 +10,7 @@ persons, organisations and subject references here before it writes records and 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from gateway.domain import OrgForm, SubjectKind
 from gateway.keys.crypto import FieldCipher
-from gateway.store import reads
+from gateway.store import free_text, reads
 from gateway.store.bulk_insert import insert_rows
 from gateway.store.fields import encrypted
 from gateway.store.inputs import OrganizationInput, PersonInput, SubjectRef
@@ -179,10 +180,13 @@ class Identities:
     def organization_code(self, org: Organization) -> str:
         return reads.organization_code(self.cipher, org)
 
-    def _org_values(self, subject_id: str, o: OrganizationInput, rep_id: str | None) -> dict[str, Any]:
+    def _org_values(
+        self, subject_id: str, o: OrganizationInput, rep_id: str | None, owner: free_text.TextOwner
+    ) -> dict[str, Any]:
         values: dict[str, Any] = {
             "form": o.form,
             "name": o.name,
+            "name_enc": None,
             "registered_address": o.registered_address,
             "legal_representative_id": rep_id,
             "agency_kind": o.agency_kind,
@@ -200,6 +204,18 @@ class Identities:
             )
             values["credit_code_bidx"] = self._blind("credit_code", o.credit_code)
             values["index_version"] = self.cipher.index_version
+            # Its trade name may be its owner's name: masked in clear, whole encrypted.
+            values.update(
+                free_text.sealed(
+                    self.cipher,
+                    replace(owner, personal=True),
+                    o.name,
+                    table="organizations",
+                    column="name",
+                    row=subject_id,
+                    version=values["key_version"],
+                )
+            )
         else:
             values["credit_code"] = o.credit_code
         return values
@@ -211,6 +227,7 @@ class Identities:
         latest = {o.credit_code: o for o in orgs}
         existing = self.find_organizations(latest)
         ids = {code: org.subject_id for code, org in existing.items()}
+        owners = self._owners(latest.values(), existing, person_ids)
         outcomes: dict[str, WriteOutcome] = {}
         new_subjects: list[dict[str, Any]] = []
         new_orgs: list[dict[str, Any]] = []
@@ -221,12 +238,12 @@ class Identities:
                 sid = self.new_id()
                 ids[code] = sid
                 new_subjects.append({"id": sid, "kind": o.kind, "created_at": now})
-                new_orgs.append({"subject_id": sid, **self._org_values(sid, o, rep_id)})
+                new_orgs.append({"subject_id": sid, **self._org_values(sid, o, rep_id, owners[code])})
                 outcomes[code] = WriteOutcome.CREATED
                 continue
             rep_id = rep_id or org.legal_representative_id
             same = (
-                org.name == o.name
+                free_text.whole(self.cipher, org, "name") == o.name
                 and org.form == o.form
                 and org.registered_address == (o.registered_address or org.registered_address)
                 and org.legal_representative_id == rep_id
@@ -235,7 +252,7 @@ class Identities:
             if same:
                 outcomes[code] = WriteOutcome.UNCHANGED
                 continue
-            values = self._org_values(org.subject_id, o, rep_id)
+            values = self._org_values(org.subject_id, o, rep_id, owners[code])
             values["registered_address"] = o.registered_address or org.registered_address
             self.session.execute(
                 update(Organization).where(Organization.subject_id == org.subject_id).values(**values)
@@ -244,6 +261,26 @@ class Identities:
         insert_rows(self.session, Subject, new_subjects)
         insert_rows(self.session, Organization, new_orgs)
         return ids, outcomes
+
+    def _owners(
+        self,
+        orgs: Iterable[OrganizationInput],
+        existing: Mapping[str, Organization],
+        person_ids: Mapping[str, str],
+    ) -> dict[str, free_text.TextOwner]:
+        """Whose names an individual business's trade name may hold: its legal representative's (the
+        one given, else the one stored), read after this batch's persons were written."""
+        reps: dict[str, str] = {}
+        for o in orgs:
+            if o.form is not OrgForm.INDIVIDUAL_BUSINESS:
+                continue
+            rep = person_ids[o.legal_representative.id_number] if o.legal_representative else None
+            org = existing.get(o.credit_code)
+            rep = rep or (org.legal_representative_id if org is not None else None)
+            if rep is not None:
+                reps[o.credit_code] = rep
+        people = free_text.owners(self.session, self.cipher, reps.values()) if reps else {}
+        return {o.credit_code: people.get(reps.get(o.credit_code, ""), free_text.NOBODY) for o in orgs}
 
     # --- references ------------------------------------------------------------------------------
 

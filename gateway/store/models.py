@@ -137,6 +137,9 @@ class Organization(Base):
     credit_code_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     credit_code_bidx: Mapped[bytes | None] = mapped_column(LargeBinary(8), index=True)
     index_version: Mapped[int | None] = mapped_column(Integer)  # with ``credit_code_bidx``
+    # An individual business's trade name may be its owner's name: ``name`` holds it masked, this
+    # the whole name encrypted (gateway.store.free_text).
+    name_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     registered_address: Mapped[str | None] = mapped_column(String(300))
     legal_representative_id: Mapped[str | None] = mapped_column(ForeignKey("subjects.id"), index=True)
     agency_kind: Mapped[AgencyKind | None] = mapped_column(_enum(AgencyKind))
@@ -160,7 +163,11 @@ class CreditRecord(Base):
     authority_name: Mapped[str | None] = mapped_column(String(200))
     decision_date: Mapped[date] = mapped_column(Date)
     act_date: Mapped[date | None] = mapped_column(Date)
+    # Free text about a natural person: ``content`` holds it masked, ``content_enc`` whole and
+    # encrypted under ``key_version`` (gateway.store.free_text); both null for any other text.
     content: Mapped[str] = mapped_column(Text)
+    key_version: Mapped[int | None] = mapped_column(Integer, index=True)
+    content_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     legal_basis: Mapped[str | None] = mapped_column(Text)
     severity: Mapped[Severity] = mapped_column(_enum(Severity))
     procedure: Mapped[Procedure | None] = mapped_column(_enum(Procedure))
@@ -238,7 +245,9 @@ class ListEntry(Base):
     kind: Mapped[ListKind] = mapped_column(_enum(ListKind))
     list_name: Mapped[str] = mapped_column(String(120))
     authority_code: Mapped[str] = mapped_column(CODE)
-    reason: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)  # masked when ``reason_enc`` holds it (as a record's content)
+    key_version: Mapped[int | None] = mapped_column(Integer, index=True)
+    reason_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     listed_on: Mapped[date] = mapped_column(Date)
     planned_exit: Mapped[date | None] = mapped_column(Date)
     status: Mapped[ListStatus] = mapped_column(_enum(ListStatus))

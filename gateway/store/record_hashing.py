@@ -45,5 +45,15 @@ def content_hash(values: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+# Ciphertexts stay out of a snapshot: key rotation re-encrypts columns, not JSON documents, so a sealed
+# value kept here would become unreadable once its key is pruned. A superseded version keeps its
+# content as stored, which for a text about a natural person is the masked form (docs/privacy-model.md).
+_NOT_SNAPSHOT = frozenset({"key_version", "content_enc"})
+
+
 def snapshot(rec: CreditRecord) -> dict[str, Any]:
-    return {c.key: jsonable(getattr(rec, c.key)) for c in CreditRecord.__table__.columns}
+    return {
+        c.key: jsonable(getattr(rec, c.key))
+        for c in CreditRecord.__table__.columns
+        if c.key not in _NOT_SNAPSHOT
+    }

@@ -23,7 +23,7 @@ from gateway.keys.crypto import FieldCipher
 from gateway.lifecycle.rules.minors import acted_as_minor
 from gateway.lifecycle.rules.periods import today_in_china
 from gateway.personal_traits import find_personal_traits
-from gateway.store import record_versions
+from gateway.store import free_text, record_versions
 from gateway.store.bulk_insert import insert_rows
 from gateway.store.fields import record_input_fields
 from gateway.store.identities import Identities
@@ -186,7 +186,10 @@ class StoreWriter:
         the old one; receipt time and deadline compliance stay those of the original submission, and a
         correction that makes it serious reaches the legal representative. Returns the new version."""
         id_number = self.identities.id_number_of(rec.subject_id)
-        values = self._record_values(record, rec.subject_id, as_utc(rec.received_at), id_number)
+        owner = free_text.owners(self.session, self.cipher, [rec.subject_id])[rec.subject_id]
+        values = self._record_values(
+            record, rec.id, rec.subject_id, owner, as_utc(rec.received_at), id_number
+        )
         version = rec.version + 1
         self.supersede(rec, values, reason=reason, now=now)
         record_versions.link_legal_representatives(self.session, [{"id": rec.id, **values}])
@@ -195,15 +198,24 @@ class StoreWriter:
     # --- records ---------------------------------------------------------------------------------
 
     def _record_values(
-        self, r: RecordInput, subject_id: str, now: datetime, id_number: str | None
+        self,
+        r: RecordInput,
+        record_id: str,
+        subject_id: str,
+        owner: free_text.TextOwner,
+        now: datetime,
+        id_number: str | None,
     ) -> dict[str, Any]:
-        """The record's columns; ``id_number`` is the subject's when a person (whether the act was a
-        minor's is decided here, once, from its birth date: ``gateway.lifecycle.rules.minors``)."""
+        """The record's stored columns; the content hash is over the whole content, which is then
+        stored masked and encrypted when it concerns a natural person (``gateway.store.free_text``).
+        ``id_number`` is the subject's when a person (whether the act was a minor's is decided here,
+        once, from its birth date: ``gateway.lifecycle.rules.minors``)."""
         received = r.received_at or now
         values: dict[str, Any] = {"subject_id": subject_id}
         values.update((name, getattr(r, name)) for name in RECORD_COLUMNS)
         values["content_hash"] = content_hash(values)
         values["changed_by"] = self.actor  # after the hash: who wrote it is no part of the content
+        values.update(self._sealed(owner, r.content, table="credit_records", column="content", row=record_id))
         values["received_at"] = received
         values["received_within_deadline"] = self._within_deadline(r.decision_date, received.date())
         values["personal_traits_flagged"] = bool(
@@ -212,6 +224,17 @@ class StoreWriter:
         values["committed_as_minor"] = acted_as_minor(
             id_number, act_date=r.act_date, decision_date=r.decision_date
         )
+        return values
+
+    def _sealed(
+        self, owner: free_text.TextOwner, text: str, *, table: str, column: str, row: str
+    ) -> dict[str, Any]:
+        """A free text's stored columns with the row's ``key_version`` (null when kept in clear)."""
+        version = self.cipher.current_version
+        values = free_text.sealed(
+            self.cipher, owner, text, table=table, column=column, row=row, version=version
+        )
+        values["key_version"] = None if values[f"{column}_enc"] is None else version
         return values
 
     def _within_deadline(self, decided: date, received: date) -> bool:
@@ -253,6 +276,7 @@ class StoreWriter:
     ) -> dict[RecordKey, str]:
         keys = [r.key for _, r in records]  # a property that builds a new key at every use
         existing = self.find_records(keys)
+        owners = free_text.owners(self.session, self.cipher, subject_ids.values()) if records else {}
         ids = {key: rec.id for key, rec in existing.items()}
         first_index: dict[RecordKey, int] = {}
         new_rows: list[dict[str, Any]] = []
@@ -271,11 +295,13 @@ class StoreWriter:
                 results[i] = ItemResult(WriteOutcome.REJECTED, field="subject", reason="unknown subject")
                 continue
             rec = existing.get(key)
+            rid = self.new_id() if rec is None else rec.id
             # A resubmission keeps the time the record was first received, and so its deadline flag.
             received = now if rec is None else as_utc(rec.received_at)
-            values = self._record_values(r, sid, received, r.subject.id_number)
+            values = self._record_values(
+                r, rid, sid, owners.get(sid, free_text.NOBODY), received, r.subject.id_number
+            )
             if rec is None:
-                rid = self.new_id()
                 ids[key] = rid
                 new_rows.append({"id": rid, "version": 1, **values})
                 results[i] = ItemResult(WriteOutcome.CREATED, rid, subject_id=sid)
@@ -307,9 +333,9 @@ class StoreWriter:
     ) -> None:
         wanted_keys = {k for _, e in entries for k in e.records if k not in record_ids}
         record_ids = record_ids | {k: r.id for k, r in self.find_records(wanted_keys).items()}
-        existing_entries = self._find_list_entries(
-            {subject_ids[e.subject] for _, e in entries if e.subject in subject_ids}
-        )
+        entry_subjects = {subject_ids[e.subject] for _, e in entries if e.subject in subject_ids}
+        existing_entries = self._find_list_entries(entry_subjects)
+        owners = free_text.owners(self.session, self.cipher, entry_subjects) if entries else {}
         new_entries: list[dict[str, Any]] = []
         new_links: list[dict[str, Any]] = []
         for i, e in entries:
@@ -330,16 +356,22 @@ class StoreWriter:
                 "status": e.status,
                 "exited_on": e.exited_on,
             }
+            eid = self.new_id() if existing is None else existing.id
+            reason = self._sealed(
+                owners.get(sid, free_text.NOBODY), e.reason, table="list_entries", column="reason", row=eid
+            )
             if existing is not None:
-                if all(getattr(existing, k) == v for k, v in values.items()):
+                same = free_text.whole(self.cipher, existing, "reason") == e.reason and all(
+                    getattr(existing, k) == v for k, v in values.items() if k != "reason"
+                )
+                if same:
                     results[i] = ItemResult(WriteOutcome.UNCHANGED, existing.id)
                 else:
                     self.session.execute(
-                        update(ListEntry).where(ListEntry.id == existing.id).values(**values)
+                        update(ListEntry).where(ListEntry.id == existing.id).values(**(values | reason))
                     )
                     results[i] = ItemResult(WriteOutcome.UPDATED, existing.id, subject_id=sid)
                 continue
-            eid = self.new_id()
             new_entries.append(
                 {
                     "id": eid,
@@ -349,6 +381,7 @@ class StoreWriter:
                     "authority_code": e.authority_code,
                     "listed_on": e.listed_on,
                     **values,
+                    **reason,
                 }
             )
             new_links.extend(

@@ -171,7 +171,12 @@ class ListMutation:
             planned_exit=input.planned_exit,
         )
         row = lists.list_subject(
-            ctx.session, caller=ctx.caller, request=request, rules=ctx.services.lifecycle, now=ctx.now
+            ctx.session,
+            ctx.services.cipher,
+            caller=ctx.caller,
+            request=request,
+            rules=ctx.services.lifecycle,
+            now=ctx.now,
         )
         ctx.changes.append(
             Change(
