@@ -46,6 +46,8 @@ COURT = OrganizationInput(
 WANG = PersonInput(name="王守财", id_number=id_number(region="371702", seq=51), phone="13700001111")
 ZHAO = PersonInput(name="赵不还", id_number=id_number(region="371702", seq=61))
 QIAN = PersonInput(name="钱已清", id_number=id_number(region="371702", seq=71))
+# Born 2010: the act of the debt below was a minor's (001 (十三), 004 个人 四(三)), never published.
+SUN = PersonInput(name="孙少年", id_number=id_number(region="371702", born=date(2010, 5, 1), seq=81))
 PUBLISHED = """
 query($list: ListKind, $category: Category, $region: String, $from: Date, $to: Date, $first: Int!, $after: String) {
   publishedListEntries(list: $list, category: $category, region: $region, listedFrom: $from, listedTo: $to,
@@ -90,21 +92,23 @@ def _entry(person: PersonInput, record: Any, listed_on: date, **changes: object)
 WANG_DEBT = _debtor(WANG, 101)
 ZHAO_DEBT = _debtor(ZHAO, 102, status=RecordStatus.REVOKED)  # the court revoked it
 QIAN_DEBT = _debtor(QIAN, 103)
+SUN_DEBT = _debtor(SUN, 104, act_date=date(2026, 1, 10))
 LI_PENALTY = replace(
     RECORDS[3], subject=SubjectRef(id_number=LI.id_number), document_number="菏市监罚〔2026〕9号"
 )
 ITEMS = [
-    COURT, WANG, ZHAO, QIAN, WANG_DEBT, ZHAO_DEBT, QIAN_DEBT, LI_PENALTY,
+    COURT, WANG, ZHAO, QIAN, SUN, WANG_DEBT, ZHAO_DEBT, QIAN_DEBT, SUN_DEBT, LI_PENALTY,
     _entry(WANG, WANG_DEBT, date(2026, 3, 5)),
     _entry(ZHAO, ZHAO_DEBT, date(2026, 3, 6)),
     _entry(QIAN, QIAN_DEBT, date(2026, 3, 7), status=ListStatus.EXITED, exited_on=date(2026, 3, 9)),
+    _entry(SUN, SUN_DEBT, date(2026, 3, 10)),  # listed, but on a minor's act: never published
     # A person's black-list entry of another category: never published.
     ListEntryInput(subject=SubjectRef(id_number=LI.id_number), kind=ListKind.BLACK, list_name="严重违法失信名单",
                    authority_code=MARKET.credit_code, reason="食品安全严重违法", listed_on=date(2026, 3, 8),
                    records=(LI_PENALTY.key,)),
 ]  # fmt: skip
-WHOLE_NUMBERS = [p.id_number for p in (WANG, ZHAO, QIAN, LI, ZHANG)]
-HIDDEN_NAMES = [ZHAO.name, QIAN.name, LI.name, ZHANG.name]
+WHOLE_NUMBERS = [p.id_number for p in (WANG, ZHAO, QIAN, SUN, LI, ZHANG)]
+HIDDEN_NAMES = [ZHAO.name, QIAN.name, SUN.name, LI.name, ZHANG.name]
 
 
 @dataclass

@@ -59,11 +59,15 @@ class DisclosureRules:
         self, entry: ListEntry, records: Iterable[CreditRecord], *, today: date, periods: DisplayPeriods
     ) -> bool:
         """A person's entry is public when it is a black-list entry justified by at least one record
-        in force of a named category; anything less keeps it unpublished (fail closed)."""
+        in force of a named category that is not of a minor's act (those are never published: 001
+        (十三), 004 个人 四(三)); anything less keeps it unpublished (fail closed)."""
         return entry.kind is ListKind.BLACK and any(
-            r.category in self.person_categories and in_force(r, today=today, periods=periods)
-            for r in records
+            self.publishes_record(r) and in_force(r, today=today, periods=periods) for r in records
         )
+
+    def publishes_record(self, record: CreditRecord) -> bool:
+        """Whether a record may justify publishing a person's entry and be named with it."""
+        return record.category in self.person_categories and not record.committed_as_minor
 
 
 def public_identifier(kind: SubjectKind, identifier: str) -> str:

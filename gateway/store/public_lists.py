@@ -86,6 +86,7 @@ def _statement(f: ListFilter, rules: DisclosureRules, after: After | None) -> An
         _justified_by(
             and_(
                 CreditRecord.category.in_(sorted(rules.person_categories)),
+                CreditRecord.committed_as_minor.is_(False),  # a minor's act is never published
                 CreditRecord.status.not_in(sorted(HIDDEN_FROM_QUERIES)),
             )
         ),
@@ -174,7 +175,7 @@ def _published(
             ):
                 continue
             name, identifier = person.name, person.id_number
-            justifying = [r for r in justifying if r.category in rules.person_categories]
+            justifying = [r for r in justifying if rules.publishes_record(r)]
         else:
             org = orgs.get(entry.subject_id)
             if org is None:
