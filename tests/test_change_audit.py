@@ -205,6 +205,8 @@ def test_an_import_and_a_key_rotation_write_change_events_that_audit_verify_cove
     assert imported.returncode == 0, imported.stderr
     rotated = run_cli("keys", "rotate", keyring=keyring, database_url=url)
     assert rotated.returncode == 0, rotated.stderr
+    reindexed = run_cli("keys", "rotate-index", keyring=keyring, database_url=url)
+    assert reindexed.returncode == 0, reindexed.stderr
 
     logged = events(url)
     kinds = [e.get("change") for e in logged]
@@ -225,6 +227,9 @@ def test_an_import_and_a_key_rotation_write_change_events_that_audit_verify_cove
     assert len({e["changed"][0] for e in per_subject}) == len(per_subject)
     (rotation,) = [e for e in logged if e.get("change") == "keys.rotated"]
     assert rotation["detail"]["data_key_version"] == 2 and rotation["detail"]["rotated"] > 0
+    (reindex,) = [e for e in logged if e.get("change") == "keys.index_rotated"]
+    assert reindex["detail"]["index_key_version"] == 2 and reindex["detail"]["recomputed"] > 0
+    assert reindex["detail"]["retired"] == 1 and reindex["detail"]["remaining"] == 0
     assert {e["role"] for e in logged} == {"operator"} and file_event["caller_id"].startswith("operator:")
 
     verified = run_cli("audit", "verify", "--workers", "1", keyring=keyring, database_url=url)

@@ -57,6 +57,7 @@ class ChangeKind(StrEnum):
     LIST_OBJECTION_FILED = "list_objection.filed"
     LIST_OBJECTION_RESOLVED = "list_objection.resolved"
     KEYS_ROTATED = "keys.rotated"
+    INDEX_KEY_ROTATED = "keys.index_rotated"
     POLICY_RELOADED = "policy.reloaded"
 
 

@@ -18,6 +18,8 @@ from rich.progress import (
 )
 from sqlalchemy import Engine
 
+from gateway.audit.changes import Change, ChangeKind
+from gateway.commands.audit_log import append_changes
 from gateway.commands.common import console, settings, user_errors
 from gateway.errors import RotationUnfinished
 from gateway.keys.index_rotation import (
@@ -70,6 +72,9 @@ def rotate_index_command(
         raise typer.Exit(130) from None
     finally:
         engine.dispose()
+    with user_errors():
+        written = append_changes(cfg, [_change(result, add_only=add_only)])
+    console.print(f"{written} change event written to the audit log", highlight=False)
     if add_only:
         console.print(
             f"{result.remaining} rows wait on older index keys; 'credit-gateway keys rotate-index' "
@@ -94,6 +99,21 @@ def rotate_index_command(
             f"index key version {result.retired} deleted from {cfg.keyring_path}; back up the keyring now",
             highlight=False,
         )
+
+
+def _change(result: IndexRotationResult, *, add_only: bool) -> Change:
+    """The run as the audit log keeps it: which key, how far, which key was deleted."""
+    return Change(
+        ChangeKind.INDEX_KEY_ROTATED,
+        detail={
+            "index_key_version": result.plan.version,
+            "version_added": result.plan.added,
+            "add_only": add_only,
+            "recomputed": result.recomputed,
+            "remaining": result.remaining,
+            "retired": result.retired,
+        },
+    )
 
 
 def _run(
