@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
 from gateway.api.app import create_app
@@ -175,11 +176,14 @@ def test_a_missing_sqlite_file_is_not_ready_and_ready_once_it_is_restored(
 
 def test_a_database_behind_the_gateways_schema_is_not_ready(tmp_path: Path, database_url: str) -> None:
     env = build_env(tmp_path, database_url)
-    command.downgrade(db.alembic_config(database_url), "0001")
+    command.downgrade(db.alembic_config(database_url), "-1")  # one step: 0009 refuses to drop protected text
+    behind = ScriptDirectory.from_config(db.alembic_config(database_url)).get_revision(db.head_revision())
+    assert behind is not None and isinstance(behind.down_revision, str)
     for client in serving(env.settings):
         status, body = probe(client)
         assert status == 503 and body["problems"] == [
-            f"database schema at revision 0001, this gateway needs {db.head_revision()}: run 'credit-gateway db upgrade'"
+            f"database schema at revision {behind.down_revision}, this gateway needs {db.head_revision()}: "
+            "run 'credit-gateway db upgrade'"
         ]
         db.upgrade(database_url)
         assert probe(client) == (200, {"status": "ready"})
