@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import IO, Annotated, TypeVar
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -34,7 +33,7 @@ from gateway.audit.pseudonyms import Pseudonyms
 from gateway.audit.store import AuditLog, HeadSchedule, head_of
 from gateway.audit.verify import default_workers, verify_log
 from gateway.clock import utcnow
-from gateway.commands.common import console, settings, user_errors
+from gateway.commands.common import console, progress_bar, settings, user_errors
 from gateway.errors import GatewayError, InvalidInput
 from gateway.keys import jwks
 from gateway.keys.crypto import FieldCipher
@@ -58,17 +57,6 @@ def _engine(cfg: Settings) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
-
-
-def progress_bar() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    )
 
 
 def read_heads_file(path: Path) -> list[TreeHead]:

@@ -8,12 +8,33 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from gateway.errors import DatabaseNotFound, GatewayError
 from gateway.settings import Settings
 from gateway.store import db
 
 console = Console(stderr=True)
+
+
+def progress_bar() -> Progress:
+    """The bar of every long-running command (rotations, export, verify, protecting text): what it
+    does, how far of how many, time taken and left, on standard error beside the messages."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    )
 
 
 def settings() -> Settings:

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from gateway.commands.common import console, new_sqlite_file, settings, user_errors
+from gateway.commands.common import console, new_sqlite_file, progress_bar, settings, user_errors
 from gateway.errors import KeyringError
 from gateway.keys.crypto import FieldCipher
 from gateway.keys.index_rotation import index_counts
@@ -76,13 +75,7 @@ def protect_free_text(
         cipher = FieldCipher(load_keyring(config.keyring_path))
         engine = db.make_engine(config.database_url)
         try:
-            columns = (
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-            )
-            with Progress(*columns, console=console) as progress:
+            with progress_bar() as progress:
                 task = progress.add_task("protecting free text", total=text_protection.unchecked(engine))
                 result = text_protection.protect(
                     engine, cipher, batch_size=batch_size, on_batch=lambda n: progress.advance(task, n)

@@ -8,19 +8,13 @@ from pathlib import Path
 
 import typer
 from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
     TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 from sqlalchemy import Engine
 
 from gateway.audit.changes import Change, ChangeKind
 from gateway.commands.audit_log import append_changes
-from gateway.commands.common import console, settings, user_errors
+from gateway.commands.common import console, progress_bar, settings, user_errors
 from gateway.errors import RotationUnfinished
 from gateway.keys.index_rotation import (
     DEFAULT_BATCH_SIZE,
@@ -119,14 +113,7 @@ def _change(result: IndexRotationResult, *, add_only: bool) -> Change:
 def _run(
     keyring_path: Path, engine: Engine, batch_size: int, add_only: bool, stop_after: int
 ) -> IndexRotationResult:
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-    ) as progress:
+    with progress_bar() as progress:
         task: list[TaskID] = []
         batches = [0]
 

@@ -11,20 +11,14 @@ from contextlib import contextmanager
 import typer
 from rich.console import Console
 from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
     TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 from rich.table import Table
 from sqlalchemy import Engine
 
 from gateway.audit.changes import Change, ChangeKind
 from gateway.commands.audit_log import append_changes
-from gateway.commands.common import console, settings, user_errors
+from gateway.commands.common import console, progress_bar, settings, user_errors
 from gateway.errors import KeyringError, RotationUnfinished
 from gateway.keys.index_rotation import IndexStatus, index_status
 from gateway.keys.keyring import create_keyring_file, load_keyring
@@ -69,14 +63,7 @@ def rotate_command(
     """
     cfg = settings()
     with user_errors(), _engine(cfg.database_url) as engine:
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=console,
-        ) as progress:
+        with progress_bar() as progress:
             task: list[TaskID] = []
 
             def on_plan(plan: RotationPlan) -> None:

@@ -49,7 +49,7 @@ from gateway.api.auditing import RequestAuditor, Trail
 from gateway.api.context import RequestContext, Services
 from gateway.api.errors import format_error
 from gateway.audit.events import RequestOutcome
-from gateway.domain import AgencyKind, ConsentPurpose, ConsentScope
+from gateway.domain import AgencyKind, ConsentScope
 from gateway.errors import PersonUnavailable
 from gateway.identifiers import normalize_id_number
 from gateway.settings import Settings
@@ -85,15 +85,7 @@ _ALL_SCOPES = ",".join(scope.value for scope in ConsentScope)
 _admitted_person = operations.admitted_person
 
 
-def _person_without_consent(
-    ctx: RequestContext,
-    *,
-    id_number: str,
-    purpose: ConsentPurpose | None,
-    consent: str | None,
-    legal_basis: Any,
-    field: str,
-) -> Admission:
+def _person_without_consent(ctx: RequestContext, *, id_number: str, field: str, **_: Any) -> Admission:
     """The bare path's consented lookup: the same blind-index read, no token, no counted use."""
     person_id = reads.find_person_id(
         ctx.session, ctx.services.cipher, normalize_id_number(id_number, field=field)
@@ -105,21 +97,11 @@ def _person_without_consent(
     return Admission(person_id=person_id, scopes=scopes_of(consent_row), consent=consent_row, lawful=None)
 
 
-def _admitted_or_bare(
-    ctx: RequestContext,
-    *,
-    id_number: str,
-    purpose: ConsentPurpose | None,
-    consent: str | None,
-    legal_basis: Any,
-    field: str,
-) -> Admission:
+def _admitted_or_bare(ctx: RequestContext, **arguments: Any) -> Admission:
     """Installed in place of ``operations.admitted_person`` in the benchmark's processes only: the
     bare path (recognised by its allow-all policy) skips consent; every other caller gets the real one."""
     lookup = _person_without_consent if ctx.services.policy is ALLOW_ALL else _admitted_person
-    return lookup(
-        ctx, id_number=id_number, purpose=purpose, consent=consent, legal_basis=legal_basis, field=field
-    )
+    return lookup(ctx, **arguments)
 
 
 operations.admitted_person = _admitted_or_bare  # type: ignore[assignment]
