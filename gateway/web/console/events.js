@@ -6,7 +6,7 @@ import { barChart } from "./charts.js";
 import { chinaDay, chinaHour, chinaTime } from "./time.js";
 
 const MAX_HOURS = 72; // more hours with events than this: the time chart counts per day
-const COLUMNS = ["seq", "time", "caller", "role", "organization", "rootFields", "outcome", "errors", "purpose", "consentId", "subjects", "fields"];
+const COLUMNS = ["seq", "time", "kind", "caller", "role", "organization", "rootFields", "outcome", "errors", "purpose", "consentId", "subjects", "changed", "detail", "fields"];
 
 /** A long identifier, shortened on screen; the whole value stays in the title and for screen readers. */
 function short(value) {
@@ -15,19 +15,33 @@ function short(value) {
   return el("span", { class: "mono", title: value, "aria-label": value }, `${value.slice(0, 14)}…`);
 }
 
+/** A list of identifiers, each shortened, or "—". */
+function ids(values) {
+  if (!values.length) return "—";
+  return values.map((value, i) => [i ? " " : null, short(value)]).flat();
+}
+
+/** A request is a request; a change event names its kind (docs/audit.md, "Change events"). */
+function kind(event) {
+  return event.eventClass === "CHANGE" ? label("ChangeKind", event.change) : label("EventClass", event.eventClass);
+}
+
 function cells(event, isFlagged) {
   return {
     seq: [String(event.seq), isFlagged ? el("span", { class: "visually-hidden" }, ` (${t("flagged")})`) : null],
     time: el("span", { title: event.time }, chinaTime(event.time)),
+    kind: kind(event),
     caller: short(event.callerId),
     role: label("Role", event.role),
     organization: el("span", { class: "mono" }, event.organization || "—"),
-    rootFields: [event.rootFields.join(" "), event.operationName ? ` (${event.operationName})` : ""].join(""),
+    rootFields: [event.rootFields.join(" ") || "—", event.operationName ? ` (${event.operationName})` : ""].join(""),
     outcome: label("Outcome", event.outcome),
     errors: event.errorCodes.join(" ") || "—",
     purpose: event.purpose || "—",
     consentId: short(event.consentId),
-    subjects: [...event.subjects, ...event.pseudonyms].map((value, i) => [i ? " " : null, short(value)]).flat().concat(event.subjects.length + event.pseudonyms.length ? [] : ["—"]),
+    subjects: ids([...event.subjects, ...event.pseudonyms]),
+    changed: ids(event.changedSubjects),
+    detail: event.changeDetail ? el("code", { class: "detail" }, event.changeDetail) : "—",
     fields: `${event.fieldsWhole}/${event.fieldsMasked}/${event.fieldsDenied}`,
   };
 }
@@ -43,7 +57,13 @@ export function renderEvents(body, nodes, flagged) {
     const values = cells(event, isFlagged);
     return el(
       "tr",
-      { "data-seq": String(event.seq), "data-organization": event.organization || "", class: isFlagged ? "flagged" : null },
+      {
+        "data-seq": String(event.seq),
+        "data-organization": event.organization || "",
+        "data-class": event.eventClass,
+        "data-change": event.change || "",
+        class: isFlagged ? "flagged" : null,
+      },
       COLUMNS.map((c) => el(c === "seq" ? "th" : "td", { scope: c === "seq" ? "row" : null, class: c === "seq" || c === "fields" ? "num" : null }, values[c])),
     );
   });

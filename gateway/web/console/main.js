@@ -8,12 +8,13 @@ import { currentToken } from "/shared/session.js";
 import { flagFilter, renderAnomalies } from "./anomalies.js";
 import { renderCounts, renderEvents } from "./events.js";
 import { buildExport } from "./export.js";
+import { renderRecordHistory } from "./history.js";
 import { MESSAGES } from "./messages.js";
-import { ANOMALIES, CONSISTENCY, EVENTS, EXPORT, STATS, TREE } from "./queries.js";
+import { ANOMALIES, CONSISTENCY, EVENTS, EXPORT, RECORD_HISTORY, STATS, TREE } from "./queries.js";
 import { fromLocalInput, toLocalInput } from "./time.js";
 import { checkTree, forgetHead, renderTree } from "./tree.js";
 
-const FIELDS = ["callerId", "organization", "role", "subjectIdNumber", "outcome", "operation", "operationName", "errorCode"];
+const FIELDS = ["callerId", "organization", "role", "subjectIdNumber", "outcome", "operation", "operationName", "errorCode", "eventClass", "change"];
 const fresh = () => ({
   filter: {}, // the AuditEventFilter applied
   size: 50,
@@ -26,6 +27,7 @@ const fresh = () => ({
   tree: null,
   jwks: null,
   download: null,
+  history: null, // {recordId, versions} of the record-history view
 });
 let state = fresh();
 
@@ -128,11 +130,30 @@ function drawAnomalies() {
   if (state.flags) renderAnomalies(body("anomalies"), state.flags, { onDrill: drill });
 }
 
+function drawHistory() {
+  if (state.history) renderRecordHistory(body("record-history"), state.history.recordId, state.history.versions);
+}
+
+async function loadHistory(recordId) {
+  const section = byId("record-history");
+  section.dataset.ready = "false";
+  try {
+    const { data } = await graphql(RECORD_HISTORY, { recordId });
+    state.history = { recordId, versions: data.recordHistory };
+    drawHistory();
+  } catch (error) {
+    failed(error);
+  } finally {
+    section.dataset.ready = "true";
+  }
+}
+
 function drawAll() {
   drawTree();
   drawEvents();
   drawCounts();
   drawAnomalies();
+  drawHistory();
 }
 
 async function load() {
@@ -236,6 +257,11 @@ function start() {
     forgetHead();
     say(t("forgotHead"));
     drawTree();
+  });
+  byId("history-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const recordId = byId("h-recordId").value.trim();
+    if (recordId) loadHistory(recordId);
   });
   byId("export-form").addEventListener("submit", (event) => {
     event.preventDefault();

@@ -1,6 +1,6 @@
 // The console's GraphQL documents: the auditor API of docs/audit.md, "For auditors".
 
-const EVENT = `seq time requestId callerId role organization operationName operationType rootFields outcome
+const EVENT = `seq time requestId eventClass change changedSubjects changeDetail callerId role organization operationName operationType rootFields outcome
   errorCodes httpStatus consentId purpose subjects pseudonyms fieldGroups fieldsWhole fieldsMasked fieldsDenied`;
 
 export const EVENTS = `query Events($filter: AuditEventFilter, $first: Int!, $after: String) {
@@ -43,4 +43,9 @@ export const TREE = `query Tree {
 
 export const CONSISTENCY = `query Consistency($first: Long!, $second: Long) {
   auditConsistencyProof(first: $first, second: $second) { first second path }
+}`;
+
+// A record's versions and who made each (docs/audit.md, "For auditors"); null: no such record.
+export const RECORD_HISTORY = `query RecordHistory($recordId: ID!) {
+  recordHistory(recordId: $recordId) { version madeBy madeAt reason status contentHash changedFields current }
 }`;

@@ -20,9 +20,20 @@ function purposeLabel(entry) {
   return entry.consentId || !entry.legalBases.length ? label("ConsentPurpose", entry.purpose) : label("StatutoryPurpose", entry.purpose);
 }
 
-function legalBasis(entry) {
-  if (!entry.legalBases.length) return null;
-  return entry.legalBases.map((b) => `${b.law} ${b.article} ${b.reference}`).join("; ");
+/** A lookup made under a legal basis, without the person's consent (docs/privacy-model.md). */
+function isLawful(entry) {
+  return !entry.consentId && entry.legalBases.length > 0;
+}
+
+/** Each stated basis as its law, article and case or document number, every part as text. */
+function legalBases(entry) {
+  return el(
+    "ul",
+    { class: "bases" },
+    entry.legalBases.map((b) =>
+      el("li", { "data-basis": b.reference }, facts([[t("law"), b.law], [t("article"), b.article], [t("reference"), b.reference]])),
+    ),
+  );
 }
 
 export async function renderHistory(body, history, jwks, { onRefresh }) {
@@ -35,14 +46,16 @@ export async function renderHistory(body, history, jwks, { onRefresh }) {
     entries.push(
       el(
         "li",
-        { class: "item", "data-seq": String(entry.seq), "data-consent": entry.consentId || "" },
+        { class: "item", "data-seq": String(entry.seq), "data-consent": entry.consentId || "", "data-lawful": String(isLawful(entry)) },
         el("h4", {}, `${entry.organizationName || entry.organization || label("Role", entry.role)} · ${purposeLabel(entry)}`),
+        isLawful(entry) ? el("p", {}, el("span", { class: "badge warn", "data-without-consent": "" }, t("withoutConsent"))) : null,
         facts([
           [t("time"), entry.time],
           [t("organization"), entry.organization],
-          [t("role"), [entry.role, entry.agencyKind].filter(Boolean).join(" / ")],
+          [t("role"), [label("Role", entry.role), label("AgencyKind", entry.agencyKind)].filter((v) => v !== "—").join(" / ")],
+          [t("purpose"), purposeLabel(entry)],
           [t("consentId"), entry.consentId ? el("span", { class: "mono" }, entry.consentId) : null],
-          [t("legalBasis"), legalBasis(entry)],
+          [t("legalBasis"), entry.legalBases.length ? legalBases(entry) : null],
           [t("noticeDelayedUntil"), entry.noticeDelayedUntil],
           [t("fields"), entry.fieldGroups.map((g) => label("Group", g)).join("、")],
           [t("outcome"), label("Outcome", entry.outcome)],

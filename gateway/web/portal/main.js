@@ -11,6 +11,7 @@ import { MESSAGES } from "./messages.js";
 import { renderObjections } from "./objections.js";
 import { APPLY_FOR_REPAIR, CONSENT_ACTION, FILE_OBJECTION, GRANT, HISTORY, PORTAL } from "./queries.js";
 import { renderGrade, renderIdentity, renderLists, renderRecords } from "./record.js";
+import { renderResponsibilities } from "./responsibilities.js";
 
 const state = { portal: null, errors: [], history: null, jwks: null, lastToken: null };
 
@@ -21,6 +22,8 @@ function drawPortal() {
   renderIdentity(body("identity"), data.me, state.errors);
   renderRecords(body("records"), data.me, { object: fileObjection, repair: applyForRepair });
   renderLists(body("lists"), data.me.listEntries);
+  const withheld = state.errors.find((e) => Array.isArray(e.path) && e.path.join(".").startsWith("me.responsibilities"));
+  renderResponsibilities(body("responsibilities"), data.me.responsibilities, withheld);
   renderGrade(body("grade"), data.myCreditEvaluation);
   renderConsents(body("consents"), data.consents || [], state.lastToken, { onGrant: grant, onAction: consentAction });
   renderObjections(body("objections"), data.objections, data.repairApplications);

@@ -8,6 +8,9 @@ export const PORTAL = `query Portal {
     records { ${RECORD} }
     linkedRecords { ${RECORD} }
     listEntries { id kind listName authorityCode reason listedOn plannedExit status exitedOn }
+    responsibilities { role organizationCode roleSince roleUntil basis reason
+                       listEntry { kind listName } record { category documentNumber }
+                       restrictions { matter code description source } }
   }
   myCreditEvaluation {
     evaluatedOn startScore score grade cappedBy
