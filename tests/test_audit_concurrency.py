@@ -126,3 +126,26 @@ def test_a_lone_client_never_waits_the_group_window(engine: Engine, keyring: Key
     assert seqs == [[0], [1], [2], [3], [4]]
     assert committer.transactions == 5
     assert committer.windows_waited == 0
+
+
+def test_a_request_that_stops_waiting_leaves_the_writer_serving_the_next(
+    engine: Engine, keyring: Keyring
+) -> None:
+    """A request past its audit write timeout cancels its future; the writer commits its event anyway
+    (the answer was refused, fail closed) and must go on serving every later request."""
+    committer = GroupCommitter(engine, _log(keyring), window=0.0)
+    blocker = engine.connect()
+    blocker.begin()
+    blocker.execute(text("UPDATE audit_state SET size = size WHERE id = 1"))  # hold the log's lock
+    try:
+        gave_up = committer.submit([_document("late", 0)])
+        assert gave_up.cancel()  # what asyncio.wait_for does to the wrapped future on its timeout
+    finally:
+        blocker.rollback()
+        blocker.close()
+    try:
+        assert committer.append([_document("next", 1)], timeout=30) == [1]
+    finally:
+        committer.close()
+    with engine.connect() as conn:
+        assert verify_log(conn, audit_public_keys(keyring)).events == 2

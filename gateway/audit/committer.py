@@ -29,7 +29,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass
 from typing import Any
 
@@ -219,7 +219,7 @@ class GroupCommitter:
             log.exception("audit append of %d events failed", len(documents))
             self.healthy = False
             for waiting in batch:
-                waiting.future.set_exception(AuditUnavailable())
+                _settle(waiting.future, error=AuditUnavailable())
             return
         self.healthy = True
         self.transactions += 1
@@ -228,9 +228,9 @@ class GroupCommitter:
         for position, waiting in enumerate(batch):
             if position in withheld:
                 log.error("a request's consent use was released before its event; its answer is withheld")
-                waiting.future.set_exception(AuditUnavailable())
+                _settle(waiting.future, error=AuditUnavailable())
             else:
-                waiting.future.set_result(seqs[start : start + len(waiting.documents)])
+                _settle(waiting.future, result=seqs[start : start + len(waiting.documents)])
             start += len(waiting.documents)
 
     def _housekeep(self) -> None:
@@ -251,3 +251,18 @@ class GroupCommitter:
         except Exception:
             log.exception("signing a due audit head failed")
             self.healthy = False
+
+
+def _settle(
+    future: Future[list[int]], *, result: list[int] | None = None, error: Exception | None = None
+) -> None:
+    """Resolve a request's future unless the request stopped waiting: a request past its audit
+    write timeout cancels its future (its answer was already refused, fail closed), and resolving a
+    cancelled future raises, which would end the writer thread and with it every later request."""
+    try:
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result if result is not None else [])
+    except InvalidStateError:
+        log.warning("a request stopped waiting for its audit events before they were committed")
