@@ -11,7 +11,7 @@ its peak RSS is its own:
 
 - ``graphql``: the whole ``creditChecks`` operation through ``Gateway.execute`` (limits, resolvers,
   the field guard, the audit event's durable commit), selecting what ``credit-gateway check`` reads;
-- ``service``: ``reads.find_organizations`` and ``bulk_checks.check_organizations`` alone, results
+- ``service``: ``reads.organization_ids`` and ``bulk_checks.check_organizations`` alone, results
   consumed as they stream: what the GraphQL layer adds is the difference.
 
 Each child warms on 10 subjects first. Memory: ``peak_rss_mib`` is the child's high-water mark,
@@ -122,8 +122,8 @@ def _service(settings: Settings, codes: list[str]) -> dict[str, Any]:
 
     def once(batch: list[str]) -> tuple[int, int]:
         with Session(engine) as session:
-            found = reads.find_organizations(session, cipher, batch)
-            ids = [found[c].subject_id for c in batch if c in found]
+            found = reads.organization_ids(session, cipher, batch)
+            ids = [found[c] for c in batch if c in found]
             black = 0
             for _id, outcome in bulk_checks.check_organizations(
                 session, ids, matter=CheckMatter.ADMINISTRATIVE_LICENSING, rules=rules, now=now

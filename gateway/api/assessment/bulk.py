@@ -30,6 +30,7 @@ from gateway.errors import (
     BatchTooLarge,
     ConsentError,
     ConsentScopeMissing,
+    GatewayError,
     InvalidInput,
     NotFound,
     PersonUnavailable,
@@ -67,8 +68,8 @@ class BulkCheckRow:
     check: CreditCheck | None = strawberry.field(description="The check; null when refused.")
 
 
-def _refused(index: int, error: Exception) -> BulkCheckRow:
-    return BulkCheckRow(index=index, error_code=getattr(error, "code", "INVALID_INPUT"), check=None)
+def _refused(index: int, error: GatewayError) -> BulkCheckRow:
+    return BulkCheckRow(index=index, error_code=error.code, check=None)
 
 
 @strawberry.type
@@ -124,13 +125,13 @@ def _organization_rows(
     ctx: RequestContext, codes: dict[int, str], matter: CheckMatter
 ) -> dict[int, BulkCheckRow]:
     """The organisations' rows, found and checked a chunk at a time; an unknown code is NOT_FOUND."""
-    found = reads.find_organizations(ctx.session, ctx.services.cipher, codes.values())
+    found = reads.organization_ids(ctx.session, ctx.services.cipher, codes.values())
     rows = {
         i: _refused(i, NotFound("no organisation with this credit code"))
         for i, c in codes.items()
         if c not in found
     }
-    checked = [(i, found[c].subject_id) for i, c in codes.items() if c in found]
+    checked = [(i, found[c]) for i, c in codes.items() if c in found]
     ctx.subjects_touched.update(subject_id for _i, subject_id in checked)
     subjects = caller_subjects(ctx.caller)
     outcomes = bulk_checks.check_organizations(
