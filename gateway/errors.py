@@ -277,6 +277,13 @@ class LegalBasisInvalid(InvalidInput):
     code = "LEGAL_BASIS_INVALID"
 
 
+class BatchTooLarge(InvalidInput):
+    """A bulk credit check names more subjects than ``[bulk] max_subjects`` of
+    ``policies/credit-check.toml``; refused whole, before anybody is looked up."""
+
+    code = "BATCH_TOO_LARGE"
+
+
 class PersonUnavailable(GatewayError):
     """The one answer for "no such person" and "no valid consent for that person": the gateway must
     not be an oracle of who exists."""

@@ -116,3 +116,17 @@ def test_the_quick_shared_state_benchmark_times_each_statement_a_worker_shares(t
     assert set(report["costs"]) == names
     assert all(0 < cost["p50_us"] <= cost["p95_us"] for cost in report["costs"].values())
     assert "use_reserved" in done.stdout
+
+
+def test_the_quick_checks_benchmark_checks_both_batches_on_both_paths(tmp_path: Path) -> None:
+    done = run_bench("checks", tmp_path, "--dir", str(tmp_path / "stores"))
+    report = read_report(tmp_path, "checks")
+    assert report["database"] == "sqlite" and report["people"] == 2000
+    assert set(report["cells"]) == {"graphql-100", "graphql-1000", "service-100", "service-1000"}
+    for name, cell in report["cells"].items():
+        assert cell["subjects"] == int(name.split("-")[1]) and cell["refused"] == 0, name
+        assert cell["orgs_per_s"] > 0 and cell["peak_rss_mib"] > 0 and cell["growth_mib"] >= 0, name
+    # Both paths find the same black-listed organisations in the same batch.
+    assert report["cells"]["graphql-1000"]["black_listed"] == report["cells"]["service-1000"]["black_listed"]
+    assert report["target"]["orgs_per_s"] == 5000 and isinstance(report["target"]["met"], bool)
+    assert '"memory_growth_ratio"' in done.stdout

@@ -11,6 +11,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from gateway.api.assessment.bulk import BulkCheckQuery
 from gateway.api.assessment.operations import AssessmentQuery
 from gateway.api.audit.operations import AuditQuery
 from gateway.api.audit.record_history import RecordHistoryQuery
@@ -26,6 +27,7 @@ Query = merge_types(
     "Query",
     (
         AssessmentQuery,
+        BulkCheckQuery,
         LifecycleQuery,
         ListQuery,
         AuditQuery,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from gateway.commands import audit as audit_commands
+from gateway.commands import check as check_commands
 from gateway.commands import db as db_commands
 from gateway.commands import importing as import_commands
 from gateway.commands import index_keys as index_key_commands
@@ -24,6 +25,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("import")(import_commands.run)
+app.command("check")(check_commands.check)
 app.add_typer(keys_commands.app, name="keys")
 signing_key_commands.register(keys_commands.app)
 index_key_commands.register(keys_commands.app)

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from gateway.access.visibility import counts
 from gateway.domain import CheckMatter, ListKind, ListStatus, is_dishonesty
 from gateway.errors import ConfigurationError
-from gateway.lifecycle.rules.config import read_toml, whole, words
+from gateway.lifecycle.rules.config import read_toml, table, whole, words
 from gateway.lifecycle.rules.periods import DisplayPeriods, add_months
 from gateway.store.models import CreditRecord, ListEntry
 
@@ -53,6 +53,8 @@ class CheckRules:
     clean_years: int
     restrictions: dict[CheckMatter, tuple[Measure, ...]]
     facilitation: dict[CheckMatter, tuple[Measure, ...]]
+    # The most subjects one bulk check (``creditChecks``) takes: [bulk] max_subjects, a local default.
+    max_bulk_subjects: int
 
     @classmethod
     def load(cls, policy_dir: Path) -> CheckRules:
@@ -60,7 +62,7 @@ class CheckRules:
         document = read_toml(path)
         # [responsible_persons] is read by gateway.lifecycle.rules.responsibility.
         unknown = sorted(
-            set(document) - {"clean_years", "restriction", "facilitation", "responsible_persons"}
+            set(document) - {"clean_years", "restriction", "facilitation", "responsible_persons", "bulk"}
         )
         if unknown:
             raise ConfigurationError(f"{path}: unknown key {unknown[0]!r}")
@@ -68,6 +70,14 @@ class CheckRules:
             clean_years=whole(document.get("clean_years"), f"{path}: clean_years", low=1, high=10),
             restrictions=_measures(document.get("restriction"), f"{path}: restriction"),
             facilitation=_measures(document.get("facilitation"), f"{path}: facilitation"),
+            max_bulk_subjects=whole(
+                table(document, "bulk", str(path), ("max_subjects", "local_default", "source")).get(
+                    "max_subjects"
+                ),
+                f"{path}: bulk.max_subjects",
+                low=1,
+                high=100_000,
+            ),
         )
 
 
