@@ -133,6 +133,31 @@ class AuditUnavailable(RequestRefused):
         return {"Retry-After": "5"}
 
 
+class DatabaseUnavailable(RequestRefused):
+    """The database failed while the operation ran (its connection was cut, the server went away, a
+    write was refused): the operation's work is rolled back and the answer carries no data (fail
+    closed). The next request takes a fresh connection; nothing needs a restart."""
+
+    code = "DATABASE_UNAVAILABLE"
+    http_status = 503
+
+    def __init__(self, message: str = "the database could not answer; nothing was changed") -> None:
+        super().__init__(message)
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "5"}
+
+
+class DatabaseTimeout(DatabaseUnavailable):
+    """A statement ran past the database's ``statement_timeout`` (or waited past its lock timeout):
+    cancelled by the server, rolled back, no data."""
+
+    code = "DATABASE_TIMEOUT"
+
+    def __init__(self, message: str = "the database did not answer in time; nothing was changed") -> None:
+        super().__init__(message)
+
+
 class InvalidInput(GatewayError):
     """A value failed validation; ``field`` names it and ``reason`` says why."""
 

@@ -20,7 +20,8 @@ from gateway.api.context import RequestContext, Services
 from gateway.api.errors import error_body, format_error
 from gateway.api.limits import DocumentLimits, check
 from gateway.audit.changes import Change, ChangeKind
-from gateway.errors import GatewayError, InternalError, MalformedRequest
+from gateway.errors import DatabaseUnavailable, GatewayError, InternalError, MalformedRequest
+from gateway.store.faults import database_fault
 
 log = logging.getLogger("gateway.api")
 
@@ -95,10 +96,18 @@ class Execution:
                     context_value=ctx,
                     operation_name=operation.name,
                 )
+                fault = next(
+                    filter(None, (database_fault(e.original_error) for e in result.errors or ())), None
+                )
+                if fault is not None:  # the database failed under a field: no part of the answer leaves
+                    log.warning("database failed while answering: %s", fault.code)
+                    return self._abandon(session, ctx, fault)
                 session.commit()
-            except Exception:
-                session.rollback()
-                ctx.changes.clear()  # nothing the operation wrote was kept
+            except Exception as exc:
+                if (fault := database_fault(exc)) is not None:
+                    log.warning("database failed while committing: %s", fault.code)
+                    return self._abandon(session, ctx, fault)
+                self._rollback(session, ctx)
                 log.exception("operation failed")
                 failed = InternalError()
                 return ctx, error_body(failed.code, failed.message)
@@ -106,3 +115,19 @@ class Execution:
         if result.errors:
             body["errors"] = [format_error(e, dev_mode=self.dev_mode) for e in result.errors]
         return ctx, body
+
+    @staticmethod
+    def _rollback(session: Session, ctx: RequestContext) -> None:
+        try:
+            session.rollback()
+        except Exception:  # a connection already gone cannot roll back; the server did it
+            log.warning("rollback failed", exc_info=True)
+        ctx.changes.clear()  # nothing the operation wrote was kept
+        ctx.consent_uses.clear()  # nor the consent uses it counted
+
+    def _abandon(
+        self, session: Session, ctx: RequestContext, fault: DatabaseUnavailable
+    ) -> tuple[RequestContext, dict[str, Any]]:
+        """The answer to an operation the database failed under: rolled back, no data, one error."""
+        self._rollback(session, ctx)
+        return ctx, error_body(fault.code, fault.message)

@@ -31,6 +31,7 @@ from gateway.audit.events import RequestOutcome
 from gateway.errors import (
     AuditUnavailable,
     ClientDisconnected,
+    DatabaseUnavailable,
     MalformedRequest,
     MethodNotAllowed,
     RequestRefused,
@@ -98,7 +99,8 @@ class GraphQLEndpoint:
             answers = await run_in_threadpool(gateway.execute_all, payload, caller, trail, media)
             return JSONResponse(answers, media_type=media.content_type)
         status, body = await run_in_threadpool(gateway.respond, payload, caller, trail, media)
-        return JSONResponse(body, status_code=status, media_type=media.content_type)
+        headers = DatabaseUnavailable().headers() if status == DatabaseUnavailable.http_status else None
+        return JSONResponse(body, status_code=status, media_type=media.content_type, headers=headers)
 
     async def _admit(self, request: Request, trail: Trail) -> tuple[dict[str, Any] | list[Any], Caller]:
         """The body and the caller of a POST whose answer's media type is known, once it passed

@@ -18,7 +18,15 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from gateway.errors import InternalError, NotAcceptable, UnsupportedMediaType
+from gateway.errors import (
+    DatabaseTimeout,
+    DatabaseUnavailable,
+    InternalError,
+    NotAcceptable,
+    UnsupportedMediaType,
+)
+
+_DATABASE_CODES = frozenset({DatabaseUnavailable.code, DatabaseTimeout.code})
 
 
 class MediaType(StrEnum):
@@ -77,10 +85,13 @@ def is_request_error(body: dict[str, Any]) -> bool:
 
 
 def answer(body: dict[str, Any], media: MediaType) -> tuple[int, dict[str, Any]]:
-    """The HTTP status and the body of one operation's answer in ``media``."""
+    """The HTTP status and the body of one operation's answer in ``media``. An operation the database
+    failed under is a 503 in either media type: the request as a whole could not be answered."""
+    codes = {error.get("extensions", {}).get("code") for error in body.get("errors", [])}
+    if "data" not in body and codes and codes <= _DATABASE_CODES:
+        return DatabaseUnavailable.http_status, body
     if media is MediaType.JSON or not is_request_error(body):
         return 200, body
-    codes = {error.get("extensions", {}).get("code") for error in body.get("errors", [])}
     status = 500 if InternalError.code in codes else 400
     return status, {key: value for key, value in body.items() if key != "data"}
 

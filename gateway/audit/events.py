@@ -46,8 +46,11 @@ class KeyKind(StrEnum):
     NOTICE = "notice"  # when the persons looked up may see the event (``format_time``; see history)
 
 
+_FAILURES = frozenset({"INTERNAL_ERROR", "DATABASE_UNAVAILABLE", "DATABASE_TIMEOUT"})
+
+
 def outcome_of(*, executed: bool, has_data: bool, codes: Sequence[str]) -> RequestOutcome:
-    if "INTERNAL_ERROR" in codes:
+    if _FAILURES.intersection(codes):  # the gateway or its database failed, not the caller
         return RequestOutcome.FAILED
     if not codes:
         return RequestOutcome.ANSWERED if executed else RequestOutcome.REFUSED
