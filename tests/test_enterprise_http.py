@@ -15,16 +15,19 @@ import pytest
 from sqlalchemy.orm import Session
 
 from gateway.access.masking import mask
-from gateway.access.tokens import Role
+from gateway.access.tokens import Caller, Role
 from gateway.domain import ListKind, ListStatus, Procedure, Severity
+from gateway.errors import NotFound
 from gateway.keys.crypto import FieldCipher
+from gateway.lifecycle.own_record import OwnOrganizationRecord, own_organization_record
+from gateway.lifecycle.rules.periods import DisplayPeriods, today_in_china
 from gateway.store import db
 from gateway.store.inputs import ListEntryInput, OrganizationInput, SubjectRef
 from gateway.store.writer import StoreWriter
 from gateway.workdays import WorkCalendar
 from tests.audit_helpers import events
 from tests.clock import Clock
-from tests.gateway_fixtures import BLACKLIST, COMPANY, MARKET, RECORDS, ZHANG, _record, build_env
+from tests.gateway_fixtures import BLACKLIST, COMPANY, MARKET, RECORDS, REPO, ZHANG, _record, build_env
 from tests.gql import Served, codes, serve
 from tests.helpers import credit_code
 
@@ -202,6 +205,32 @@ def test_list_entries_in_every_state_and_every_filing_about_its_record(served: S
     assert served.data(FILINGS, None, enterprise(served, OTHER.credit_code)) == {
         "objections": [], "repairApplications": [], "listObjections": []
     }  # fmt: skip
+    # The service a report of its own record reads holds exactly what myOrganization shows.
+    shown = served.data(MINE, None, company)["myOrganization"]
+    own = service_view(served, COMPANY.credit_code)
+    assert own.reading.policy_subjects == {"enterprise", "self:organization"}
+    assert {r.document_number: r.status for r in own.records} == {
+        r["documentNumber"]: r["status"] for r in shown["records"]
+    }
+    assert {e.list_name: e.status for e in own.list_entries} == statuses
+    assert sorted(o.filer_kind for o in own.objections) == ["LEGAL_REPRESENTATIVE", "SUBJECT"]
+    assert [(a.filer_kind, a.status) for a in own.repair_applications] == [("SUBJECT", "PENDING")]
+    assert [o.status for o in own.list_objections] == ["REVOKED"]
+
+
+def service_view(s: Served, code: str) -> OwnOrganizationRecord:
+    engine = db.make_engine(s.env.settings.database_url)
+    try:
+        with Session(engine) as session:
+            return own_organization_record(
+                session,
+                FieldCipher(s.env.keyring),
+                Caller(code, Role.ENTERPRISE, org_code=code),
+                today=today_in_china(s.clock()),
+                periods=DisplayPeriods.load(REPO / "policies"),
+            )
+    finally:
+        engine.dispose()
 
 
 def test_an_enterprise_files_an_objection_on_its_own_record_and_is_refused_on_anothers(
@@ -227,6 +256,8 @@ def test_an_enterprise_files_an_objection_on_its_own_record_and_is_refused_on_an
 )
 def test_a_code_naming_no_organisation_of_its_own_has_no_own_record(served: Served, code: str) -> None:
     headers = enterprise(served, code)
+    with pytest.raises(NotFound):
+        service_view(served, code)
     assert codes(served.gql(MINE, None, headers)) == ["NOT_FOUND"]
     assert codes(served.gql("{ objections { id } }", None, headers)) == ["NOT_FOUND"]
     refused = served.gql(FILE, {"record": served.env.ids[SERIOUS]}, headers)
