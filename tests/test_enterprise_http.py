@@ -300,6 +300,17 @@ def test_every_enterprise_read_is_audited_like_any_other_request(served: Served)
         ["FORBIDDEN_OPERATION"],
     )
     assert ZHANG.id_number not in str(new)
+    # The auditor finds them by role, as every other caller's.
+    found = served.data(
+        '{ auditEvents(filter: {role: "enterprise"}) { nodes { role organization rootFields outcome } } }',
+        None,
+        served.auditor(),
+    )["auditEvents"]["nodes"]
+    assert [(n["rootFields"], n["outcome"]) for n in found] == [
+        (["myOrganization"], "ANSWERED"),
+        (["me"], "REFUSED"),
+    ]
+    assert {(n["role"], n["organization"]) for n in found} == {("enterprise", COMPANY.credit_code)}
 
 
 def test_the_enterprise_view_of_its_own_record_is_kept_apart_from_the_persons(served: Served) -> None:

@@ -132,6 +132,7 @@ export const MESSAGES = {
   "Role.public": m("公众", "public"),
   "Role.partner": m("合作部门", "partner"),
   "Role.individual": m("个人", "individual"),
+  "Role.enterprise": m("企业（查询自身信息）", "enterprise"),
   "Role.provider": m("数据提供部门", "provider"),
   "Role.auditor": m("审计员", "auditor"),
   "Role.admin": m("管理员", "admin"),
