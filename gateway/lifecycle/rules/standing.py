@@ -3,10 +3,9 @@
 A person acts for themself (subjects may query and correct their own information, 002 二(二)4,
 二(七)3). An organisation acts for itself with an enterprise token (its credit code; the service
 resolves the organisation it names, ``gateway.access.own``), through its legal representative's own
-account (the seeds record an
-organisation's serious dishonesty against its legal representative too, 001 (十), 004 三(二), and a
-representative applies in the organisation's name in practice), or through a partner agency acting
-for it, as credit offices and approval halls do when they take applications at the counter
+account (the seeds record an organisation's serious dishonesty against its legal representative
+too, 001 (十), 004 三(二), and a representative applies in the organisation's name in practice), or
+through a partner agency acting for it, as credit offices and approval halls do when they take applications at the counter
 (002 二(七)4: 协同联动、一网通办). Nobody files for a person but the person.
 """
 
