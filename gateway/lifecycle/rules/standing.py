@@ -5,8 +5,9 @@ A person acts for themself (subjects may query and correct their own information
 resolves the organisation it names, ``gateway.access.own``), through its legal representative's own
 account (the seeds record an organisation's serious dishonesty against its legal representative
 too, 001 (十), 004 三(二), and a representative applies in the organisation's name in practice), or
-through a partner agency acting for it, as credit offices and approval halls do when they take applications at the counter
-(002 二(七)4: 协同联动、一网通办). Nobody files for a person but the person.
+through a partner agency acting for it, as credit offices and approval halls do when they take
+applications at the counter (002 二(七)4: 协同联动、一网通办). Nobody files for a person but the
+person.
 """
 
 from __future__ import annotations
