@@ -28,6 +28,7 @@ ROLE_ARGS: dict[Role, dict[str, Any]] = {
     Role.PARTNER: {"org_code": ORG, "agency_kind": AgencyKind.TAX},
     Role.PROVIDER: {"org_code": ORG},
     Role.INDIVIDUAL: {"person_id": PERSON},
+    Role.ENTERPRISE: {"org_code": ORG},
     Role.AUDITOR: {},
     Role.ADMIN: {},
 }

@@ -138,6 +138,13 @@ def test_serve_demo_answers_the_sample_queries_it_prints(tmp_path: Path, databas
                             headers={"Content-Type": "application/json"}).json()["data"]  # fmt: skip
         people = [n for n in listed["publishedListEntries"]["nodes"] if n["subjectKind"] == "PERSON"]
         assert people and all(re.fullmatch(r"\d{6}\*{8}\d{3}[\dX]", n["identifier"]) for n in people)
+
+        # The README's enterprise sample: the demo company, signed in for itself, reads its own record.
+        own = readme_enterprise_sample(cli, env, tmp_path, url)
+        assert own["myOrganization"]["creditCode"] == "91371702MA3DEM081Q"
+        assert {e["status"] for e in own["myOrganization"]["listEntries"]} >= {"LISTED"}
+        rep = own["myOrganization"]["legalRepresentative"]
+        assert "*" in rep["name"] and "*" in rep["idNumber"]
         assert verification["treeSize"] == 4 and verification["latestHead"]["treeSize"] >= 1
 
         # The black-listed company's legal representative, checked with their consent: restricted, with
@@ -185,3 +192,23 @@ def test_serve_demo_answers_the_sample_queries_it_prints(tmp_path: Path, databas
         if proc.stdout is not None:
             proc.stdout.close()
     assert (tmp_path / "keyring.json").stat().st_mode & 0o777 == 0o600
+
+
+def readme_enterprise_sample(cli: Path, env: dict[str, str], cwd: Path, url: str) -> dict[str, Any]:
+    """The README's enterprise sample as printed there: the token command, then the query's body."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    command = re.search(r"ENTERPRISE=\$\((credit-gateway token issue [^)]+)\)", readme)
+    body = re.search(r'-H "Authorization: Bearer \$ENTERPRISE" \\\n\s+-d \'(\{.*\})\'$', readme, flags=re.M)
+    assert command is not None and body is not None
+    issued = subprocess.run(
+        [str(cli), *command.group(1).split()[1:]],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {issued.stdout.strip()}"}
+    answer = httpx.post(f"{url}/graphql", content=body.group(1).encode(), headers=headers).json()
+    assert "errors" not in answer, answer
+    return answer["data"]

@@ -19,7 +19,7 @@ from gateway.lifecycle.rules.objections import (
     parse_correction,
     record_status_after,
 )
-from gateway.lifecycle.rules.standing import deciding_authority, standing
+from gateway.lifecycle.rules.standing import deciding_authority, filer_id, standing
 from gateway.workdays import WorkCalendar
 from tests.helpers import credit_code
 
@@ -71,6 +71,39 @@ def test_standing(caller: Caller, kind: SubjectKind, rep: str | None, expected: 
         assert (
             standing(caller, subject_id=subject, subject_kind=kind, legal_representative_id=rep) is expected
         )
+
+
+ENTERPRISE = Caller("e", Role.ENTERPRISE, org_code=credit_code("913717020000777"))
+
+
+@pytest.mark.parametrize(
+    ("own", "subject", "kind", "expected"),
+    [
+        (ORG, ORG, SubjectKind.ORGANIZATION, FilerKind.SUBJECT),  # its own organisation's record
+        (OTHER, ORG, SubjectKind.ORGANIZATION, None),  # another organisation's
+        (None, ORG, SubjectKind.ORGANIZATION, None),  # its code names no organisation of the store
+        (PERSON, PERSON, SubjectKind.PERSON, None),  # never a person's, even by a mixed-up id
+        (ORG, ORG, SubjectKind.GOVERNMENT_AGENCY, None),  # agencies sign in as partners or providers
+    ],
+)  # fmt: skip
+def test_an_enterprise_acts_for_its_own_organisation_alone(
+    own: str | None, subject: str, kind: SubjectKind, expected: FilerKind | None
+) -> None:
+    def decide() -> FilerKind:
+        return standing(
+            ENTERPRISE,
+            subject_id=subject,
+            subject_kind=kind,
+            legal_representative_id=None,
+            caller_organization_id=own,
+        )
+
+    if expected is None:
+        with pytest.raises(NotEntitled):
+            decide()
+    else:
+        assert decide() is expected
+    assert filer_id(ENTERPRISE) == ENTERPRISE.org_code  # recorded by its credit code
 
 
 def test_only_the_issuing_authoritys_provider_decides() -> None:

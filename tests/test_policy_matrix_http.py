@@ -1,7 +1,7 @@
 """The role x field matrix, over real HTTP, generated from the schema and the policy file.
 
 For every role a caller can have (the public, each partner agency kind, an individual reading their own
-record and someone else's, a provider, an auditor, an admin, and a partner holding a consent of each
+record and someone else's, an enterprise reading its own record and another's, a provider, an auditor, an admin, and a partner holding a consent of each
 scope), one query selects every field of Person, Organization, CreditRecord and ListEntry the role can
 reach. Every value in the answer must be exactly what ``FieldPolicy.decide`` on ``policies/`` says:
 
@@ -65,7 +65,7 @@ from gateway.workdays import WorkCalendar
 from tests.api_client import grant
 from tests.clock import Clock, app_with_clock
 from tests.conftest import PG_ENV, fresh_pg_schema
-from tests.gateway_fixtures import BANK_CODE, MARKET, REPO, GatewayEnv, build_env
+from tests.gateway_fixtures import BANK_CODE, COMPANY, MARKET, REPO, GatewayEnv, build_env
 from tests.helpers import credit_code, id_number
 from tests.server import running
 
@@ -189,6 +189,18 @@ CASES = [
         {"me": reading(Viewer.QUERY, "individual", "self"), ORG: reading(Viewer.PUBLIC, "individual")},
         representative=reading(Viewer.QUERY, "individual", "self"),
     ),
+    # An organisation signed in for itself reads another organisation as the public does
+    # ("g, enterprise, public"), and its own record whole, unpublished rows included, with its legal
+    # representative masked (self:organization): here an individual business, found by blind index.
+    Case("enterprise reading another", "enterprise:company", {ORG: reading(Viewer.PUBLIC, "enterprise")}),
+    Case(
+        "enterprise reading self",
+        "enterprise:shop",
+        {
+            "myOrganization": reading(Viewer.QUERY, "enterprise", "self:organization"),
+            ORG: reading(Viewer.QUERY, "enterprise", "self:organization"),
+        },
+    ),
     Case("provider", "provider", {ORG: reading(Viewer.QUERY, "provider")}),
     Case("auditor", "auditor", {ORG: reading(Viewer.ARCHIVE, "auditor")}),
     Case("admin", "admin", {ORG: reading(Viewer.ARCHIVE, "admin")}),
@@ -265,12 +277,13 @@ def fragments(*roots: str) -> str:
 def query_for(case: Case) -> str:
     selections = {
         ORG: "organization(creditCode: $code) { ...OrganizationFields }",
+        "myOrganization": "myOrganization { ...OrganizationFields }",
         "me": "me { ...PersonFields }",
         "person": "person(idNumber: $id, consent: $consent, purpose: FINANCIAL_SERVICE) { ...PersonFields }",
     }
-    args = {ORG: "$code: String!", "me": "", "person": "$id: String!, $consent: String"}
+    args = {ORG: "$code: String!", "myOrganization": "", "me": "", "person": "$id: String!, $consent: String"}
     declared = ", ".join(args[r] for r in case.roots if args[r])
-    types = {ORG: "Organization", "me": "Person", "person": "Person"}
+    types = {ORG: "Organization", "myOrganization": "Organization", "me": "Person", "person": "Person"}
     body = " ".join(selections[r] for r in case.roots)
     return f"query({declared}) {{ {body} }}\n{fragments(*(types[r] for r in case.roots))}"
 
@@ -512,7 +525,9 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
         url = stack.enter_context(fresh_pg_schema(base)) if base else f"sqlite:///{tmp / 'credit.db'}"
         # One query selects every field a role can reach: that is the policy under test, not the
         # per-role document limits (tests/test_hardening_http.py pins those).
-        roomy = ",".join(f"{role}=12:50:20000" for role in ("public", "partner", "individual", "provider"))
+        roomy = ",".join(
+            f"{role}=12:50:20000" for role in ("public", "partner", "individual", "enterprise", "provider")
+        )
         env = build_env(tmp, url, limits=roomy)
         ids = write_matrix_data(env)
         env = GatewayEnv(env.settings, env.keyring, {**env.ids, **ids})
@@ -551,6 +566,9 @@ def headers_for(m: Matrix, who: str) -> dict[str, str]:
         return m.env.headers(Role.PARTNER, org_code=BANK_CODE, agency_kind=AgencyKind(who.split(":")[1]))
     if who.startswith("individual:"):
         return m.env.headers(Role.INDIVIDUAL, person_id=m.ids[who.split(":")[1]])
+    if who.startswith("enterprise:"):
+        code = {"shop": SHOP.credit_code, "company": COMPANY.credit_code}[who.split(":")[1]]
+        return m.env.headers(Role.ENTERPRISE, org_code=code)
     if who == "provider":
         return m.env.headers(Role.PROVIDER, org_code=MARKET.credit_code)
     return m.env.headers(Role(who), subject=f"{who}-1")
@@ -576,14 +594,13 @@ def test_every_field_is_whole_masked_or_denied_as_the_policy_decides(matrix: Mat
             for root, read in case.roots.items():
                 node = body["data"][root]
                 assert node is not None, body.get("errors")
+                is_org = root in (ORG, "myOrganization")
                 expected = (
-                    store.organization(matrix.ids["shop"])
-                    if root == ORG
-                    else store.person(matrix.ids["wang"])
+                    store.organization(matrix.ids["shop"]) if is_org else store.person(matrix.ids["wang"])
                 )
                 answer.check(
                     node,
-                    "Organization" if root == ORG else "Person",
+                    "Organization" if is_org else "Person",
                     expected,
                     read,
                     (root,),
@@ -601,7 +618,7 @@ def test_the_matrix_covers_every_guarded_field_and_every_effect() -> None:
     effects: set[Effect] = set()
     for case in CASES:
         for root, read in case.roots.items():
-            for type_name in reachable("Organization" if root == ORG else "Person"):
+            for type_name in reachable("Organization" if root in (ORG, "myOrganization") else "Person"):
                 for name, _, _ in fields_of(type_name):
                     reached.add(f"{type_name}.{name}")
                     effects.add(POLICY.decide(read.subjects, f"{type_name}.{name}").effect)

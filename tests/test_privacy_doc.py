@@ -31,5 +31,5 @@ def test_a_policy_change_changes_the_generated_table(tmp_path: Path) -> None:
     fields = policies / "fields.csv"
     fields.write_text(fields.read_text(encoding="utf-8").replace("p, public, Person.name, mask\n", ""))
     document = regenerated(tmp_path, "--policy-dir", str(policies))
-    assert "| `Person.name` | — | — | whole | masked |" in document
+    assert "| `Person.name` | — | — | whole | — | masked | masked |" in document
     assert document != DOCUMENT.read_text(encoding="utf-8")

@@ -18,6 +18,7 @@ ROLE_OPTIONS = {
     Role.PARTNER: ["--org", ORG, "--agency-kind", "COURT"],
     Role.PROVIDER: ["--org", ORG.lower()],
     Role.INDIVIDUAL: ["--person-id", PERSON],
+    Role.ENTERPRISE: ["--org", ORG],
     Role.AUDITOR: ["--subject", "auditor-3"],
     Role.ADMIN: ["--subject", "ops", "--ttl", "60"],
 }
@@ -44,6 +45,8 @@ def test_token_issue_prints_one_token_that_verifies(role: Role, keyring_path: Pa
         assert (caller.org_code, caller.agency_kind, caller.id) == (ORG, AgencyKind.COURT, ORG)
     if role is Role.INDIVIDUAL:
         assert (caller.person_id, caller.id) == (PERSON, PERSON)
+    if role is Role.ENTERPRISE:
+        assert (caller.org_code, caller.agency_kind, caller.person_id, caller.id) == (ORG, None, None, ORG)
 
 
 def test_token_issue_uses_the_configured_issuer_id_and_lifetime(keyring_path: Path) -> None:
@@ -75,6 +78,8 @@ def test_token_output_carries_no_key_material(keyring: Keyring, keyring_path: Pa
         (["--role", "partner", "--org", ORG], "--agency-kind"),
         (["--role", "provider", "--org", ORG, "--agency-kind", "TAX"], "--agency-kind"),
         (["--role", "provider"], "--org"),
+        (["--role", "enterprise"], "--org"),
+        (["--role", "enterprise", "--org", ORG, "--person-id", PERSON], "--person-id"),
         (["--role", "provider", "--org", ORG[:-1] + "0"], "--org"),
         (["--role", "individual", "--subject", "p"], "--person-id"),
         (["--role", "individual", "--person-id", id_number()], "--person-id"),

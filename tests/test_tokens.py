@@ -125,11 +125,13 @@ def test_credit_code_is_normalised_when_issuing(issuer: TokenIssuer) -> None:
     assert issued.caller.org_code == ORG
 
 
-@pytest.mark.parametrize(("role", "expected"), [(Role.PROVIDER, ORG), (Role.INDIVIDUAL, PERSON)])
+@pytest.mark.parametrize(
+    ("role", "expected"), [(Role.PROVIDER, ORG), (Role.ENTERPRISE, ORG), (Role.INDIVIDUAL, PERSON)]
+)
 def test_caller_id_defaults_to_the_organisation_or_the_person(
     issuer: TokenIssuer, role: Role, expected: str
 ) -> None:
-    args = {"org_code": ORG.lower()} if role is Role.PROVIDER else ROLE_ARGS[role]
+    args = {"org_code": ORG.lower()} if role in (Role.PROVIDER, Role.ENTERPRISE) else ROLE_ARGS[role]
     assert issuer.issue(role=role, **args).caller.id == expected
 
 
@@ -151,6 +153,9 @@ def test_issued_token_never_shows_in_reprs(issuer: TokenIssuer, verifier: TokenV
         (Role.INDIVIDUAL, {}, "person"),
         (Role.INDIVIDUAL, {"person_id": PERSON, "org_code": ORG}, "org"),
         (Role.INDIVIDUAL, {"person_id": PERSON.upper()}, "person"),
+        (Role.ENTERPRISE, {}, "org"),
+        (Role.ENTERPRISE, {"org_code": ORG, "person_id": PERSON}, "person"),  # not "for" its representative
+        (Role.ENTERPRISE, {"org_code": ORG, "agency_kind": AgencyKind.TAX}, "agency_kind"),
         (Role.INDIVIDUAL, {"person_id": id_number()}, "person"),
         (Role.ADMIN, {"person_id": PERSON}, "person"),
         (Role.AUDITOR, {"org_code": ORG}, "org"),

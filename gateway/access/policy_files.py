@@ -29,16 +29,17 @@ logging.getLogger("casbin").setLevel(logging.ERROR)
 MODEL_FILE = "model.conf"
 POLICY_FILE = "fields.csv"
 
-ROLES: tuple[str, ...] = ("public", "partner", "individual", "provider", "auditor", "admin")
+ROLES: tuple[str, ...] = ("public", "partner", "individual", "enterprise", "provider", "auditor", "admin")
 PARTNER_KINDS: tuple[str, ...] = tuple(f"partner:{kind.value}" for kind in AgencyKind)
 SELF = "self"
+SELF_ORGANIZATION = "self:organization"  # an organisation reading its own record (enterprise tokens)
 CONSENT_SCOPES: tuple[str, ...] = ("consent:identity", "consent:contact", "consent:records", "consent:lists")
 # Subjects a caller can carry. Groups declared by `g` rules are valid in the policy but never taken
 # from a caller.
-KNOWN_SUBJECTS: frozenset[str] = frozenset((*ROLES, *PARTNER_KINDS, SELF, *CONSENT_SCOPES))
-# Subjects given per request by the person concerned (reading their own record, granting a consent);
+KNOWN_SUBJECTS: frozenset[str] = frozenset((*ROLES, *PARTNER_KINDS, SELF, SELF_ORGANIZATION, *CONSENT_SCOPES))
+# Subjects given per request by the subject concerned (reading its own record, granting a consent);
 # no role may inherit them, nor may they inherit a role (000 个人 五(二): authorised query).
-_PER_REQUEST = frozenset((SELF, *CONSENT_SCOPES))
+_PER_REQUEST = frozenset((SELF, SELF_ORGANIZATION, *CONSENT_SCOPES))
 
 # Health status and religious belief are for the person alone (000 双公示 二(四)1), and so is the
 # person's query history (who looked at them: docs/audit.md): the catalogue's ``self_only`` fields.
@@ -233,7 +234,10 @@ def _rule_problem(
 ) -> str | None:
     """What is wrong with one p rule, or None."""
     if subject not in subjects:
-        return f"unknown subject {subject!r}: not a role, partner kind, self, consent scope or g group"
+        return (
+            f"unknown subject {subject!r}: not a role, partner kind, self, self:organization, "
+            "consent scope or g group"
+        )
     if obj.count("*") > (1 if obj.endswith("*") else 0):
         return f"a wildcard is a single trailing '*', not {obj!r}"
     fields = _matched_fields(obj, known_fields)

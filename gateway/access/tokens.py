@@ -4,8 +4,9 @@ A token is a JWT in JWS compact serialization, signed with Ed25519 (``alg`` ``Ed
 by a ``token-<n>`` key of the keyring; the header names the key (``kid``). Claims:
 
 - ``iss`` issuer id (``GATEWAY_ISSUER_ID``, or a trusted identity provider), ``sub`` caller id;
-- ``role``: partner, individual, provider, auditor or admin;
-- ``org``: the caller's unified social credit code (partner and provider only, required);
+- ``role``: partner, individual, enterprise, provider, auditor or admin;
+- ``org``: the caller's unified social credit code (partner, enterprise and provider only, required):
+  for an enterprise, the organisation acting for itself;
 - ``agency_kind``: a :class:`gateway.domain.AgencyKind` (partner only, required);
 - ``person``: the subject id of the person an individual is (individual only, required): the 32-hex
   pseudonymous reference of the store, never an identity number, so a token read off a log or a
@@ -58,6 +59,7 @@ class Role(StrEnum):
     PUBLIC = "public"
     PARTNER = "partner"  # a government agency's system (credit checks in approvals, 002 二(三)4)
     INDIVIDUAL = "individual"  # a person querying their own information (002 二(二)4)
+    ENTERPRISE = "enterprise"  # an organisation querying and correcting its own information (002 二(二)4)
     PROVIDER = "provider"  # an agency that supplies records
     AUDITOR = "auditor"  # reviews the query log (000 个人 四(一))
     ADMIN = "admin"
@@ -68,6 +70,7 @@ ROLE_CLAIMS: dict[Role, frozenset[str]] = {
     Role.PARTNER: frozenset({"org", "agency_kind"}),
     Role.PROVIDER: frozenset({"org"}),
     Role.INDIVIDUAL: frozenset({"person"}),
+    Role.ENTERPRISE: frozenset({"org"}),
     Role.AUDITOR: frozenset(),
     Role.ADMIN: frozenset(),
 }

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from gateway.access.consent_tokens import ConsentTokens
 from gateway.access.disclosure import DisclosureRules
 from gateway.access.lawful import LawfulAccessRules
+from gateway.access.own import own_subject_id
 from gateway.access.policy import FieldPolicy
 from gateway.access.revocations import SharedRevocationList
-from gateway.access.tokens import Caller
+from gateway.access.tokens import Caller, Role
 from gateway.api.loaders import Loaders
 from gateway.audit.changes import Change
 from gateway.audit.pseudonyms import Pseudonyms
@@ -71,9 +72,28 @@ class RequestContext:
     notice_after: datetime | None = None
     # Batched reads for nested fields, cached for this request only (never shared: see loaders).
     loaders: Loaders = field(init=False)
+    # The subject id of the caller's own record (``own_subject_id``), looked up once per request.
+    _own: tuple[str | None] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.session)
+
+    def own_subject_id(self) -> str | None:
+        """The subject the caller is (an individual's person, an enterprise's organisation), or None:
+        what decides whether a record it reads or files for is its own."""
+        if self._own is None:
+            self._own = (own_subject_id(self.session, self.services.cipher, self.caller),)
+        return self._own[0]
+
+    def own_organization_id(self) -> str | None:
+        """The organisation an enterprise caller is (None for every other caller): whose records it
+        may file objections and repair applications for."""
+        return self.own_subject_id() if self.caller.role is Role.ENTERPRISE else None
+
+    def is_own(self, subject_id: str) -> bool:
+        """Whether ``subject_id`` is the caller's own record."""
+        own = self.own_subject_id()
+        return own is not None and own == subject_id
 
     def withhold_notice_until(self, moment: datetime) -> None:
         """Keep this request's event out of its subjects' "who looked at me" until ``moment`` (the

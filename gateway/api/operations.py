@@ -1,5 +1,6 @@
 """The subjects' fields of the Query and Mutation roots (composed in ``gateway.api.schema``):
-organisation and person lookups, the individual's own record and consents, providers' submissions.
+organisation and person lookups, the individual's and the enterprise's own record, consents,
+providers' submissions.
 
 Each field declares the roles that may run it (``for_roles``); resolvers call services and wrap
 results in guarded types; all decisions about data live below this layer."""
@@ -13,7 +14,8 @@ from strawberry.types import Info
 
 from gateway.access import consent as consents
 from gateway.access.consent import ConsentAction, ConsentGrant
-from gateway.access.subjects import SELF, caller_subjects, consent_subjects, viewer_for
+from gateway.access.own import own_organization
+from gateway.access.subjects import SELF, caller_subjects, consent_subjects, reading, viewer_for
 from gateway.access.tokens import Role
 from gateway.api import paging
 from gateway.api.consented import LegalBasisInput, admitted_person
@@ -27,6 +29,7 @@ from gateway.domain import ConsentPurpose, ConsentScope
 from gateway.errors import NotFound
 from gateway.identifiers import normalize_credit_code
 from gateway.store import reads
+from gateway.store.reads import OrganizationView
 from gateway.store.submissions import SubmissionResult, submit_records
 
 
@@ -81,6 +84,19 @@ def _person_for_self(ctx: RequestContext) -> Person:
     )
 
 
+def organization_for_caller(ctx: RequestContext, view: OrganizationView) -> Organization:
+    """An organisation as the caller reads it: its own record under ``self:organization`` for the
+    enterprise it is, else as the caller's role (an enterprise reading another, as the public)."""
+    ctx.subjects_touched.add(view.subject_id)
+    read = reading(ctx.caller, own_record=ctx.is_own(view.subject_id))
+    return Organization(
+        view=view,
+        policy_subjects=read.policy_subjects,
+        viewer=read.viewer,
+        person_subjects=read.policy_subjects,
+    )
+
+
 @strawberry.type
 class SubjectQuery:
     @strawberry.field(description="An organisation or agency by its unified social credit code.")
@@ -90,11 +106,7 @@ class SubjectQuery:
         view = reads.find_organization(ctx.session, ctx.services.cipher, code)
         if view is None:
             return None
-        ctx.subjects_touched.add(view.subject_id)
-        subjects = caller_subjects(ctx.caller)
-        return Organization(
-            view=view, policy_subjects=subjects, viewer=viewer_for(ctx.caller), person_subjects=subjects
-        )
+        return organization_for_caller(ctx, view)
 
     @strawberry.field(
         description=(
@@ -134,6 +146,20 @@ class SubjectQuery:
     def me(self, info: Info) -> Person:
         ctx: RequestContext = info.context
         return _person_for_self(ctx)
+
+    @strawberry.field(
+        description=(
+            "The calling enterprise's own record (the organisation its token's credit code names): "
+            "free of charge, unpublished parts included; its legal representative's identity masked."
+        ),
+        extensions=for_roles(Role.ENTERPRISE),
+    )
+    def my_organization(self, info: Info) -> Organization:
+        ctx: RequestContext = info.context
+        view = own_organization(ctx.session, ctx.services.cipher, ctx.caller)
+        if view is None:
+            raise NotFound("no organisation with this token's credit code is in the store")
+        return organization_for_caller(ctx, view)
 
     @strawberry.field(
         description="The calling individual's consents, newest first.", extensions=for_roles(Role.INDIVIDUAL)

@@ -16,7 +16,7 @@ from gateway.api.context import RequestContext
 from gateway.api.roles import for_roles
 from gateway.errors import InvalidInput
 
-_TOKEN_HOLDERS = (Role.PARTNER, Role.INDIVIDUAL, Role.PROVIDER, Role.AUDITOR, Role.ADMIN)
+_TOKEN_HOLDERS = (Role.PARTNER, Role.INDIVIDUAL, Role.ENTERPRISE, Role.PROVIDER, Role.AUDITOR, Role.ADMIN)
 
 
 @strawberry.type(description="A token put on the revocation list.")

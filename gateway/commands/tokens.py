@@ -33,7 +33,8 @@ _OPTION = {
 def issue(
     role: Annotated[Role, typer.Option(help="Who the caller is (not public).", case_sensitive=False)],
     org: Annotated[
-        str | None, typer.Option(help="Unified social credit code of the caller (partner and provider).")
+        str | None,
+        typer.Option(help="Unified social credit code of the caller (partner, enterprise and provider)."),
     ] = None,
     agency_kind: Annotated[
         AgencyKind | None, typer.Option(help="What the agency does (partner).", case_sensitive=False)

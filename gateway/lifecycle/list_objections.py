@@ -43,9 +43,11 @@ def file_list_objection(
     rules: LifecycleRules,
     calendar: WorkCalendar,
     now: datetime,
+    caller_organization_id: str | None = None,
 ) -> ListObjection:
-    """The listed subject (or its legal representative, or an agency acting for an organisation)
-    objects to an entry that is on its list; one open objection per entry at a time."""
+    """The listed subject (a person, an enterprise for itself: ``caller_organization_id``, or its
+    legal representative, or an agency acting for an organisation) objects to an entry that is on
+    its list; one open objection per entry at a time."""
     entry = entry_or_404(session, entry_id)
     subject = subject_by_id(session, entry.subject_id)
     kind = standing(
@@ -53,6 +55,7 @@ def file_list_objection(
         subject_id=subject.subject_id,
         subject_kind=subject.kind,
         legal_representative_id=subject.legal_representative_id,
+        caller_organization_id=caller_organization_id,
     )
     check_listed(entry.status, "objected to")
     open_already = session.scalar(
@@ -126,6 +129,7 @@ def list_list_objections(
     *,
     filed_by: str | None = None,
     authority_code: str | None = None,
+    subject_id: str | None = None,
     status: ObjectionStatus | None = None,
     overdue_on: date | None = None,
     after: After | None = None,
@@ -139,6 +143,8 @@ def list_list_objections(
         stmt = stmt.where(ListObjection.filed_by == filed_by)
     if authority_code is not None:
         stmt = stmt.where(ListObjection.authority_code == authority_code)
+    if subject_id is not None:
+        stmt = stmt.where(ListObjection.subject_id == subject_id)
     if status is not None:
         stmt = stmt.where(ListObjection.status == status)
     if overdue_on is not None:

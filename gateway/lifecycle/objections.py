@@ -51,8 +51,11 @@ def file_objection(
     rules: LifecycleRules,
     calendar: WorkCalendar,
     now: datetime,
+    caller_organization_id: str | None = None,
 ) -> Objection:
-    record, filed = filing(session, caller, record_id)
+    """The record's subject (a person, an enterprise for itself: ``caller_organization_id``), its
+    legal representative or an agency acting for an organisation objects; the record is marked."""
+    record, filed = filing(session, caller, record_id, caller_organization_id=caller_organization_id)
     today = today_in_china(now)
     check_objectionable(record.status)
     if not in_force(record, today=today, periods=rules.periods):
@@ -149,13 +152,14 @@ def list_objections(
     *,
     filed_by: str | None = None,
     authority_code: str | None = None,
+    subject_id: str | None = None,
     status: ObjectionStatus | None = None,
     overdue_on: date | None = None,
     after: After | None = None,
     limit: int = LIST_LIMIT,
 ) -> Sequence[Objection]:
-    """Objections, newest first, narrowed by filer, issuing authority, status, or "open and past its
-    deadline on ``overdue_on``"; ``after`` and ``limit`` make a keyset page."""
+    """Objections, newest first, narrowed by filer, issuing authority, the records' subject, status,
+    or "open and past its deadline on ``overdue_on``"; ``after`` and ``limit`` make a keyset page."""
     stmt = select(Objection).order_by(Objection.filed_at.desc(), Objection.id).limit(limit)
     if after is not None:
         stmt = stmt.where(keyset.following(Objection.filed_at, Objection.id, after))
@@ -163,6 +167,8 @@ def list_objections(
         stmt = stmt.where(Objection.filed_by == filed_by)
     if authority_code is not None:
         stmt = stmt.where(Objection.authority_code == authority_code)
+    if subject_id is not None:
+        stmt = stmt.where(Objection.subject_id == subject_id)
     if status is not None:
         stmt = stmt.where(Objection.status == status)
     if overdue_on is not None:

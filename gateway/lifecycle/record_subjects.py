@@ -45,11 +45,13 @@ def subject_by_id(session: Session, subject_id: str) -> RecordSubject:
     return RecordSubject(subject_id, kind, rep)
 
 
-def filing(session: Session, caller: Caller, record_id: str) -> tuple[CreditRecord, dict[str, Any]]:
+def filing(
+    session: Session, caller: Caller, record_id: str, *, caller_organization_id: str | None = None
+) -> tuple[CreditRecord, dict[str, Any]]:
     """The record a filing (an objection, a repair application) is about, and the columns every
     filing has: a new id, the record, its subject and issuing authority, and how and by whom it is
     filed. Raises NotFound for an unknown record and NotEntitled when the caller may not act for the
-    record's subject."""
+    record's subject. ``caller_organization_id``: the organisation an enterprise caller is."""
     record = record_or_404(session, record_id)
     subject = subject_of(session, record)
     kind = standing(
@@ -57,6 +59,7 @@ def filing(session: Session, caller: Caller, record_id: str) -> tuple[CreditReco
         subject_id=subject.subject_id,
         subject_kind=subject.kind,
         legal_representative_id=subject.legal_representative_id,
+        caller_organization_id=caller_organization_id,
     )
     return record, {
         "id": secrets.token_hex(16),

@@ -36,8 +36,11 @@ def apply_for_repair(
     evidence: str | None,
     rules: LifecycleRules,
     now: datetime,
+    caller_organization_id: str | None = None,
 ) -> RepairApplication:
-    record, filed = filing(session, caller, record_id)
+    """The record's subject (a person, an enterprise for itself: ``caller_organization_id``), its
+    legal representative or an agency acting for an organisation applies; one pending at a time."""
+    record, filed = filing(session, caller, record_id, caller_organization_id=caller_organization_id)
     check_repairable(record, today=today_in_china(now), periods=rules.periods)
     pending = session.scalar(
         select(RepairApplication.id).where(
@@ -103,11 +106,13 @@ def list_applications(
     *,
     filed_by: str | None = None,
     authority_code: str | None = None,
+    subject_id: str | None = None,
     status: RepairStatus | None = None,
     after: After | None = None,
     limit: int = LIST_LIMIT,
 ) -> Sequence[RepairApplication]:
-    """Applications, newest first; ``after`` and ``limit`` make a keyset page."""
+    """Applications, newest first, narrowed by filer, issuing authority, the records' subject or
+    status; ``after`` and ``limit`` make a keyset page."""
     stmt = (
         select(RepairApplication)
         .order_by(RepairApplication.filed_at.desc(), RepairApplication.id)
@@ -119,6 +124,8 @@ def list_applications(
         stmt = stmt.where(RepairApplication.filed_by == filed_by)
     if authority_code is not None:
         stmt = stmt.where(RepairApplication.authority_code == authority_code)
+    if subject_id is not None:
+        stmt = stmt.where(RepairApplication.subject_id == subject_id)
     if status is not None:
         stmt = stmt.where(RepairApplication.status == status)
     return session.scalars(stmt).all()

@@ -11,7 +11,7 @@ from datetime import date, datetime
 import strawberry
 from strawberry.types import Info
 
-from gateway.access.subjects import SELF, caller_subjects, viewer_for
+from gateway.access.subjects import reading
 from gateway.access.tokens import Role
 from gateway.api.context import RequestContext
 from gateway.api.lifecycle.operations import listed_for
@@ -66,13 +66,11 @@ class ResolveListObjectionInput:
 
 
 def entry_for_caller(ctx: RequestContext, row: ListEntryRow) -> ListEntry:
-    """An entry as the caller reads it: its own role's rules, and ``self`` for the listed person."""
-    own = ctx.caller.person_id == row.subject_id
-    subjects = caller_subjects(ctx.caller) | ({SELF} if own else set())
+    """An entry as the caller reads it: its own role's rules, and ``self`` (``self:organization``)
+    for the listed person (organisation)."""
+    read = reading(ctx.caller, own_record=ctx.is_own(row.subject_id))
     ctx.loaders.justifying.expect([row.id])
-    return ListEntry(
-        row=row, policy_subjects=frozenset(subjects), viewer=viewer_for(ctx.caller, own_record=own)
-    )
+    return ListEntry(row=row, policy_subjects=read.policy_subjects, viewer=read.viewer)
 
 
 @strawberry.type(
@@ -134,10 +132,12 @@ class ListQuery:
     @strawberry.field(
         description=(
             "Objections to list entries, newest first: those you filed (individuals, partners), those "
-            "to your authority's entries (providers), or all (admins, auditors). `overdue` keeps the "
-            "open ones past their deadline."
+            "to your own entries (enterprises), those to your authority's entries (providers), or all "
+            "(admins, auditors). `overdue` keeps the open ones past their deadline."
         ),
-        extensions=for_roles(Role.INDIVIDUAL, Role.PARTNER, Role.PROVIDER, Role.ADMIN, Role.AUDITOR),
+        extensions=for_roles(
+            Role.INDIVIDUAL, Role.ENTERPRISE, Role.PARTNER, Role.PROVIDER, Role.ADMIN, Role.AUDITOR
+        ),
     )
     def list_objections(
         self, info: Info, status: ObjectionStatus | None = None, overdue: bool = False
@@ -145,7 +145,7 @@ class ListQuery:
         ctx: RequestContext = info.context
         rows = list_objections.list_list_objections(
             ctx.session,
-            **listed_for(ctx.caller),
+            **listed_for(ctx),
             status=status,
             overdue_on=today_in_china(ctx.now) if overdue else None,
         )
@@ -214,10 +214,11 @@ class ListMutation:
 
     @strawberry.mutation(
         description=(
-            "Object to a list entry (异议): the listed subject, an organisation's legal representative, "
-            "or a partner agency acting for an organisation. Resolved within the objection deadline."
+            "Object to a list entry (异议): the listed subject (a person, or an enterprise for its own "
+            "organisation), an organisation's legal representative, or a partner agency acting for "
+            "an organisation. Resolved within the objection deadline."
         ),
-        extensions=for_roles(Role.INDIVIDUAL, Role.PARTNER),
+        extensions=for_roles(Role.INDIVIDUAL, Role.ENTERPRISE, Role.PARTNER),
     )
     def file_list_objection(self, info: Info, input: FileListObjectionInput) -> ListObjection:
         ctx: RequestContext = info.context
@@ -230,6 +231,7 @@ class ListMutation:
             rules=ctx.services.lifecycle,
             calendar=ctx.services.calendar,
             now=ctx.now,
+            caller_organization_id=ctx.own_organization_id(),
         )
         ctx.changes.append(
             Change(

@@ -12,7 +12,7 @@ from typing import TypedDict
 import strawberry
 from strawberry.types import Info
 
-from gateway.access.tokens import Caller, Role
+from gateway.access.tokens import Role
 from gateway.api import paging
 from gateway.api.context import RequestContext
 from gateway.api.lifecycle.types import Objection, RepairApplication
@@ -21,6 +21,7 @@ from gateway.api.record_inputs import RecordCorrection, correction_mapping
 from gateway.api.roles import for_roles
 from gateway.audit.changes import Change, ChangeKind
 from gateway.domain import ObjectionStatus, RepairStatus
+from gateway.errors import NotFound
 from gateway.lifecycle import objections, repairs
 from gateway.lifecycle.rules.periods import today_in_china
 
@@ -73,12 +74,20 @@ class RepairApplicationConnection:
 class _Listing(TypedDict, total=False):
     filed_by: str | None
     authority_code: str | None
+    subject_id: str | None
 
 
-def listed_for(caller: Caller) -> _Listing:
+def listed_for(ctx: RequestContext) -> _Listing:
     """Which objections and repair applications a caller lists: those it filed (an individual by its
-    person id, a partner by its organisation), those about its own authority's records (a provider),
-    or all (admins, auditors)."""
+    person id, a partner by its organisation), those about its own records (an enterprise: whoever
+    filed them, itself, its legal representative or an agency for it), those about its own
+    authority's records (a provider), or all (admins, auditors)."""
+    caller = ctx.caller
+    if caller.role is Role.ENTERPRISE:
+        own = ctx.own_organization_id()
+        if own is None:  # never "all": an unknown organisation lists nothing, and is told so
+            raise NotFound("no organisation with this token's credit code is in the store")
+        return {"subject_id": own}
     if caller.role is Role.INDIVIDUAL:
         return {"filed_by": caller.person_id}
     if caller.role is Role.PARTNER:
@@ -95,13 +104,16 @@ class LifecycleQuery:
     @strawberry.field(
         description=(
             "Objections, newest first: those you filed (individuals, partners), those to your own "
-            "authority's records (providers), or all (admins, auditors)."
+            "records (enterprises), those to your own authority's records (providers), or all "
+            "(admins, auditors)."
         ),
-        extensions=for_roles(Role.INDIVIDUAL, Role.PARTNER, Role.PROVIDER, Role.ADMIN, Role.AUDITOR),
+        extensions=for_roles(
+            Role.INDIVIDUAL, Role.ENTERPRISE, Role.PARTNER, Role.PROVIDER, Role.ADMIN, Role.AUDITOR
+        ),
     )
     def objections(self, info: Info, status: ObjectionStatus | None = None) -> list[Objection]:
         ctx: RequestContext = info.context
-        rows = objections.list_objections(ctx.session, **listed_for(ctx.caller), status=status)
+        rows = objections.list_objections(ctx.session, **listed_for(ctx), status=status)
         return [Objection(row=r) for r in rows]
 
     @strawberry.field(
@@ -109,7 +121,9 @@ class LifecycleQuery:
             "`objections` a page at a time, newest first, for the same callers: `first` is 1 to 500, "
             "pass pageInfo.endCursor as `after` for the next page."
         ),
-        extensions=for_roles(Role.INDIVIDUAL, Role.PARTNER, Role.PROVIDER, Role.ADMIN, Role.AUDITOR),
+        extensions=for_roles(
+            Role.INDIVIDUAL, Role.ENTERPRISE, Role.PARTNER, Role.PROVIDER, Role.ADMIN, Role.AUDITOR
+        ),
     )
     def objections_page(
         self,
@@ -121,7 +135,7 @@ class LifecycleQuery:
         """A new field beside ``objections`` (whose published list type stays, for existing clients),
         which answers at most the newest 500."""
         ctx: RequestContext = info.context
-        listed = listed_for(ctx.caller)
+        listed = listed_for(ctx)
         result = paging.page(
             lambda cursor, limit: objections.list_objections(
                 ctx.session, **listed, status=status, after=cursor, limit=limit
@@ -146,14 +160,17 @@ class LifecycleQuery:
 
     @strawberry.field(
         description=(
-            "Repair applications, newest first: those you filed (individuals, partners), those for your "
-            "authority's records (providers), or all (admins, auditors)."
+            "Repair applications, newest first: those you filed (individuals, partners), those for "
+            "your own records (enterprises), those for your authority's records (providers), or all "
+            "(admins, auditors)."
         ),
-        extensions=for_roles(Role.INDIVIDUAL, Role.PARTNER, Role.PROVIDER, Role.ADMIN, Role.AUDITOR),
+        extensions=for_roles(
+            Role.INDIVIDUAL, Role.ENTERPRISE, Role.PARTNER, Role.PROVIDER, Role.ADMIN, Role.AUDITOR
+        ),
     )
     def repair_applications(self, info: Info, status: RepairStatus | None = None) -> list[RepairApplication]:
         ctx: RequestContext = info.context
-        rows = repairs.list_applications(ctx.session, **listed_for(ctx.caller), status=status)
+        rows = repairs.list_applications(ctx.session, **listed_for(ctx), status=status)
         return [RepairApplication(row=r) for r in rows]
 
     @strawberry.field(
@@ -161,7 +178,9 @@ class LifecycleQuery:
             "`repairApplications` a page at a time, newest first, for the same callers: `first` is 1 "
             "to 500, pass pageInfo.endCursor as `after` for the next page."
         ),
-        extensions=for_roles(Role.INDIVIDUAL, Role.PARTNER, Role.PROVIDER, Role.ADMIN, Role.AUDITOR),
+        extensions=for_roles(
+            Role.INDIVIDUAL, Role.ENTERPRISE, Role.PARTNER, Role.PROVIDER, Role.ADMIN, Role.AUDITOR
+        ),
     )
     def repair_applications_page(
         self,
@@ -173,7 +192,7 @@ class LifecycleQuery:
         """A new field beside ``repairApplications`` (whose published list type stays, for existing
         clients), which answers at most the newest 500."""
         ctx: RequestContext = info.context
-        listed = listed_for(ctx.caller)
+        listed = listed_for(ctx)
         result = paging.page(
             lambda cursor, limit: repairs.list_applications(
                 ctx.session, **listed, status=status, after=cursor, limit=limit
@@ -191,10 +210,11 @@ class LifecycleQuery:
 class LifecycleMutation:
     @strawberry.mutation(
         description=(
-            "Object to a record (异议): the record's subject, an organisation's legal representative, "
-            "or a partner agency acting for an organisation. The record shows UNDER_OBJECTION at once."
+            "Object to a record (异议): the record's subject (a person, or an enterprise for its own "
+            "organisation), an organisation's legal representative, or a partner agency acting for "
+            "an organisation. The record shows UNDER_OBJECTION at once."
         ),
-        extensions=for_roles(Role.INDIVIDUAL, Role.PARTNER),
+        extensions=for_roles(Role.INDIVIDUAL, Role.ENTERPRISE, Role.PARTNER),
     )
     def file_objection(self, info: Info, input: FileObjectionInput) -> Objection:
         ctx: RequestContext = info.context
@@ -207,6 +227,7 @@ class LifecycleMutation:
             rules=ctx.services.lifecycle,
             calendar=ctx.services.calendar,
             now=ctx.now,
+            caller_organization_id=ctx.own_organization_id(),
         )
         ctx.changes.append(
             Change(
@@ -250,10 +271,11 @@ class LifecycleMutation:
     @strawberry.mutation(
         description=(
             "Apply for credit repair (信用修复) of a dishonesty record once its minimum display period "
-            "has passed and the obligations are fulfilled: the subject, an organisation's legal "
-            "representative, or a partner agency acting for an organisation."
+            "has passed and the obligations are fulfilled: the subject (a person, or an enterprise for "
+            "its own organisation), an organisation's legal representative, or a partner agency "
+            "acting for an organisation."
         ),
-        extensions=for_roles(Role.INDIVIDUAL, Role.PARTNER),
+        extensions=for_roles(Role.INDIVIDUAL, Role.ENTERPRISE, Role.PARTNER),
     )
     def apply_for_repair(self, info: Info, input: ApplyForRepairInput) -> RepairApplication:
         ctx: RequestContext = info.context
@@ -265,6 +287,7 @@ class LifecycleMutation:
             evidence=input.evidence,
             rules=ctx.services.lifecycle,
             now=ctx.now,
+            caller_organization_id=ctx.own_organization_id(),
         )
         ctx.changes.append(
             Change(

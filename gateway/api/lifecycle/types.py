@@ -9,7 +9,7 @@ from datetime import date, datetime
 import strawberry
 from strawberry.types import Info
 
-from gateway.access.subjects import SELF, caller_subjects, viewer_for
+from gateway.access.subjects import reading
 from gateway.access.visibility import Viewer, visible_records
 from gateway.api.context import RequestContext
 from gateway.api.types import CreditRecord
@@ -27,13 +27,14 @@ for _enum in (FilerKind, ObjectionStatus, RepairStatus):
 def record_for_caller(info: Info, record_id: str) -> CreditRecord | None:
     """The record an objection or a repair application is about, as the caller may see it: through
     visibility (a revoked record is gone for everyone but the archive; an individual reads others'
-    records as the public does) and the field policy (``self`` when it is the caller's own record)."""
+    records as the public does) and the field policy (``self`` or ``self:organization`` when it is
+    the caller's own record)."""
     ctx: RequestContext = info.context
     row = ctx.session.get(RecordRow, record_id)
     if row is None:
         return None
-    own = ctx.caller.person_id == row.subject_id
-    viewer = viewer_for(ctx.caller, own_record=own)
+    read = reading(ctx.caller, own_record=ctx.is_own(row.subject_id))
+    viewer = read.viewer
     kinds = ctx.loaders.kinds_of([row.subject_id]) if viewer is Viewer.PUBLIC else {}
     visible = visible_records(
         [row],
@@ -44,8 +45,7 @@ def record_for_caller(info: Info, record_id: str) -> CreditRecord | None:
     )
     if not visible:
         return None
-    subjects = caller_subjects(ctx.caller) | ({SELF} if own else set())
-    return CreditRecord(row=row, policy_subjects=frozenset(subjects))
+    return CreditRecord(row=row, policy_subjects=read.policy_subjects)
 
 
 @strawberry.type(description="An objection (异议) to a record, and how the issuing authority resolved it.")

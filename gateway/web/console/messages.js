@@ -156,6 +156,7 @@ export const MESSAGES = {
   "Role.system": m("网关自身", "the gateway itself"),
   "Role.partner": m("合作部门", "partner"),
   "Role.individual": m("个人", "individual"),
+  "Role.enterprise": m("企业（查询自身信息）", "enterprise"),
   "Role.provider": m("数据提供部门", "provider"),
   "Role.auditor": m("审计员", "auditor"),
   "Role.admin": m("管理员", "admin"),
