@@ -39,6 +39,8 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
+from gateway.access.admission import Admission
+from gateway.access.consent import scopes_of
 from gateway.access.policy import Decision, Effect
 from gateway.access.tokens import PUBLIC_CALLER, Caller, Role
 from gateway.api import operations
@@ -47,7 +49,7 @@ from gateway.api.auditing import RequestAuditor, Trail
 from gateway.api.context import RequestContext, Services
 from gateway.api.errors import format_error
 from gateway.audit.events import RequestOutcome
-from gateway.domain import AgencyKind, ConsentPurpose, ConsentScope
+from gateway.domain import AgencyKind, ConsentScope
 from gateway.errors import PersonUnavailable
 from gateway.identifiers import normalize_id_number
 from gateway.settings import Settings
@@ -80,12 +82,10 @@ class AllowAllPolicy:
 
 ALLOW_ALL = AllowAllPolicy()
 _ALL_SCOPES = ",".join(scope.value for scope in ConsentScope)
-_consented_person = operations.consented_person
+_admitted_person = operations.admitted_person
 
 
-def _person_without_consent(
-    ctx: RequestContext, *, id_number: str, purpose: ConsentPurpose, consent: str | None, field: str
-) -> tuple[str, Consent]:
+def _person_without_consent(ctx: RequestContext, *, id_number: str, field: str, **_: Any) -> Admission:
     """The bare path's consented lookup: the same blind-index read, no token, no counted use."""
     person_id = reads.find_person_id(
         ctx.session, ctx.services.cipher, normalize_id_number(id_number, field=field)
@@ -93,19 +93,18 @@ def _person_without_consent(
     if person_id is None:
         raise PersonUnavailable("no such person")
     ctx.subjects_touched.add(person_id)
-    return person_id, Consent(scopes=_ALL_SCOPES)
+    consent_row = Consent(scopes=_ALL_SCOPES)
+    return Admission(person_id=person_id, scopes=scopes_of(consent_row), consent=consent_row, lawful=None)
 
 
-def _consented_or_bare(
-    ctx: RequestContext, *, id_number: str, purpose: ConsentPurpose, consent: str | None, field: str
-) -> tuple[str, Consent]:
-    """Installed in place of ``operations.consented_person`` in the benchmark's processes only: the
+def _admitted_or_bare(ctx: RequestContext, **arguments: Any) -> Admission:
+    """Installed in place of ``operations.admitted_person`` in the benchmark's processes only: the
     bare path (recognised by its allow-all policy) skips consent; every other caller gets the real one."""
-    lookup = _person_without_consent if ctx.services.policy is ALLOW_ALL else _consented_person
-    return lookup(ctx, id_number=id_number, purpose=purpose, consent=consent, field=field)
+    lookup = _person_without_consent if ctx.services.policy is ALLOW_ALL else _admitted_person
+    return lookup(ctx, **arguments)
 
 
-operations.consented_person = _consented_or_bare  # type: ignore[assignment]
+operations.admitted_person = _admitted_or_bare  # type: ignore[assignment]
 
 
 class NullAuditor(RequestAuditor):
