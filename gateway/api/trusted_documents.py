@@ -64,10 +64,15 @@ class PreparedDocument:
 
 
 def count_tokens(text: str) -> int:
-    """Tokens as graphql-core's parser counts them against ``max_tokens`` (comments not counted)."""
+    """Tokens as graphql-core's ``max_tokens`` counts them (the limits' token limit): every token
+    between the start and the end of the text, comments included."""
     lexer = Lexer(Source(text))
+    token = lexer.token
+    while token.kind is not TokenKind.EOF:
+        token = lexer.advance()
     count = 0
-    while lexer.advance().kind is not TokenKind.EOF:
+    while token.prev is not None and token.prev.kind is not TokenKind.SOF:
+        token = token.prev
         count += 1
     return count
 
