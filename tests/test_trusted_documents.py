@@ -85,3 +85,18 @@ def test_a_worker_keeps_a_document_for_cache_seconds_and_then_finds_it_removed(e
     now[0] = 31.0
     with pytest.raises(DocumentUnknown):
         trusted.resolve(Requested(None, doc_id), Role.PARTNER)
+
+
+def test_an_unregistered_id_sent_with_its_text_runs_as_text_unless_the_role_must_name_documents(
+    engine: Engine,
+) -> None:
+    asked = Requested(TEXT, documents.document_id(TEXT))  # nothing registered
+    require = DocumentPolicy(DocumentMode.REQUIRE, frozenset({Role.PARTNER}), cache_seconds=30)
+    trusted = TrustedDocuments(build_schema(), sessionmaker(engine), require)
+    assert trusted.resolve(asked, Role.PUBLIC) is None
+    with pytest.raises(DocumentUnknown):
+        trusted.resolve(asked, Role.PARTNER)
+    with pytest.raises(DocumentUnknown):
+        trusted.resolve(Requested(None, asked.document_id), Role.PUBLIC)
+    off = DocumentPolicy(DocumentMode.OFF, frozenset(), cache_seconds=30)
+    assert TrustedDocuments(build_schema(), sessionmaker(engine), off).resolve(asked, Role.PARTNER) is None

@@ -154,16 +154,27 @@ class TrustedDocuments:
         self._lock = threading.Lock()
 
     def resolve(self, asked: Requested, role: Role) -> PreparedDocument | None:
-        """The prepared document an operation runs (None: it runs its text as sent), or the refusal."""
+        """The prepared document an operation runs (None: it runs its text as sent), or the refusal.
+        An id sent with its text (``requested`` checked they match) that is not registered, or while
+        trusted documents are off, runs as text, as Apollo's clients expect after a miss; a role
+        that must run registered documents gets ``DOCUMENT_UNKNOWN`` for it instead."""
+        must = self.policy.requires_document(role)
         if asked.document_id is None:
-            if self.policy.requires_document(role):
+            if must:
                 raise DocumentRequired(
                     f"the {role.value} role runs registered documents only: send 'documentId'"
                 )
             return None
         if not self.policy.accepts_ids:
+            if asked.query is not None:
+                return None
             raise DocumentUnknown("trusted documents are off on this gateway: send the query text")
-        return self.get(asked.document_id)
+        try:
+            return self.get(asked.document_id)
+        except DocumentUnknown:
+            if asked.query is not None and not must:
+                return None
+            raise
 
     def get(self, doc_id: str) -> PreparedDocument:
         now = self.clock()
