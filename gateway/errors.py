@@ -420,6 +420,40 @@ class IntrospectionDisabled(GatewayError):
     code = "INTROSPECTION_DISABLED"
 
 
+class DocumentError(GatewayError):
+    """Root of the trusted-document codes (``gateway.api.trusted_documents``, docs/partner-guide.md)."""
+
+    code = "DOCUMENT_ERROR"
+
+
+class DocumentUnknown(DocumentError):
+    """The request names a trusted document (its ``sha256:`` id) that is not registered, or trusted
+    documents are off (``GATEWAY_TRUSTED_DOCUMENTS=off``)."""
+
+    code = "DOCUMENT_UNKNOWN"
+
+
+class DocumentRequired(DocumentError):
+    """The caller's role may run only trusted documents (``policies/trusted-documents.toml``, with
+    ``GATEWAY_TRUSTED_DOCUMENTS=require``) and sent query text."""
+
+    code = "DOCUMENT_REQUIRED"
+
+
+class DocumentIdInvalid(DocumentError):
+    """The document id is not ``sha256:`` and 64 lower-case hex digits, is given twice in different
+    shapes, or does not match the query text sent with it."""
+
+    code = "DOCUMENT_ID_INVALID"
+
+
+class DocumentRefused(DocumentError):
+    """``documents add``: the document does not parse or validate against the schema, or embeds an
+    identity value in a literal (identity values belong in variables)."""
+
+    code = "DOCUMENT_REFUSED"
+
+
 # --- one field while answering -----------------------------------------------------------------------
 
 

@@ -61,6 +61,13 @@ def _seconds(name: str, raw: str, *, maximum: float) -> float:
     return value
 
 
+def _choice(name: str, raw: str, allowed: tuple[str, ...]) -> str:
+    value = raw.strip().lower()
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the gateway needs to know about its environment."""
@@ -77,6 +84,8 @@ class Settings:
     rate_burst: int = 100
     # Per-role document limits "role=depth:aliases:tokens,…"; roles not named get the defaults.
     limits: str = "public=6:5:600,partner=8:15:2000,individual=8:10:1500,provider=6:10:20000"
+    # Trusted documents: off | allow | require (gateway.access.document_policy; docs/partner-guide.md).
+    trusted_documents: str = "allow"
 
     issuer_id: str = "credit-gateway"  # the ``iss`` of the tokens this gateway signs
     token_max_ttl: int = 86_400  # seconds a token may live, ours or a trusted issuer's
@@ -122,6 +131,11 @@ class Settings:
             rate_per_second=_rate(env.get("GATEWAY_RATE_PER_SECOND", str(base.rate_per_second))),
             rate_burst=_count("GATEWAY_RATE_BURST", env.get("GATEWAY_RATE_BURST", str(base.rate_burst)), 1),
             limits=env.get("GATEWAY_LIMITS", base.limits),
+            trusted_documents=_choice(
+                "GATEWAY_TRUSTED_DOCUMENTS",
+                env.get("GATEWAY_TRUSTED_DOCUMENTS", base.trusted_documents),
+                ("off", "allow", "require"),
+            ),
             issuer_id=issuer,
             token_max_ttl=_count(
                 "GATEWAY_TOKEN_MAX_TTL", env.get("GATEWAY_TOKEN_MAX_TTL", str(base.token_max_ttl)), 1

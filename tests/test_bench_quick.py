@@ -130,3 +130,19 @@ def test_the_quick_checks_benchmark_checks_both_batches_on_both_paths(tmp_path: 
     assert report["cells"]["graphql-1000"]["black_listed"] == report["cells"]["service-1000"]["black_listed"]
     assert report["target"]["orgs_per_s"] == 5000 and isinstance(report["target"]["met"], bool)
     assert '"memory_growth_ratio"' in done.stdout
+
+
+def test_the_quick_trusted_documents_benchmark_runs_each_operation_as_text_and_by_id(tmp_path: Path) -> None:
+    done = run_bench("trusted", tmp_path)
+    report = read_report(tmp_path, "trusted")
+    assert report["database"] == "sqlite" and report["calls"] == 100
+    cells = report["cells"]
+    assert {(c["layer"], c["operation"]) for c in cells} == {
+        (layer, op) for layer in ("operation", "request") for op in ("organization", "name")
+    }
+    for cell in cells:  # every call answered without an error, or the tool would have stopped
+        assert cell["text"]["calls"] == cell["id"]["calls"] == 100
+        assert cell["text"]["per_s"] > 0 and cell["id"]["per_s"] > 0
+    assert set(report["ratios"]) == {f"{c['layer']}/{c['operation']}" for c in cells}
+    assert all(isinstance(t["met"], bool) for t in report["targets"]) and len(report["load_average"]) == 3
+    assert "load average" in done.stdout

@@ -24,6 +24,7 @@ from gateway.access import consent_uses, revocations
 from gateway.access.authentication import TokenVerifier
 from gateway.access.consent_tokens import ConsentTokens
 from gateway.access.disclosure import DisclosureRules
+from gateway.access.document_policy import DocumentMode, DocumentPolicy
 from gateway.access.lawful import LawfulAccessRules
 from gateway.access.policy import FieldPolicy
 from gateway.access.revocations import SharedRevocationList
@@ -38,6 +39,7 @@ from gateway.api.pages import routes as page_routes
 from gateway.api.ratelimit import RateLimiter
 from gateway.api.readiness import Readiness, healthz
 from gateway.api.schema import build_schema
+from gateway.api.trusted_documents import TrustedDocuments
 from gateway.audit.committer import GroupCommitter, Pairing
 from gateway.audit.heads import HeadSigner
 from gateway.audit.pseudonyms import Pseudonyms
@@ -70,6 +72,7 @@ class Gateway:
     revocations: SharedRevocationList
     auditor: RequestAuditor
     committer: GroupCommitter
+    documents: TrustedDocuments  # registered documents, prepared once per worker
     schema_revision: str = field(default_factory=db.head_revision)  # what /readyz expects of the database
 
     @classmethod
@@ -114,14 +117,17 @@ class Gateway:
             lawful_access=LawfulAccessRules.load(settings.policy_dir),
             disclosure=DisclosureRules.load(settings.policy_dir),
         )
+        schema = build_schema(dev_mode=settings.dev_mode)
+        sessions = db.session_factory(engine)
+        document_policy = DocumentPolicy.load(settings.policy_dir, DocumentMode(settings.trusted_documents))
         return cls(
             settings=settings,
             engine=engine,
             audit_engine=audit_engine,
-            sessions=db.session_factory(engine),
+            sessions=sessions,
             services=services,
             verifier=TokenVerifier.from_settings(settings, keyring, revoked=revoked),
-            schema=build_schema(dev_mode=settings.dev_mode),
+            schema=schema,
             limits=parse_limits(settings.limits),
             rate=rate,
             revocations=revoked,
@@ -135,6 +141,7 @@ class Gateway:
                 pairing=Pairing(consent_uses.claim, consent_uses.pair),
                 housekeeping=housekeeping,
             ),
+            documents=TrustedDocuments(schema, sessions, document_policy),
         )
 
     @property
@@ -147,6 +154,7 @@ class Gateway:
             services=self.services,
             limits=self.limits,
             dev_mode=self.settings.dev_mode,
+            documents=self.documents,
         )
 
     def execute(
@@ -172,12 +180,20 @@ class Gateway:
         batch (a JSON list, even of one) answers within the batch's 200."""
         trail = trail or self.auditor.start(None)
         trail.caller = caller
-        ctx, body = self.execution.run(operation, caller)
+        ran = self.execution.run(operation, caller)
+        ctx, body = ran.ctx, ran.body
         status, shaped = answer(body, media)
         status = 200 if batched else status
         trail.documents.append(
             self.auditor.operation(
-                trail, index=index, size=size, operation=operation, ctx=ctx, body=body, http_status=status
+                trail,
+                index=index,
+                size=size,
+                operation=operation,
+                ctx=ctx,
+                body=body,
+                http_status=status,
+                document=(ran.document.id, ran.document.text) if ran.document else None,
             )
         )
         if ctx is not None:

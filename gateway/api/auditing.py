@@ -101,12 +101,17 @@ class RequestAuditor:
         ctx: RequestContext | None,
         body: dict[str, Any],
         http_status: int = 200,
+        document: tuple[str, str] | None = None,
     ) -> dict[str, Any]:
         """The event of one operation (of a batch of ``size``), from what the request asked, what
         the resolvers noted in ``ctx`` (None when it never ran), the body it answers (as
-        ``application/json`` has it, whatever media type carried it) and the HTTP status."""
+        ``application/json`` has it, whatever media type carried it) and the HTTP status.
+        ``document`` is the trusted document it ran, (id, text): the event names its id and reads
+        its text as if sent. An id the store did not hold is not kept: it may be the hash of any text."""
         redactor = Redactor(self.pseudonymize)
         query = operation.get("query") if isinstance(operation, dict) else None
+        if document is not None:
+            query = document[1]
         name = operation.get("operationName") if isinstance(operation, dict) else None
         variables = operation.get("variables") if isinstance(operation, dict) else None
         facts = self.facts(query) if isinstance(query, str) else None
@@ -149,6 +154,7 @@ class RequestAuditor:
             duration_us=trail.elapsed_us(),
             legal_bases=ctx.legal_bases if ctx else (),
             notice_after=ctx.notice_after if ctx else None,
+            trusted_document=document[0] if document else None,
         )
 
     def changes(self, trail: Trail, ctx: RequestContext) -> list[dict[str, Any]]:

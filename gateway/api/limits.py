@@ -6,6 +6,7 @@ and nothing more. Each refusal has its own code, a class of the error tree (``ga
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -50,7 +51,28 @@ def check(
 ) -> DocumentNode:
     document = _parse(query, limits.max_tokens)
     _check_operation_name(document, operation_name)
-    shape = measure(document)
+    check_shape(measure(document), limits, allow_introspection=allow_introspection)
+    return document
+
+
+def check_counted(
+    tokens: int,
+    shape: DocumentShape,
+    operation_names: tuple[str | None, ...],
+    limits: DocumentLimits,
+    *,
+    allow_introspection: bool,
+    operation_name: str | None = None,
+) -> None:
+    """``check`` for a document parsed and measured before (a trusted document): the same refusals,
+    from the numbers kept, without parsing or walking it again."""
+    if tokens > limits.max_tokens:
+        raise QueryTooLarge(f"the query has more than {limits.max_tokens} tokens, the limit for this caller")
+    _check_names(operation_names, operation_name)
+    check_shape(shape, limits, allow_introspection=allow_introspection)
+
+
+def check_shape(shape: DocumentShape, limits: DocumentLimits, *, allow_introspection: bool) -> None:
     if shape.introspection and not allow_introspection:
         raise IntrospectionDisabled("introspection is disabled; the schema is published as an SDL file")
     if shape.depth > limits.max_depth:
@@ -61,7 +83,6 @@ def check(
         raise TooManyAliases(
             f"{shape.aliases} aliases exceed the limit of {limits.max_aliases} for this caller"
         )
-    return document
 
 
 def _check_operation_name(document: DocumentNode, name: str | None) -> None:
@@ -70,6 +91,10 @@ def _check_operation_name(document: DocumentNode, name: str | None) -> None:
         for d in document.definitions
         if isinstance(d, OperationDefinitionNode)
     ]
+    _check_names(names, name)
+
+
+def _check_names(names: Sequence[str | None], name: str | None) -> None:
     if name is None and len(names) > 1:
         raise OperationNotChosen("the document has several operations: name one in 'operationName'")
     if name is not None and name not in names:

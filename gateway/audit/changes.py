@@ -59,6 +59,8 @@ class ChangeKind(StrEnum):
     KEYS_ROTATED = "keys.rotated"
     INDEX_KEY_ROTATED = "keys.index_rotated"
     POLICY_RELOADED = "policy.reloaded"
+    DOCUMENT_ADDED = "document.added"
+    DOCUMENT_REMOVED = "document.removed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,12 +94,14 @@ def draft_document(
     duration_us: int,
     legal_bases: Iterable[str] = (),
     notice_after: datetime | None = None,
+    trusted_document: str | None = None,
 ) -> dict[str, Any]:
     """An event document without its sequence number (the log assigns it when appending).
 
     A lookup without consent adds ``legal_bases`` (the bases stated, ``law|article|reference``) and,
     when the policy delays the person's notice, ``notice_after`` (one instant, in a list so that it is
-    indexed as the other keys are); other events have neither member, as before."""
+    indexed as the other keys are); other events have neither member, as before. An operation that
+    ran a registered document by its id adds ``trusted_document`` (``sha256:<hex>``)."""
     fields: dict[str, dict[str, int]] = {"whole": {}, "masked": {}, "denied": {}}
     for (field, effect), count in sorted((field_outcomes or {}).items()):
         fields[effect.lower()][field] = count
@@ -137,6 +139,8 @@ def draft_document(
         document["legal_bases"] = bases
     if notice_after is not None:
         document["notice_after"] = [format_time(notice_after)]
+    if trusted_document is not None:
+        document["trusted_document"] = trusted_document
     return document
 
 

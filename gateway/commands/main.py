@@ -7,6 +7,7 @@ import typer
 from gateway.commands import audit as audit_commands
 from gateway.commands import check as check_commands
 from gateway.commands import db as db_commands
+from gateway.commands import documents as document_commands
 from gateway.commands import importing as import_commands
 from gateway.commands import index_keys as index_key_commands
 from gateway.commands import keys as keys_commands
@@ -36,6 +37,7 @@ app.command("serve")(serve_commands.serve)
 app.command("schema")(schema_commands.schema)
 app.command("seed")(seed_commands.seed)
 app.add_typer(audit_commands.app, name="audit")
+app.add_typer(document_commands.app, name="documents")
 
 
 def main() -> None:

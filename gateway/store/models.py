@@ -390,6 +390,19 @@ class ConsentUse(Base):
     event_seq: Mapped[int | None] = mapped_column(BigInteger)
 
 
+class TrustedDocument(Base):
+    """A GraphQL document a partner registered to run by its id (``sha256:`` and the hex SHA-256 of
+    the text), shared by every worker (``gateway.store.documents``)."""
+
+    __tablename__ = "trusted_documents"
+
+    id: Mapped[str] = mapped_column(String(71), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(String(200))  # a label for `documents list`
+    owner: Mapped[str | None] = mapped_column(String(64))  # the partner's credit code, when given
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class RevokedToken(Base):
     """A revoked caller token (its ``jti``), shared by every worker; kept until the token would have
     expired anyway (``gateway.access.revocations``)."""

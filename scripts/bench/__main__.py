@@ -12,6 +12,8 @@
     rotation  ``keys rotate`` throughput (docs/keys.md)
     shared    per-request cost of the shared rate bucket, revocation list and consent-use pairing
               (docs/performance.md, "Shared state")
+    trusted   the same operation sent as text and as a trusted document's id, side by side
+              (docs/performance.md, "Trusted documents")
 
 Every subcommand writes its report as ``<out>/<name>.json`` (``--out``, default ``bench-results/``)
 and has a ``--quick`` form, a run of a few seconds on tiny data that the test suite makes so that no
@@ -40,6 +42,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "flatness": ("flatness", "lookup latency at two store sizes (docs/performance-bulk.md)"),
     "rotation": ("rotation", "keys rotate throughput (docs/keys.md)"),
     "shared": ("shared_state", "per-request cost of the state the workers share (docs/performance.md)"),
+    "trusted": ("trusted", "the same operation as text and as a trusted document id (docs/performance.md)"),
 }
 
 
