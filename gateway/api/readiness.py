@@ -9,6 +9,8 @@ message) do not make the gateway unready: today, the holiday calendar ending wit
 from __future__ import annotations
 
 import logging
+import shutil
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import text
@@ -24,6 +26,25 @@ if TYPE_CHECKING:
     from gateway.api.app import Gateway
 
 log = logging.getLogger("gateway.api")
+
+# Below this much free space on a SQLite store's filesystem the gateway is not ready. The log's
+# probe cannot see a full disk there: its no-op commit rewrites a frame the write-ahead log already
+# holds, while an append needs new pages. An append takes a few pages; this is hundreds of them.
+MIN_FREE_BYTES = 1 << 20
+
+
+def sqlite_disk_full(database_url: str) -> bool:
+    """Whether a SQLite store's filesystem has less than MIN_FREE_BYTES free (never for PostgreSQL,
+    whose server's disk is not ours to read: a commit it refuses is what the probe meets)."""
+    path = db.sqlite_file(database_url)
+    if path is None:
+        return False
+    name = str(path)
+    folder = Path(name.removeprefix("file:")).parent  # a URI filename (``sqlite:///file:…?uri=true``)
+    try:
+        return shutil.disk_usage(folder).free < MIN_FREE_BYTES
+    except OSError:
+        return False  # a folder that cannot be read is the connection's problem, reported above
 
 
 async def healthz(_request: Request) -> Response:
@@ -79,4 +100,6 @@ class Readiness:
         # answer, has not failed a write yet. (An unusable database is already the reason.)
         if (database_usable or not gateway.committer.healthy) and not gateway.committer.probe():
             problems.append("audit log cannot be written; requests are refused")
+        elif sqlite_disk_full(gateway.settings.database_url):
+            problems.append("disk full under the database; requests are refused")
         return problems
