@@ -149,6 +149,8 @@ class RequestAuditor:
             duration_us=trail.elapsed_us(),
             legal_bases=ctx.legal_bases if ctx else (),
             notice_after=ctx.notice_after if ctx else None,
+            # Reports are noted once signed; an operation that failed sent no data, so handed out none.
+            reports=ctx.reports if ctx is not None and isinstance(data, dict) else (),
         )
 
     def changes(self, trail: Trail, ctx: RequestContext) -> list[dict[str, Any]]:

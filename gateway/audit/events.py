@@ -44,6 +44,7 @@ class KeyKind(StrEnum):
     CHANGED = "changed"  # a subject a change event changed (pseudonymous subject id)
     BASIS = "basis"  # a legal basis a lookup without consent stated (``law|article|reference``)
     NOTICE = "notice"  # when the persons looked up may see the event (``format_time``; see history)
+    REPORT = "report"  # the serial of a credit report the operation issued (gateway.api.reports)
 
 
 def outcome_of(*, executed: bool, has_data: bool, codes: Sequence[str]) -> RequestOutcome:
@@ -91,12 +92,15 @@ def draft_document(
     duration_us: int,
     legal_bases: Iterable[str] = (),
     notice_after: datetime | None = None,
+    reports: Iterable[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """An event document without its sequence number (the log assigns it when appending).
 
     A lookup without consent adds ``legal_bases`` (the bases stated, ``law|article|reference``) and,
     when the policy delays the person's notice, ``notice_after`` (one instant, in a list so that it is
-    indexed as the other keys are); other events have neither member, as before."""
+    indexed as the other keys are); other events have neither member, as before. An operation that
+    issued credit reports adds ``reports`` (each report's serial, subject, the sections disclosed, not
+    disclosed and withheld) and ``report_serials``, the serials indexed as keys."""
     fields: dict[str, dict[str, int]] = {"whole": {}, "masked": {}, "denied": {}}
     for (field, effect), count in sorted((field_outcomes or {}).items()):
         fields[effect.lower()][field] = count
@@ -134,6 +138,10 @@ def draft_document(
         document["legal_bases"] = bases
     if notice_after is not None:
         document["notice_after"] = [format_time(notice_after)]
+    issued = [dict(r) for r in reports]
+    if issued:
+        document["reports"] = issued
+        document["report_serials"] = sorted(str(r["serial"]) for r in issued)
     return document
 
 
@@ -189,6 +197,7 @@ KEY_LISTS: tuple[tuple[KeyKind, str], ...] = (
     (KeyKind.CHANGED, "changed"),
     (KeyKind.BASIS, "legal_bases"),
     (KeyKind.NOTICE, "notice_after"),
+    (KeyKind.REPORT, "report_serials"),
 )
 
 
