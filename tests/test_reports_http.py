@@ -6,11 +6,12 @@ in the subject's "who looked at me"."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,13 +26,16 @@ from gateway.api.app import create_app
 from gateway.domain import RecordStatus
 from gateway.errors import ReportError, ReportExpired, ReportKeyUnknown
 from gateway.keys import jwks
+from gateway.keys.crypto import FieldCipher
 from gateway.keys.keyring import Keyring, SigningPurpose, load_keyring, replace_keyring_file
 from gateway.reports.verification import verify_report
 from gateway.store import db
 from gateway.store.models import Consent, CreditRecord
+from gateway.store.writer import StoreWriter
+from gateway.workdays import WorkCalendar
 from tests.api_client import codes, gql, grant, individual, partner
 from tests.cli import run_cli
-from tests.gateway_fixtures import BANK_CODE, COMPANY, REPO, ZHANG, GatewayEnv, build_env
+from tests.gateway_fixtures import BANK_CODE, COMPANY, RECORDS, REPO, ZHANG, GatewayEnv, build_env
 from tests.server import running
 
 REPORT = """
@@ -233,6 +237,9 @@ def test_report_audit_event_names_serial_subject_and_sections(served: Served, en
         "serial": report["serial"], "subject": env.ids["company"], "sections": ["RECORDS"],
         "not_disclosed": ["IDENTITY", "LIST_ENTRIES", "LEGAL_REPRESENTATIVE"], "withheld": [],
     }]  # fmt: skip
+    verified = run_cli("audit", "verify", keyring=env.settings.keyring_path,
+                       database_url=env.settings.database_url)  # fmt: skip
+    assert verified.returncode == 0, verified.stdout + verified.stderr  # the report key is indexed as signed
 
 
 def test_sections_left_out_are_not_disclosed_never_empty(served: Served, tmp_path: Path) -> None:
@@ -351,3 +358,38 @@ def test_reports_are_refused_to_callers_no_read_answers(served: Served, env: Gat
     ) == ["FORBIDDEN_OPERATION"]
     assert codes(gql(served.client, REPORT, {"purpose": "EMPLOYMENT", "sections": ["LEGAL_REPRESENTATIVE"]},
                      individual(env))) == ["INVALID_INPUT"]  # fmt: skip
+
+
+STATUS = """
+query($serial: String!, $sha: String) {
+  reportStatus(serial: $serial, payloadSha256: $sha) { serial state changedSinceIssue validUntil }
+}"""
+
+
+def test_a_report_on_a_record_corrected_later_is_superseded_though_its_signature_still_verifies(
+    served: Served, env: GatewayEnv
+) -> None:
+    report = issue(served, partner(env), "PUBLIC_PROCUREMENT", subject={"creditCode": COMPANY.credit_code})
+    sha = hashlib.sha256(report["document"].encode("utf-8")).hexdigest()
+
+    def state(serial: str, digest: str | None = sha) -> dict[str, Any]:
+        body = gql(served.client, STATUS, {"serial": serial, "sha": digest})  # anyone, no token
+        assert "errors" not in body, body
+        return body["data"]["reportStatus"]  # type: ignore[no-any-return]
+
+    assert state(report["serial"]) == {"serial": report["serial"], "state": "VALID", "changedSinceIssue": 0,
+                                       "validUntil": report["validUntil"]}  # fmt: skip
+    assert state(report["serial"], "0" * 64)["state"] == "UNKNOWN"
+    assert state("CR-20260101-00000000000000000000")["state"] == "UNKNOWN"
+
+    engine = db.make_engine(env.settings.database_url)
+    try:
+        with Session(engine) as session, session.begin():
+            writer = StoreWriter(session, FieldCipher(env.keyring), calendar=WorkCalendar.load(),
+                                 clock=lambda: datetime.now(UTC))  # fmt: skip
+            writer.write([replace(RECORDS[0], content="销售不合格食品，罚款3万元")])  # a corrected version
+    finally:
+        engine.dispose()
+    assert state(report["serial"])["state"] == "SUPERSEDED"
+    assert state(report["serial"])["changedSinceIssue"] == 1
+    assert verify_report(report["jws"], keys_of(served.jwks_file), now=datetime.now(UTC))  # still signed

@@ -24,9 +24,12 @@ from gateway.api.report_sources import ReportRead, ReportSubjectInput, report_re
 from gateway.api.roles import for_roles
 from gateway.domain import ConsentPurpose, SubjectKind
 from gateway.errors import ConfigurationError, GatewayError, InvalidInput, NotFound
+from gateway.reports import status
 from gateway.reports.document import SECTIONS, ReportSection, new_serial, report_document
+from gateway.reports.status import ReportState
 
 strawberry.enum(ReportSection, description="What a credit report can hold (docs/reports.md).")
+strawberry.enum(ReportState, description='A signed report\'s status now (docs/reports.md, "Status").')
 
 # The field of the subject's type each section reads; IDENTITY is the type's own scalar fields.
 SECTION_FIELDS: dict[ReportSection, tuple[str, str]] = {
@@ -55,6 +58,17 @@ class IssuedReport:
     key_id: str = strawberry.field(description="The report-<n> key that signed it (/keys/reports.jwks).")
     document: str = strawberry.field(description="The signed payload: the report document as JSON.")
     jws: str = strawberry.field(description="The report: a compact JWS to hand over and verify offline.")
+
+
+@strawberry.type(description="What the gateway says of a report today; nothing of its content.")
+class ReportStatusResult:
+    serial: str
+    state: ReportState
+    issued_at: datetime | None
+    valid_until: datetime | None
+    changed_since_issue: int = strawberry.field(
+        description="Cited records corrected or revoked, and cited list entries revoked, since issue."
+    )
 
 
 def _leaves(schema: GraphQLSchema, type_name: str) -> list[str]:
@@ -179,6 +193,14 @@ class ReportQuery:
             chosen=chosen, withheld=withheld,
         )  # fmt: skip
         signed = signer.sign(document)
+        valid_until = datetime.fromtimestamp(document["exp"], UTC)
+        status.note_issue(
+            ctx.session,
+            document=document,
+            payload=signed.payload,
+            issued_at=issued_at,
+            valid_until=valid_until,
+        )
         ctx.reports.append(
             {
                 "serial": serial,
@@ -191,7 +213,7 @@ class ReportQuery:
         return IssuedReport(
             serial=serial,
             issued_at=issued_at,
-            valid_until=datetime.fromtimestamp(document["exp"], UTC),
+            valid_until=valid_until,
             purpose=purpose,
             sections=[ReportSection(s) for s in document["sections"]],
             not_disclosed=[ReportSection(s) for s in document["not_disclosed"]],
@@ -199,4 +221,22 @@ class ReportQuery:
             key_id=signed.kid,
             document=signed.payload.decode("utf-8"),
             jws=signed.jws,
+        )
+
+    @strawberry.field(
+        description=(
+            "Whether a signed report still stands: VALID, EXPIRED, SUPERSEDED (a record it cited was "
+            "corrected or revoked, or a list entry it cited revoked, since it was issued) or UNKNOWN. "
+            "Give the payload's SHA-256 (hex) to be sure it is the same report. Open to anyone."
+        )
+    )
+    def report_status(self, info: Info, serial: str, payload_sha256: str | None = None) -> ReportStatusResult:
+        ctx: RequestContext = info.context
+        found = status.status_of(ctx.session, serial[:64], now=ctx.now, payload_sha256=payload_sha256)
+        return ReportStatusResult(
+            serial=serial[:64],
+            state=found.state,
+            issued_at=found.issued_at,
+            valid_until=found.valid_until,
+            changed_since_issue=found.changed,
         )
