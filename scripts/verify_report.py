@@ -47,9 +47,16 @@ def b64url(part: str) -> bytes:
         raise ReportError("REPORT_MALFORMED", "a part is not base64url") from None
 
 
+def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A member named twice could be read two ways: refused."""
+    if len({k for k, _ in pairs}) != len(pairs):
+        raise ValueError("a member name appears twice")
+    return dict(pairs)
+
+
 def json_object(raw: bytes, what: str) -> dict[str, Any]:
     try:
-        value = json.loads(raw.decode("utf-8"))
+        value = json.loads(raw.decode("utf-8"), object_pairs_hook=unique)
     except (UnicodeDecodeError, ValueError):
         raise ReportError("REPORT_MALFORMED", f"the {what} is not UTF-8 JSON") from None
     if not isinstance(value, dict):
