@@ -1,4 +1,5 @@
-"""``credit-gateway report verify FILE [--jwks FILE]``: check a credit report offline.
+"""``credit-gateway report verify FILE [--jwks FILE]``: check a credit report offline; ``report pdf``
+renders one that verifies (``gateway.reports.pdf``).
 
 Needs no database and no network: the report file and a JWKS (``/keys/reports.jwks`` saved to a
 file, or, without ``--jwks``, the report keys of this installation's keyring). Prints what the report
@@ -98,4 +99,29 @@ def verify(
         _show(report)
 
 
+def pdf(
+    file: Annotated[Path, typer.Argument(help="The report: its compact JWS, or JSON with a 'jws'.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The PDF to write (not overwritten).")],
+    jwks_file: Annotated[
+        Path | None,
+        typer.Option("--jwks", help="JWKS to verify with (/keys/reports.jwks); default: the keyring's."),
+    ] = None,
+) -> None:
+    """Render a report as a PDF (Chinese text, the signed report attached, a QR code of serial and
+    payload hash), after verifying it: a report that does not verify is never rendered."""
+    from gateway.reports.pdf import render_pdf  # fpdf2 loads only for this command
+
+    with user_errors():
+        token = report_text(file)
+        report = verify_report(token, verification_keys(jwks_file), now=utcnow())
+        rendered = render_pdf(report, token=token)
+        try:
+            with output.open("xb") as fh:
+                fh.write(rendered)
+        except FileExistsError:
+            raise ConfigurationError(f"{output} exists; refusing to overwrite it") from None
+    typer.echo(f"wrote {output} (report {report.serial})")
+
+
 app.command("verify")(verify)
+app.command("pdf")(pdf)
