@@ -160,6 +160,8 @@ class ReportQuery:
         if signer is None or rules is None:
             raise ConfigurationError("reports are not configured on this gateway")
         read = report_read(ctx.caller, subject, purpose)
+        # The graphql-core schema behind Strawberry's: the selections are built from its types, so a
+        # field added to Person or CreditRecord is in the next report with no edit here.
         schema: GraphQLSchema = info.schema._schema
         # An organisation and an agency (the read says which) have the same sections.
         chosen = _chosen(read.kind or SubjectKind.ORGANIZATION, sections)
