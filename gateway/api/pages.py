@@ -29,7 +29,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 WEB = Path(__file__).resolve().parent.parent / "web"
-PAGES = ("portal", "console")  # each a folder of WEB with its index.html
+PAGES = ("portal", "console", "reports")  # each a folder of WEB with its pages (/reports/verify/)
 KEYS_PATH = "/keys/audit.jwks"
 REPORT_KEYS_PATH = "/keys/reports.jwks"  # every report-<n> key, retired ones too (docs/reports.md)
 
