@@ -464,6 +464,37 @@ class ForbiddenField(GatewayError):
     code = "FORBIDDEN_FIELD"
 
 
+class ReportError(GatewayError):
+    """A credit report that does not verify offline (``gateway.reports.verification``): the command
+    ``report verify`` and the third-party verifier answer with these codes (docs/reports.md)."""
+
+    code = "REPORT_INVALID"
+
+
+class ReportMalformed(ReportError):
+    """Not a compact JWS of a credit report: parts, encoding, header or members are wrong."""
+
+    code = "REPORT_MALFORMED"
+
+
+class ReportKeyUnknown(ReportError):
+    """The report names a signing key that the JWKS used for verification does not hold."""
+
+    code = "REPORT_KEY_UNKNOWN"
+
+
+class ReportSignatureInvalid(ReportError):
+    """The signature does not verify over the signed bytes with the key the report names."""
+
+    code = "REPORT_SIGNATURE_INVALID"
+
+
+class ReportExpired(ReportError):
+    """The signature is good but the report's validity period has ended."""
+
+    code = "REPORT_EXPIRED"
+
+
 class InternalError(GatewayError):
     """Anything unexpected: logged with its details on the server, shown to the caller without them."""
 

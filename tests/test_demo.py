@@ -159,6 +159,20 @@ def test_serve_demo_answers_the_sample_queries_it_prints(tmp_path: Path, databas
         assert [r["documentNumber"] for r in mine["me"]["records"]] == ["菏牡市监罚〔未〕1号"]
         assert mine["myCreditEvaluation"]["contributions"] == []
 
+        # The printed credit report: issued to the partner, then verified offline with the saved JWKS.
+        report_body = re.search(r"-d '(\{.*\})' \| python3 -c .* > report\.jws$", out, re.M)
+        assert (
+            report_body is not None and "credit-gateway report verify report.jws --jwks reports.jwks" in out
+        )
+        issued = httpx.post(f"{url}/graphql", content=report_body.group(1), headers=headers).json()
+        (tmp_path / "report.jws").write_text(issued["data"]["report"]["jws"], encoding="utf-8")
+        (tmp_path / "reports.jwks").write_text(httpx.get(f"{url}/keys/reports.jwks").text, encoding="utf-8")
+        verified = subprocess.run(
+            [str(cli), "report", "verify", "report.jws", "--jwks", "reports.jwks"],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert verified.returncode == 0 and " verifies (key report-1)" in verified.stdout, verified.stderr
+
         # The portal link signs the demo individual in; its token rides in the fragment, never sent.
         link = re.search(
             r"^  individual \(a legal representative\): (http://\S+/portal/)#token=(\S+)$", out, re.M

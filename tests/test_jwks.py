@@ -21,7 +21,7 @@ def _ed25519_jwk(kid: object = "idp-1", **extra: Any) -> dict[str, Any]:
 def test_public_jwks_lists_every_signing_key_without_private_parts() -> None:
     keyring = Keyring.generate().with_signing_key(SigningPurpose.TOKEN)
     document = public_jwks(keyring)
-    assert [k["kid"] for k in document["keys"]] == ["token-1", "token-2", "audit-1", "consent-1"]
+    assert [k["kid"] for k in document["keys"]] == ["token-1", "token-2", "audit-1", "consent-1", "report-1"]
     for jwk in document["keys"]:
         assert set(jwk) == {"kty", "crv", "x", "kid", "use", "alg"}
         assert jwk["alg"] == JWS_ALGORITHM

@@ -19,7 +19,7 @@ from gateway.keys.keyring import (
 def test_generated_keyring_has_one_signing_key_per_purpose(tmp_path: Path) -> None:
     path = tmp_path / "keyring.json"
     written = create_keyring_file(path)
-    assert sorted(written.signing_keys) == ["audit-1", "consent-1", "token-1"]
+    assert sorted(written.signing_keys) == ["audit-1", "consent-1", "report-1", "token-1"]
     assert written.signing_keys["audit-1"] != written.signing_keys["token-1"]
     assert load_keyring(path).signing_keys == written.signing_keys
 

@@ -12,7 +12,7 @@ def test_keys_jwks_prints_public_keys_and_no_private_material(keyring: Keyring, 
     result = run_cli("keys", "jwks", keyring=keyring_path)
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
-    assert [k["kid"] for k in document["keys"]] == ["token-1", "audit-1", "consent-1"]
+    assert [k["kid"] for k in document["keys"]] == ["token-1", "audit-1", "consent-1", "report-1"]
     assert all("d" not in k for k in document["keys"])
     for secret in [keyring.index_key, *keyring.data_keys.values(), *keyring.signing_keys.values()]:
         raw = secret.reveal()

@@ -48,6 +48,8 @@ from gateway.clock import utcnow
 from gateway.keys.crypto import FieldCipher
 from gateway.keys.keyring import load_keyring
 from gateway.lifecycle.rules.loading import LifecycleRules
+from gateway.reports.rules import ReportRules
+from gateway.reports.signing import ReportSigner
 from gateway.settings import Settings
 from gateway.store import db
 from gateway.workdays import WorkCalendar
@@ -116,6 +118,8 @@ class Gateway:
             revocations=revoked,
             lawful_access=LawfulAccessRules.load(settings.policy_dir),
             disclosure=DisclosureRules.load(settings.policy_dir),
+            reports=ReportSigner.from_keyring(keyring),
+            report_rules=ReportRules.load(settings.policy_dir),
         )
         schema = build_schema(dev_mode=settings.dev_mode)
         sessions = db.session_factory(engine)
@@ -255,7 +259,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/graphql", GraphQLEndpoint(gateway).handle, methods=METHODS),
             Route("/healthz", healthz),
             Route("/readyz", Readiness(gateway).readyz),
-            *page_routes(gateway.services.audit_keys, dev_mode=gateway.settings.dev_mode),
+            *page_routes(
+                gateway.services.audit_keys,
+                report_jwks=gateway.services.reports.jwks if gateway.services.reports else {"keys": []},
+                dev_mode=gateway.settings.dev_mode,
+            ),
         ],
     )
     app.state.gateway = gateway

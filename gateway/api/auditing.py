@@ -155,6 +155,8 @@ class RequestAuditor:
             legal_bases=ctx.legal_bases if ctx else (),
             notice_after=ctx.notice_after if ctx else None,
             trusted_document=document[0] if document else None,
+            # Reports are noted once signed; an operation that failed sent no data, so handed out none.
+            reports=ctx.reports if ctx is not None and isinstance(data, dict) else (),
         )
 
     def changes(self, trail: Trail, ctx: RequestContext) -> list[dict[str, Any]]:

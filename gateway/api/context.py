@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,8 @@ from gateway.audit.changes import Change
 from gateway.audit.pseudonyms import Pseudonyms
 from gateway.keys.crypto import FieldCipher
 from gateway.lifecycle.rules.loading import LifecycleRules
+from gateway.reports.rules import ReportRules
+from gateway.reports.signing import ReportSigner
 from gateway.settings import Settings
 from gateway.workdays import WorkCalendar
 
@@ -43,6 +46,8 @@ class Services:
         DisclosureRules  # which individuals' list entries are public (policies/public-disclosure.toml)
     )
     revocations: SharedRevocationList | None = None  # the shared token revocation list (this copy)
+    reports: ReportSigner | None = None  # signs credit reports with the keyring's report-<n> key
+    report_rules: ReportRules | None = None  # validity periods (policies/reports.toml)
 
 
 @dataclass(slots=True)
@@ -70,6 +75,8 @@ class RequestContext:
     # from which the persons looked up may see the lookup (None: at once), for the audit event.
     legal_bases: set[str] = field(default_factory=set)
     notice_after: datetime | None = None
+    # Credit reports this operation issued (serial, subject, sections), for its audit event.
+    reports: list[dict[str, Any]] = field(default_factory=list)
     # Batched reads for nested fields, cached for this request only (never shared: see loaders).
     loaders: Loaders = field(init=False)
     # The subject id of the caller's own record (``own_subject_id``), looked up once per request.

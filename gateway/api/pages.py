@@ -1,6 +1,7 @@
 """Pages for people, served by the gateway from files in the package: the individual's portal at
 ``/portal/`` and the auditor's console at ``/console/``, the scripts and styles they share at
-``/shared/``, and the audit public keys the pages check signed tree heads with.
+``/shared/``, the audit public keys the pages check signed tree heads with, and the report public
+keys third parties check credit reports with (``/keys/reports.jwks``).
 
 The pages hold no data of their own: every value they show comes from ``/graphql`` with the caller's
 own token, so the field policy, consents and the audit log apply exactly as to any other client.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -27,8 +29,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 WEB = Path(__file__).resolve().parent.parent / "web"
-PAGES = ("portal", "console")  # each a folder of WEB with its index.html
+PAGES = ("portal", "console", "reports")  # each a folder of WEB with its pages (/reports/verify/)
 KEYS_PATH = "/keys/audit.jwks"
+REPORT_KEYS_PATH = "/keys/reports.jwks"  # every report-<n> key, retired ones too (docs/reports.md)
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -108,18 +111,31 @@ def audit_jwks(audit_keys: Mapping[str, bytes]) -> dict[str, list[dict[str, str]
     }
 
 
-def routes(audit_keys: Mapping[str, bytes], *, dev_mode: bool = False) -> list[BaseRoute]:
+def routes(
+    audit_keys: Mapping[str, bytes],
+    *,
+    report_jwks: Mapping[str, Any] | None = None,
+    dev_mode: bool = False,
+) -> list[BaseRoute]:
     """The pages' routes, to add to the application's route list; GraphiQL's assets in dev mode."""
     document = audit_jwks(audit_keys)
+    reports = dict(report_jwks or {"keys": []})
 
     async def keys(_request: Request) -> Response:
         response = JSONResponse(document, media_type="application/jwk-set+json")
         return secure(response, html=False)
 
+    async def report_keys(_request: Request) -> Response:
+        response = JSONResponse(reports, media_type="application/jwk-set+json")
+        return secure(response, html=False)
+
     async def to_folder(request: Request) -> Response:
         return secure(RedirectResponse(f"{request.url.path}/", status_code=308), html=False)
 
-    found: list[BaseRoute] = [Route(KEYS_PATH, keys, methods=["GET", "HEAD"])]
+    found: list[BaseRoute] = [
+        Route(KEYS_PATH, keys, methods=["GET", "HEAD"]),
+        Route(REPORT_KEYS_PATH, report_keys, methods=["GET", "HEAD"]),
+    ]
     for page in PAGES:
         found.append(Route(f"/{page}", to_folder, methods=["GET", "HEAD"]))
         found.append(Mount(f"/{page}", app=PageFiles(directory=WEB / page, html=True), name=page))

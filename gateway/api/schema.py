@@ -20,6 +20,7 @@ from gateway.api.lifecycle.lists import ListMutation, ListQuery
 from gateway.api.lifecycle.operations import LifecycleMutation, LifecycleQuery
 from gateway.api.operations import SubjectMutation, SubjectQuery
 from gateway.api.public_lists import PublicListQuery
+from gateway.api.reports import ReportQuery
 from gateway.api.token_operations import TokenMutation
 
 # Each root is the fields of its parts, in this order: the order of the fields in the published SDL.
@@ -33,6 +34,7 @@ Query = merge_types(
         AuditQuery,
         RecordHistoryQuery,
         SubjectQuery,
+        ReportQuery,
         PublicListQuery,
     ),
 )

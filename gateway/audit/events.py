@@ -44,6 +44,7 @@ class KeyKind(StrEnum):
     CHANGED = "changed"  # a subject a change event changed (pseudonymous subject id)
     BASIS = "basis"  # a legal basis a lookup without consent stated (``law|article|reference``)
     NOTICE = "notice"  # when the persons looked up may see the event (``format_time``; see history)
+    REPORT = "report"  # the serial of a credit report the operation issued (gateway.api.reports)
 
 
 _FAILURES = frozenset({"INTERNAL_ERROR", "DATABASE_UNAVAILABLE", "DATABASE_TIMEOUT"})
@@ -95,13 +96,16 @@ def draft_document(
     legal_bases: Iterable[str] = (),
     notice_after: datetime | None = None,
     trusted_document: str | None = None,
+    reports: Iterable[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """An event document without its sequence number (the log assigns it when appending).
 
     A lookup without consent adds ``legal_bases`` (the bases stated, ``law|article|reference``) and,
     when the policy delays the person's notice, ``notice_after`` (one instant, in a list so that it is
     indexed as the other keys are); other events have neither member, as before. An operation that
-    ran a registered document by its id adds ``trusted_document`` (``sha256:<hex>``)."""
+    ran a registered document by its id adds ``trusted_document`` (``sha256:<hex>``); one that
+    issued credit reports adds ``reports`` (each report's serial, subject, the sections disclosed, not
+    disclosed and withheld) and ``report_serials``, the serials indexed as keys."""
     fields: dict[str, dict[str, int]] = {"whole": {}, "masked": {}, "denied": {}}
     for (field, effect), count in sorted((field_outcomes or {}).items()):
         fields[effect.lower()][field] = count
@@ -141,6 +145,10 @@ def draft_document(
         document["notice_after"] = [format_time(notice_after)]
     if trusted_document is not None:
         document["trusted_document"] = trusted_document
+    issued = [dict(r) for r in reports]
+    if issued:
+        document["reports"] = issued
+        document["report_serials"] = sorted(str(r["serial"]) for r in issued)
     return document
 
 
@@ -196,6 +204,7 @@ KEY_LISTS: tuple[tuple[KeyKind, str], ...] = (
     (KeyKind.CHANGED, "changed"),
     (KeyKind.BASIS, "legal_bases"),
     (KeyKind.NOTICE, "notice_after"),
+    (KeyKind.REPORT, "report_serials"),
 )
 
 

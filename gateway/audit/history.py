@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -64,6 +64,8 @@ class Entry:
     leaf_hash: bytes
     proof: Proof | None  # None while no signed head covers the event yet
     body: bytes | None  # the canonical bytes, only when they reveal nobody but the person
+    # Credit reports the event issued about the person: (serial, sections disclosed), docs/reports.md.
+    reports: list[tuple[str, list[str]]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +189,17 @@ def _entry(
         leaf_hash=leaf,
         proof=proof,
         body=body if discloses_only(document, person_id, own) else None,
+        reports=_reports_about(document, person_id),
     )
+
+
+def _reports_about(document: dict[str, Any], person_id: str) -> list[tuple[str, list[str]]]:
+    """The reports an event issued about ``person_id`` (another subject's report is not theirs)."""
+    return [
+        (str(r["serial"]), [str(s) for s in r.get("sections", ())])
+        for r in document.get("reports") or ()
+        if isinstance(r, dict) and r.get("subject") == person_id
+    ]
 
 
 def discloses_only(document: dict[str, Any], person_id: str, own_pseudonyms: Collection[str]) -> bool:

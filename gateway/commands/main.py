@@ -12,6 +12,7 @@ from gateway.commands import importing as import_commands
 from gateway.commands import index_keys as index_key_commands
 from gateway.commands import keys as keys_commands
 from gateway.commands import quality as quality_commands
+from gateway.commands import reports as report_commands
 from gateway.commands import schema as schema_commands
 from gateway.commands import seed as seed_commands
 from gateway.commands import serve as serve_commands
@@ -38,6 +39,7 @@ app.command("schema")(schema_commands.schema)
 app.command("seed")(seed_commands.seed)
 app.add_typer(audit_commands.app, name="audit")
 app.add_typer(document_commands.app, name="documents")
+app.add_typer(report_commands.app, name="report")
 
 
 def main() -> None:

@@ -325,6 +325,7 @@ def _print(
         f"-d {shlex.quote(audit_query)}"
     )
     _print_responsibility_samples(url, partner, tokens["individual (a minor's record)"].value, bodies.check)
+    _print_report_sample(url, partner, actors.company_code, f"http://{host}:{port}/keys/reports.jwks")
     court = tokens["partner (court)"].value
     out.print(
         "\n  A court's lookup of the same person without consent, under a legal basis (docs/partner-guide.md;"
@@ -383,3 +384,23 @@ def _print_responsibility_samples(url: str, partner: str, minor: str, check: Pat
         f"  curl -s {url} -H 'Content-Type: application/json' -H 'Authorization: Bearer {minor}' "
         f"-d {shlex.quote(minor_query)}"
     )
+
+
+def _print_report_sample(url: str, partner: str, company_code: str, jwks_url: str) -> None:
+    """A signed credit report on the demo company, saved, then verified offline (docs/reports.md)."""
+    body = json.dumps(
+        {
+            "query": f'{{ report(purpose: PUBLIC_PROCUREMENT, subject: {{creditCode: "{company_code}"}}) {{ jws }} }}'
+        }
+    )
+    extract = 'import json,sys; print(json.load(sys.stdin)["data"]["report"]["jws"])'
+    out.print(
+        "\n  A signed credit report on the company for a tender, saved, then checked offline with the"
+        " published report keys (docs/reports.md):"
+    )
+    out.print(
+        f"  curl -s {url} -H 'Content-Type: application/json' -H 'Authorization: Bearer {partner}' "
+        f"-d {shlex.quote(body)} | python3 -c {shlex.quote(extract)} > report.jws"
+    )
+    out.print(f"  curl -s {jwks_url} > reports.jwks")
+    out.print("  credit-gateway report verify report.jws --jwks reports.jwks")

@@ -47,6 +47,7 @@ class SigningPurpose(StrEnum):
     TOKEN = "token"  # noqa: S105 (a purpose name, not a secret): caller authentication tokens
     AUDIT = "audit"  # tree heads of the audit log
     CONSENT = "consent"  # consent tokens individuals hand to grantees
+    REPORT = "report"  # credit reports a subject or requester hands to a third party (docs/reports.md)
 
 
 class SecretBytes:

@@ -52,8 +52,12 @@ def window(start: date, end: date) -> tuple[datetime, datetime]:
         raise InvalidInput("to", "is before from")
     if (end - start).days >= MAX_WINDOW_DAYS:
         raise InvalidInput("to", f"a window spans at most {MAX_WINDOW_DAYS} days")
-    low = datetime.combine(start, time(), tzinfo=CHINA_STANDARD_TIME).astimezone(UTC)
-    return low, datetime.combine(end + timedelta(days=1), time(), tzinfo=CHINA_STANDARD_TIME).astimezone(UTC)
+    try:  # 0001-01-01 00:00 in China is before the first instant UTC can hold; 9999-12-31 has no next day
+        low = datetime.combine(start, time(), tzinfo=CHINA_STANDARD_TIME).astimezone(UTC)
+        high = datetime.combine(end + timedelta(days=1), time(), tzinfo=CHINA_STANDARD_TIME).astimezone(UTC)
+    except OverflowError:
+        raise InvalidInput("from", "the window is outside the dates the gateway can count") from None
+    return low, high
 
 
 def quarter_start(today: date) -> date:

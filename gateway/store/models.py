@@ -426,3 +426,20 @@ class RateBucket(Base):
     tokens: Mapped[float] = mapped_column(Double)
     updated: Mapped[float] = mapped_column(Double, index=True)
     granted: Mapped[bool] = mapped_column(Boolean)
+
+
+class IssuedReport(Base):
+    """A credit report the gateway signed (``gateway.reports.status``): what its status is derived
+    from. The report itself is the holder's; kept here are its serial, subject, validity, the
+    SHA-256 of its signed payload, and the records and list entries it cited as they were (JSON:
+    ``{"records": [[id, version], ...], "entries": [[id, status], ...]}``), so that a later correction
+    shows the report as superseded."""
+
+    __tablename__ = "issued_reports"
+
+    serial: Mapped[str] = mapped_column(String(40), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(32), index=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    payload_sha256: Mapped[str] = mapped_column(String(64))
+    cited: Mapped[str] = mapped_column(Text)

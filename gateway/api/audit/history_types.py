@@ -41,6 +41,12 @@ class StatedLegalBasis:
     reference: str = strawberry.field(description="Case or document number the agency acted under.")
 
 
+@strawberry.type(description="A credit report issued about the person (docs/reports.md).")
+class IssuedReportNotice:
+    serial: str = strawberry.field(description="The report's serial, as its signed document names it.")
+    sections: list[str] = strawberry.field(description="The sections it disclosed.")
+
+
 @strawberry.type(description="One lookup of the person, as the audit log recorded it.")
 class QueryHistoryEntry:
     seq: Long = strawberry.field(description="The event's sequence number (its leaf index).")
@@ -70,6 +76,9 @@ class QueryHistoryEntry:
         description="Null while no signed head covers the event yet (proofPending)."
     )
     proof_pending: bool
+    reports: list[IssuedReportNotice] = strawberry.field(
+        description="Credit reports about the person this lookup issued: who asked is the entry's caller."
+    )
     event: str | None = strawberry.field(
         description=(
             "The event's canonical bytes (UTF-8 JSON) when they show nobody but this person and the "
@@ -201,5 +210,6 @@ def _entry(e: history.Entry, names: dict[str, str]) -> QueryHistoryEntry:
         leaf_hash=e.leaf_hash.hex(),
         proof=proof,
         proof_pending=proof is None,
+        reports=[IssuedReportNotice(serial=serial, sections=sections) for serial, sections in e.reports],
         event=e.body.decode("utf-8") if e.body is not None else None,
     )

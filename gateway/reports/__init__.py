@@ -1,0 +1,1 @@
+"""Credit reports: signed documents of what a requester may see of a subject (docs/reports.md)."""
