@@ -187,6 +187,23 @@ def test_partner_report_on_an_organisation_holds_only_what_the_partner_reads_and
     assert third_party(path, served.jwks_file).returncode == 0
 
 
+def test_own_report_of_an_enterprise_is_its_own_read_with_what_the_public_does_not_see(
+    served: Served, tmp_path: Path
+) -> None:
+    company = served.env.headers(Role.ENTERPRISE, org_code=COMPANY.credit_code)
+    report = issue(served, company, "PUBLIC_PROCUREMENT")
+    assert_matches_read(report, same_read(served, company, "myOrganization", report))
+    document = json.loads(report["document"])
+    assert document["requester"] == {"role": "enterprise", "organization": COMPANY.credit_code, "self": True}
+    # Its own record whole: the receipt data of each record, which the public is refused.
+    records = document["sections"]["RECORDS"]
+    assert records and all(r.get("receivedAt") for r in records)
+    public_read = f'{{ organization(creditCode: "{COMPANY.credit_code}") {{ records {{ receivedAt }} }} }}'
+    assert "FORBIDDEN_FIELD" in codes(gql(served.client, public_read))
+    path = save(tmp_path, report)
+    assert third_party(path, served.jwks_file).returncode == 0
+
+
 def test_partner_report_on_a_person_needs_the_consent_counts_one_use_and_reaches_who_looked_at_me(
     served: Served, env: GatewayEnv
 ) -> None:

@@ -29,7 +29,8 @@ from gateway.reports.document import Requester
 
 @strawberry.input(
     description=(
-        "Whom a report is about. Leave it out for your own report (an individual: `me`). A partner "
+        "Whom a report is about. Leave it out for your own report (an individual: `me`; an enterprise: "
+        "`myOrganization`). A partner "
         "names an organisation by `creditCode`, or a person by `idNumber` with the person's `consent` "
         "token for the report's purpose."
     )
@@ -70,6 +71,11 @@ def report_read(caller: Caller, subject: ReportSubjectInput | None, purpose: Con
             return ReportRead(
                 "me", "Person", SubjectKind.PERSON, "", "", {}, Requester(caller.role.value, own_report=True)
             )
+        if caller.role is Role.ENTERPRISE:  # an organisation's own record, as myOrganization shows it
+            return ReportRead(
+                "myOrganization", "Organization", None, "", "", {},
+                Requester(caller.role.value, organization=caller.org_code, own_report=True),
+            )  # fmt: skip
         raise Forbidden("only a subject can ask for its own report; name the subject")
     if caller.role is not Role.PARTNER:
         raise Forbidden("reports on another subject are for partners")

@@ -146,7 +146,7 @@ class ReportQuery:
             "rest marked not disclosed. Your own report without `subject`; a partner's report on an "
             "organisation by credit code, or on a person with the person's consent for the purpose."
         ),
-        extensions=for_roles(Role.INDIVIDUAL, Role.PARTNER),
+        extensions=for_roles(Role.INDIVIDUAL, Role.ENTERPRISE, Role.PARTNER),
     )
     def report(
         self,
@@ -230,7 +230,8 @@ class ReportQuery:
             "Whether a signed report still stands: VALID, EXPIRED, SUPERSEDED (a record it cited was "
             "corrected or revoked, or a list entry it cited revoked, since it was issued) or UNKNOWN. "
             "Give the payload's SHA-256 (hex) to be sure it is the same report. Open to anyone."
-        )
+        ),
+        extensions=for_roles(*Role),  # every caller, the public without a token included
     )
     def report_status(self, info: Info, serial: str, payload_sha256: str | None = None) -> ReportStatusResult:
         ctx: RequestContext = info.context
