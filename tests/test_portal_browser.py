@@ -21,6 +21,7 @@ from gateway.api.pages import CONTENT_SECURITY_POLICY
 from gateway.audit.settings import AuditSettings
 from tests.audit_helpers import PERSON_QUERY, connection, grant, individual, partner, post, sequences
 from tests.browser import DESKTOP, PHONE, Watched, assert_named, browser, open_disclosures, screenshot, watch
+from tests.cli import run_cli
 from tests.gateway_fixtures import BANK_CODE, RECORDS, ZHANG, GatewayEnv, build_env
 from tests.server import running
 
@@ -190,4 +191,31 @@ def test_every_control_has_an_accessible_name_and_every_image_a_text_alternative
     open_disclosures(page)
     tree = assert_named(page, roles={"textbox", "combobox", "checkbox", "button", "img", "spinbutton"})
     assert f'img "{page.get_attribute("#granted svg.qr", "aria-label")}"' in tree
+    watched.assert_clean()
+
+
+def test_my_report_is_issued_in_the_page_downloaded_and_verifies_offline(
+    portal: Portal, tmp_path: Path
+) -> None:
+    """The person chooses a purpose and leaves a section out; the file the page hands over is the signed
+    report, which the command line verifies with nothing but the published keys."""
+    watched = portal.open(portal.token())
+    page = watched.page
+    page.select_option("#report-purpose", "EMPLOYMENT")
+    page.uncheck('#report-form input[name="sections"][value="LINKED_RECORDS"]')
+    with page.expect_download() as downloading:
+        page.click("#report-form button[type=submit]")
+    download = downloading.value
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    serial = page.get_attribute("#report-issued", "data-serial")
+    assert serial and download.suggested_filename == f"credit-report-{serial}.jws"
+    jwks_file = tmp_path / "reports.jwks"
+    jwks_file.write_text(portal.client.get("/keys/reports.jwks").text, encoding="utf-8")
+    done = run_cli("report", "verify", str(saved), "--jwks", str(jwks_file), keyring=tmp_path / "none")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"report {serial} verifies" in done.stdout
+    assert "LINKED_RECORDS: not disclosed" in done.stdout and "RECORDS: disclosed" in done.stdout
+    open_disclosures(page)
+    assert_named(page, roles={"textbox", "combobox", "checkbox", "button"})
     watched.assert_clean()

@@ -9,11 +9,12 @@ import { renderConsents } from "./consents.js";
 import { renderHistory } from "./history.js";
 import { MESSAGES } from "./messages.js";
 import { renderObjections } from "./objections.js";
-import { APPLY_FOR_REPAIR, CONSENT_ACTION, FILE_OBJECTION, GRANT, HISTORY, PORTAL } from "./queries.js";
+import { APPLY_FOR_REPAIR, CONSENT_ACTION, FILE_OBJECTION, GRANT, HISTORY, ISSUE_REPORT, PORTAL } from "./queries.js";
 import { renderGrade, renderIdentity, renderLists, renderRecords } from "./record.js";
+import { renderReport } from "./report.js";
 import { renderResponsibilities } from "./responsibilities.js";
 
-const state = { portal: null, errors: [], history: null, jwks: null, lastToken: null };
+const state = { portal: null, errors: [], history: null, jwks: null, lastToken: null, report: null };
 
 // Each part redraws alone, so that a history arriving late never wipes a form being filled in.
 function drawPortal() {
@@ -27,6 +28,7 @@ function drawPortal() {
   renderGrade(body("grade"), data.myCreditEvaluation);
   renderConsents(body("consents"), data.consents || [], state.lastToken, { onGrant: grant, onAction: consentAction });
   renderObjections(body("objections"), data.objections, data.repairApplications);
+  renderReport(body("report"), state.report, issueReport);
 }
 
 async function drawHistory() {
@@ -105,11 +107,19 @@ function applyForRepair(recordId, statement, evidence) {
   });
 }
 
+function issueReport(purpose, sections) {
+  return act(async () => {
+    const { data } = await graphql(ISSUE_REPORT, { purpose, sections });
+    state.report = { ...data.report, fresh: true };
+    say(t("reportIssued", { serial: data.report.serial }));
+  });
+}
+
 function start() {
   startPage("portal", {
     messages: MESSAGES,
     load,
-    forget: () => Object.assign(state, { portal: null, errors: [], history: null, jwks: null, lastToken: null }),
+    forget: () => Object.assign(state, { portal: null, errors: [], history: null, jwks: null, lastToken: null, report: null }),
     redraw: async () => {
       drawPortal();
       await drawHistory();

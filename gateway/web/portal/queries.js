@@ -48,3 +48,7 @@ export const FILE_OBJECTION = `mutation Object($input: FileObjectionInput!) {
 export const APPLY_FOR_REPAIR = `mutation Repair($input: ApplyForRepairInput!) {
   applyForRepair(input: $input) { id status }
 }`;
+
+export const ISSUE_REPORT = `query Report($purpose: ConsentPurpose!, $sections: [ReportSection!]) {
+  report(purpose: $purpose, sections: $sections) { serial issuedAt validUntil purpose sections notDisclosed jws }
+}`;
