@@ -49,6 +49,7 @@ from gateway.store.models import (
     Organization,
     Person,
     RecordLink,
+    ResponsiblePerson,
     Subject,
 )
 from gateway.store.value_parsers import phone
@@ -286,7 +287,17 @@ def test_same_seed_gives_the_same_database_and_another_seed_does_not(
     assert {len(sid) for sid in first["subjects"]} == {32}
     assert {int(sid[:8], 16) for sid in first["subjects"]} == set(range(PLAN.batches))
     with Session(other_engine) as s:
-        for model in (RecordLink, ListEntryRecord, ListEntry, CreditRecord, Organization, Person, Subject):
+        every = (
+            RecordLink,
+            ListEntryRecord,
+            ListEntry,
+            CreditRecord,
+            ResponsiblePerson,
+            Organization,
+            Person,
+            Subject,
+        )
+        for model in every:  # children before the rows they refer to (PostgreSQL enforces the keys)
             s.execute(delete(model))
         s.commit()
     seed(other_engine, cipher, SeedPlan(seed=8, people=300, orgs=60, batch_size=120))
